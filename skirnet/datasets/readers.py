@@ -1,0 +1,393 @@
+"""Readers for the user's own data: tables of formulas or CIFs, folders of structure files.
+
+* :func:`read_table` — CSV, gzip CSV or Parquet with a formula (or CIF) column and a target.
+* :func:`read_cif_folder` — a folder of ``*.cif`` files.
+* :func:`load_id_prop_folder` — the CGCNN/ALIGNN convention: ``id_prop.csv`` (id, target)
+  next to one structure file per id (CIF, POSCAR, ``.vasp``).
+
+All of them return a :class:`sklearn.utils.Bunch` like the dataset loaders and raise
+:class:`FileNotFoundError` / :class:`ValueError` with messages that name the offending
+file, column, row and value.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+_FORMULA_CANDIDATES = ("formula", "composition", "formula_pretty", "pretty_formula")
+_CIF_CANDIDATES = ("cif", "structure_cif")
+_TARGET_CANDIDATES = ("target", "y")
+_STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar", "")
+
+
+def structure_format(filename: str | os.PathLike[str]) -> str:
+    """Guess the pymatgen format name (``"cif"`` or ``"poscar"``) of a structure file name.
+
+    Parameters
+    ----------
+    filename : str or path-like
+        File name; ``*.cif`` is CIF, anything else (``POSCAR``, ``*.vasp``) POSCAR.
+
+    Returns
+    -------
+    str
+        ``"cif"`` or ``"poscar"``.
+
+    Examples
+    --------
+    >>> structure_format("mp-1.cif"), structure_format("POSCAR-JVASP-10.vasp")
+    ('cif', 'poscar')
+    """
+    return "cif" if str(filename).lower().endswith(".cif") else "poscar"
+
+
+def parse_structure(text: str, fmt: str = "cif") -> Any:
+    """Parse a CIF or POSCAR string into a pymatgen ``Structure``.
+
+    Parameters
+    ----------
+    text : str
+        File contents.
+    fmt : {"cif", "poscar"}
+        Format.
+
+    Returns
+    -------
+    pymatgen.core.Structure
+        The (first) structure in the text.
+
+    Examples
+    --------
+    >>> poscar = "Po\\n1.0\\n3.35 0 0\\n0 3.35 0\\n0 0 3.35\\nPo\\n1\\ndirect\\n0 0 0\\n"
+    >>> parse_structure(poscar, "poscar").composition.reduced_formula
+    'Po'
+    """
+    from pymatgen.core import Structure
+
+    with warnings.catch_warnings():
+        # CifParser warns about rounding of fractional coordinates and the like
+        warnings.simplefilter("ignore", UserWarning)
+        return Structure.from_str(text, fmt=fmt)
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; use read_cif_folder or load_id_prop_folder")
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        if (
+            importlib.util.find_spec("pyarrow") is None
+            and importlib.util.find_spec("fastparquet") is None
+        ):
+            raise ImportError(
+                f"reading the Parquet file {path} needs pyarrow (or fastparquet), which is "
+                "not installed: pip install pyarrow, or save the table as CSV."
+            )
+        return pd.read_parquet(path)
+    if path.stat().st_size == 0:
+        raise ValueError(f"the file {path} is empty")
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"the file {path} is empty") from exc
+
+
+def _pick_column(
+    frame: pd.DataFrame, wanted: str | None, candidates: Sequence[str], role: str, path: Path
+) -> str | None:
+    columns = [str(c) for c in frame.columns]
+    if wanted is not None:
+        if wanted not in frame.columns:
+            raise ValueError(
+                f"{role} column {wanted!r} not found in {path}; available columns: {columns}"
+            )
+        return wanted
+    lower = {str(c).lower(): c for c in frame.columns}
+    for cand in candidates:
+        if cand in lower:
+            return lower[cand]
+    return None
+
+
+def _check_target(values: pd.Series, column: str, path: Path, first_line: int = 2) -> np.ndarray:
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"target column {column!r} in {path} must be numeric; first non-numeric value "
+            f"{values.iloc[pos]!r} at data row {pos} (file line {pos + first_line})"
+        )
+    if numeric.isna().any():
+        pos = int(np.flatnonzero(numeric.isna().to_numpy())[0])
+        raise ValueError(
+            f"target column {column!r} in {path} has {int(numeric.isna().sum())} missing "
+            f"value(s); the first at data row {pos} (file line {pos + first_line})"
+        )
+    return numeric.to_numpy(dtype=np.float64)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    formula_col: str | None = None,
+    target_col: str | None = None,
+    cif_col: str | None = None,
+    parse: bool = False,
+    as_frame: bool = False,
+    return_X_y: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Read a user table of compositions (or CIF texts) and a numeric target.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv``, ``.csv.gz`` (any compression pandas infers) or ``.parquet`` (needs
+        pyarrow or fastparquet).
+    formula_col : str, optional
+        Column of chemical formulas. By default the first of ``formula``,
+        ``composition``, ``formula_pretty``, ``pretty_formula`` (case-insensitive) that
+        exists; ignored when ``cif_col`` is given.
+    target_col : str, optional
+        Numeric target column. By default ``target`` or ``y`` (case-insensitive), else
+        the only column left besides the input column.
+    cif_col : str, optional
+        Column of CIF texts; the inputs are then structures instead of formulas.
+    parse : bool, default=False
+        With ``cif_col``, parse the CIFs into pymatgen Structures (slow for big tables).
+    as_frame : bool, default=False
+        Return pandas objects for ``data``/``target``.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    sklearn.utils.Bunch or tuple
+        ``data`` (formulas, CIF strings or Structures), ``target`` (float64), ``frame``
+        (the whole table), ``feature_names``, ``target_names``, ``DESCR``; or
+        ``(data, target)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        Empty file, missing column (the message lists the available ones), non-numeric or
+        missing target (the message names the first bad row and value).
+    ImportError
+        Parquet without pyarrow/fastparquet.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "my.csv"
+    >>> _ = p.write_text("Formula,band_gap\\nNaCl,5.0\\nGaAs,1.4\\n")
+    >>> X, y = read_table(p, return_X_y=True)
+    >>> list(X), y.tolist()
+    [np.str_('NaCl'), np.str_('GaAs')] [5.0, 1.4]
+    """
+    path = Path(path)
+    frame = _read_frame(path)
+    if frame.empty:
+        raise ValueError(f"the file {path} has a header but no data rows")
+    if cif_col is not None:
+        input_col = _pick_column(frame, cif_col, _CIF_CANDIDATES, "CIF", path)
+        role = "cif"
+    else:
+        input_col = _pick_column(frame, formula_col, _FORMULA_CANDIDATES, "formula", path)
+        role = "formula"
+        if input_col is None:
+            input_col = _pick_column(frame, None, _CIF_CANDIDATES, "CIF", path)
+            role = "cif"
+        if input_col is None:
+            raise ValueError(
+                f"no formula column found in {path}: pass formula_col= or cif_col=; "
+                f"available columns: {[str(c) for c in frame.columns]}"
+            )
+    tcol = _pick_column(frame, target_col, _TARGET_CANDIDATES, "target", path)
+    if tcol is None:
+        rest = [c for c in frame.columns if c != input_col]
+        if len(rest) != 1:
+            raise ValueError(
+                f"cannot tell which column of {path} is the target: pass target_col=; "
+                f"available columns: {[str(c) for c in frame.columns]}"
+            )
+        tcol = rest[0]
+    inputs = frame[input_col]
+    if inputs.isna().any():
+        pos = int(np.flatnonzero(inputs.isna().to_numpy())[0])
+        raise ValueError(
+            f"{role} column {input_col!r} in {path} has a missing value at data row {pos} "
+            f"(file line {pos + 2})"
+        )
+    target = _check_target(frame[tcol], str(tcol), path)
+    if role == "cif" and parse:
+        data: Any = [parse_structure(t, "cif") for t in inputs.astype(str)]
+    elif as_frame:
+        data = inputs.astype(str)
+    else:
+        data = inputs.astype(str).to_numpy(dtype=str)
+    y: Any = pd.Series(target, index=frame.index, name=tcol) if as_frame else target
+    if return_X_y:
+        return data, y
+    return Bunch(
+        data=data,
+        target=y,
+        frame=frame,
+        feature_names=[str(input_col)],
+        target_names=[str(tcol)],
+        DESCR=f"User table {path}: {role} column {input_col!r}, target column {tcol!r}, "
+        f"{len(frame)} rows.",
+    )
+
+
+def read_cif_folder(
+    path: str | os.PathLike[str], *, pattern: str = "*.cif", parse: bool = True
+) -> Bunch:
+    """Read every CIF file of a folder (sorted by name).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Folder.
+    pattern : str, default="*.cif"
+        Glob pattern of the files to read.
+    parse : bool, default=True
+        Parse into pymatgen Structures; with ``False`` ``data`` holds the CIF texts.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data`` (Structures or CIF strings), ``ids`` (file stems), ``filenames``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder does not exist.
+    ValueError
+        No file matches ``pattern``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> read_cif_folder(d)
+    Traceback (most recent call last):
+    ...
+    ValueError: no files matching '*.cif' in ...
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {folder}")
+    files = sorted(folder.glob(pattern))
+    if not files:
+        raise ValueError(f"no files matching {pattern!r} in {folder}")
+    texts = [f.read_text() for f in files]
+    data = [parse_structure(t, structure_format(f)) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
+    return Bunch(
+        data=data,
+        ids=np.array([f.stem for f in files], dtype=object),
+        filenames=[str(f) for f in files],
+        DESCR=f"{len(files)} structure files from {folder} ({pattern}).",
+    )
+
+
+def _structure_path(folder: Path, ident: str) -> Path:
+    for suffix in _STRUCTURE_SUFFIXES:
+        candidate = folder / f"{ident}{suffix}"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"no structure file for id {ident!r} in {folder} "
+        f"(tried {', '.join(ident + s for s in _STRUCTURE_SUFFIXES)})"
+    )
+
+
+def load_id_prop_folder(
+    path: str | os.PathLike[str],
+    *,
+    id_prop: str = "id_prop.csv",
+    parse: bool = True,
+    n_rows: int | None = None,
+) -> Bunch:
+    """Load a folder in the CGCNN/ALIGNN convention: ``id_prop.csv`` plus structure files.
+
+    ``id_prop.csv`` has no header; each row is ``id,target[,target2,...]``. The structure
+    of ``id`` is the file ``id`` itself (ALIGNN: ``POSCAR-JVASP-10.vasp``) or ``id.cif``
+    (CGCNN), ``id.vasp`` or ``id.poscar``. Files not listed in ``id_prop.csv`` are
+    ignored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.
+    id_prop : str, default="id_prop.csv"
+        Name of the id/target table inside the folder.
+    parse : bool, default=True
+        Parse into pymatgen Structures; with ``False`` ``data`` holds the file texts.
+    n_rows : int, optional
+        Read only the first ``n_rows`` rows of ``id_prop.csv``.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data`` (Structures or texts), ``target`` (float64, shape ``(n,)`` or ``(n, k)``
+        for several target columns), ``ids``, ``filenames``, ``DESCR``.
+
+    Raises
+    ------
+    FileNotFoundError
+        Missing folder, ``id_prop.csv`` or structure file (the message names it).
+    ValueError
+        Empty or non-numeric ``id_prop.csv``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> poscar = "Po\\n1.0\\n3.35 0 0\\n0 3.35 0\\n0 0 3.35\\nPo\\n1\\ndirect\\n0 0 0\\n"
+    >>> _ = (d / "po.vasp").write_text(poscar)
+    >>> _ = (d / "id_prop.csv").write_text("po.vasp,0.0\\n")
+    >>> b = load_id_prop_folder(d)
+    >>> b.ids.tolist(), b.target.tolist(), b.data[0].formula
+    (['po.vasp'], [0.0], 'Po1')
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {folder}")
+    table_path = folder / id_prop
+    if not table_path.is_file():
+        raise FileNotFoundError(f"no {id_prop} in {folder} (expected rows 'id,target')")
+    if table_path.stat().st_size == 0:
+        raise ValueError(f"the file {table_path} is empty")
+    table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str})
+    if table.shape[1] < 2:
+        raise ValueError(f"{table_path} needs at least two columns (id, target)")
+    targets = np.column_stack(
+        [
+            _check_target(table[c], f"column {c}", table_path, first_line=1)
+            for c in table.columns[1:]
+        ]
+    )
+    ids = table[0].astype(str).str.strip().to_numpy(dtype=object)
+    files = [_structure_path(folder, i) for i in ids]
+    texts = [f.read_text() for f in files]
+    data = [parse_structure(t, structure_format(f)) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
+    return Bunch(
+        data=data,
+        target=targets[:, 0] if targets.shape[1] == 1 else targets,
+        ids=ids,
+        filenames=[str(f) for f in files],
+        DESCR=f"{len(ids)} labelled structures from {folder} ({id_prop}, CGCNN/ALIGNN layout).",
+    )
