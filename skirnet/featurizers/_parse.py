@@ -1,0 +1,257 @@
+"""Parsing of chemical formulas / pymatgen compositions, with an error policy.
+
+Each *unique* input value is parsed once with :class:`pymatgen.core.Composition`;
+the result is a padded integer matrix of atomic numbers and a float matrix of
+amounts (element order as in ``Composition.element_composition``), which the
+vectorised feature code in :mod:`skirnet.featurizers.composition` consumes.
+This module never imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pymatgen.core import Composition, DummySpecies, Element
+
+__all__ = ["ParsedCompositions", "parse_compositions"]
+
+#: element symbol followed by an explicit zero amount ("Fe0", "C0.000"), which
+#: pymatgen silently drops; we reject it as a non-positive amount.
+_ZERO_AMOUNT_STRICT = re.compile(r"[A-Z][a-z]*\s*(?:0+(?:\.0*)?|\.0+)(?![\d.eE])")
+_PARALLEL_MIN_UNIQUE = 20_000
+_CHUNK = 10_000
+
+
+class _BadValue(Exception):
+    """Internal: one input value cannot be parsed (message says why)."""
+
+
+@dataclass
+class ParsedCompositions:
+    """Parsed inputs, one row per *unique* value.
+
+    Attributes
+    ----------
+    z : ndarray of shape (n_unique, max_elements), int
+        Atomic numbers, padded with 0.
+    amounts : ndarray of shape (n_unique, max_elements), float64
+        Element amounts (not normalised), padded with 0.
+    charge_balanced : ndarray of shape (n_unique,), float64
+        For compositions given with oxidation states: 1.0/0.0 whether the
+        charges sum to zero (matminer's ``IonProperty`` rule); NaN otherwise.
+    valid : ndarray of shape (n_unique,), bool
+        False where the value could not be parsed.
+    inverse : ndarray of shape (n_rows,), int
+        Row ``i`` of the input is unique value ``inverse[i]``.
+    errors : list of (row, value, message)
+        First input row of each invalid unique value, in row order.
+    """
+
+    z: np.ndarray
+    amounts: np.ndarray
+    charge_balanced: np.ndarray
+    valid: np.ndarray
+    inverse: np.ndarray
+    errors: list[tuple[int, Any, str]]
+
+
+def _key(value: Any) -> Hashable:
+    """Deduplication key of one input value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Composition):
+        return ("__composition__", tuple((str(sp), amt) for sp, amt in value.items()))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ("__missing__",)
+    try:
+        hash(value)
+    except TypeError:
+        return ("__unhashable__", id(value))
+    return ("__other__", type(value).__name__, value)
+
+
+def _check_parentheses(formula: str) -> None:
+    depth = 0
+    for ch in formula:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                raise _BadValue("unbalanced parentheses")
+    if depth:
+        raise _BadValue("unbalanced parentheses")
+
+
+def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
+    """Parse one value into (atomic numbers, amounts, charge-balance flag or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise _BadValue("missing value (None/NaN)")
+    if isinstance(value, Composition):
+        comp = value
+    elif isinstance(value, str):
+        formula = value.strip()
+        if not formula:
+            raise _BadValue("empty formula")
+        _check_parentheses(formula)
+        if _ZERO_AMOUNT_STRICT.search(formula):
+            raise _BadValue("zero amount")
+        try:
+            comp = Composition(formula)
+        except Exception as exc:  # pymatgen raises ValueError, KeyError, ...
+            msg = str(exc)
+            if "negative" in msg.lower():
+                raise _BadValue("negative amount") from None
+            raise _BadValue(f"invalid formula ({type(exc).__name__}: {msg})") from None
+    else:
+        raise _BadValue(
+            f"expected a formula string or pymatgen Composition, got {type(value).__name__}"
+        )
+    if len(comp) == 0:
+        raise _BadValue("empty composition")
+    balanced = math.nan
+    items = list(comp.items())
+    if not all(type(sp) is Element for sp, _ in items):
+        unknown = [str(sp) for sp, _ in items if isinstance(sp, DummySpecies)]
+        if unknown:
+            raise _BadValue(f"unknown element(s) {', '.join(unknown)}")
+        oxi = [getattr(sp, "oxi_state", None) for sp, _ in items]
+        if all(o is not None for o in oxi):
+            # matminer IonProperty with has_oxidation_states(comp):
+            # cpd_possible = np.isclose(np.dot(charges, fractions), 0)
+            balanced = float(np.isclose(np.dot(oxi, [a for _, a in items]), 0))
+        items = list(comp.element_composition.items())
+    zs, amts = [], []
+    for el, amt in items:
+        if not amt > 0:
+            raise _BadValue(f"non-positive amount {amt!r} for {el}")
+        zs.append(el.Z)
+        amts.append(float(amt))
+    return zs, amts, balanced
+
+
+def _parse_chunk(values: Sequence[Any]) -> list[tuple[list[int], list[float], float] | str]:
+    out: list[tuple[list[int], list[float], float] | str] = []
+    for v in values:
+        try:
+            out.append(_parse_one(v))
+        except _BadValue as exc:
+            out.append(str(exc))
+    return out
+
+
+def parse_compositions(
+    values: Sequence[Any],
+    *,
+    n_jobs: int | None = None,
+    progress: bool = False,
+) -> ParsedCompositions:
+    """Parse formulas / compositions, each unique value once.
+
+    Parameters
+    ----------
+    values : sequence
+        Formula strings, :class:`pymatgen.core.Composition` objects or anything
+        else (reported as invalid).
+    n_jobs : int, optional
+        Parse the unique values in chunks with joblib when there are many.
+    progress : bool, default=False
+        Show a tqdm progress bar over the chunks.
+
+    Returns
+    -------
+    ParsedCompositions
+    """
+    keys: dict[Hashable, int] = {}
+    uniques: list[Any] = []
+    inverse = np.empty(len(values), dtype=np.intp)
+    for i, v in enumerate(values):
+        k = _key(v)
+        j = keys.get(k)
+        if j is None:
+            j = keys[k] = len(uniques)
+            uniques.append(v)
+        inverse[i] = j
+
+    chunks = [uniques[i : i + _CHUNK] for i in range(0, len(uniques), _CHUNK)]
+    if n_jobs not in (None, 1) and len(uniques) >= _PARALLEL_MIN_UNIQUE:
+        from joblib import Parallel, delayed
+
+        gen = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_parse_chunk)(c) for c in chunks
+        )
+    else:
+        gen = (_parse_chunk(c) for c in chunks)
+    if progress:
+        from tqdm.auto import tqdm
+
+        gen = tqdm(gen, total=len(chunks), desc="parsing formulas", unit="chunk")
+    results: list[tuple[list[int], list[float], float] | str] = []
+    for part in gen:
+        results.extend(part)
+
+    n = len(results)
+    width = max((len(r[0]) for r in results if not isinstance(r, str)), default=1)
+    z = np.zeros((n, width), dtype=np.int64)
+    amounts = np.zeros((n, width), dtype=np.float64)
+    balanced = np.full(n, np.nan)
+    valid = np.ones(n, dtype=bool)
+    bad: dict[int, str] = {}
+    for j, r in enumerate(results):
+        if isinstance(r, str):
+            valid[j] = False
+            bad[j] = r
+            continue
+        zs, amts, bal = r
+        z[j, : len(zs)] = zs
+        amounts[j, : len(amts)] = amts
+        balanced[j] = bal
+
+    errors: list[tuple[int, Any, str]] = []
+    if bad:
+        bad_rows = np.flatnonzero(~valid[inverse])
+        seen: set[int] = set()
+        for row in bad_rows:
+            j = int(inverse[row])
+            if j not in seen:
+                seen.add(j)
+                errors.append((int(row), values[row], bad[j]))
+    return ParsedCompositions(z, amounts, balanced, valid, inverse, errors)
+
+
+def report_errors(
+    parsed: ParsedCompositions, policy: str, labels: Sequence[Any] | None = None
+) -> None:
+    """Apply the error policy: raise ``ValueError`` or warn once.
+
+    Parameters
+    ----------
+    parsed : ParsedCompositions
+    policy : {"raise", "nan"}
+    labels : sequence, optional
+        Index labels of the input rows (pandas input), quoted in messages.
+    """
+    if not parsed.errors:
+        return
+
+    def where(row: int) -> str:
+        if labels is not None and labels[row] != row:
+            return f"row {row} (index {labels[row]!r})"
+        return f"row {row}"
+
+    if policy == "raise":
+        row, value, msg = parsed.errors[0]
+        raise ValueError(f"cannot featurize {where(row)}: {value!r}: {msg}")
+    n_bad = int((~parsed.valid[parsed.inverse]).sum())
+    examples = "; ".join(f"{where(r)}: {v!r} ({m})" for r, v, m in parsed.errors[:3])
+    warnings.warn(
+        f"{n_bad} row(s) could not be featurized and were set to NaN, e.g. {examples}",
+        UserWarning,
+        stacklevel=3,
+    )
