@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ _BLOCK = 50_000  # unique compositions per vectorised block (bounds memory)
 _MAX_Z = 118
 
 
-@lru_cache(maxsize=None)
+@cache
 def _matminer_featurizers(preset: str) -> tuple[Any, Any, Any, Any]:
     """matminer's own featurizers for ``preset`` (used for labels and element data only)."""
     from matminer.featurizers.composition import (
@@ -42,12 +42,12 @@ def _matminer_featurizers(preset: str) -> tuple[Any, Any, Any, Any]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _labels(preset: str) -> tuple[str, ...]:
     return tuple(label for f in _matminer_featurizers(preset) for label in f.feature_labels())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables() -> dict[str, Any]:
     """Element tables indexed by atomic number (row 0 = padding), read from matminer.
 
