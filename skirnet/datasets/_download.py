@@ -129,13 +129,14 @@ def _offline_message(url: str, reason: object, dest: Path) -> str:
     )
 
 
-def resolve_pypi_wheel_url(wheel: PinnedWheel = CRABNET_WHEEL, *, timeout: float = 30.0) -> str:
+def resolve_pypi_wheel_url(wheel: PinnedWheel | None = None, *, timeout: float = 30.0) -> str:
     """Find a pinned wheel's download URL through the PyPI JSON API.
 
     Parameters
     ----------
-    wheel : PinnedWheel
-        The wheel to look up (default: ``crabnet-2.0.8-py3-none-any.whl``).
+    wheel : PinnedWheel, optional
+        The wheel to look up (default: :data:`CRABNET_WHEEL`,
+        ``crabnet-2.0.8-py3-none-any.whl``).
     timeout : float
         Socket timeout in seconds.
 
@@ -156,6 +157,7 @@ def resolve_pypi_wheel_url(wheel: PinnedWheel = CRABNET_WHEEL, *, timeout: float
     >>> resolve_pypi_wheel_url()  # doctest: +SKIP
     'https://files.pythonhosted.org/packages/.../crabnet-2.0.8-py3-none-any.whl'
     """
+    wheel = CRABNET_WHEEL if wheel is None else wheel
     index_url = PYPI_JSON_URL.format(project=wheel.project, version=wheel.version)
     try:
         with urllib.request.urlopen(index_url, timeout=timeout) as response:
@@ -282,7 +284,7 @@ def download_file(
 def fetch_crabnet_wheel(
     data_home: str | os.PathLike[str],
     *,
-    wheel: PinnedWheel = CRABNET_WHEEL,
+    wheel: PinnedWheel | None = None,
     progress: bool = True,
 ) -> Path:
     """Return the path of the pinned CrabNet wheel in ``data_home/downloads``, downloading it if needed.
@@ -291,8 +293,8 @@ def fetch_crabnet_wheel(
     ----------
     data_home : str or path-like
         Data home folder.
-    wheel : PinnedWheel
-        Wheel to fetch (default: crabnet 2.0.8).
+    wheel : PinnedWheel, optional
+        Wheel to fetch (default: :data:`CRABNET_WHEEL`, crabnet 2.0.8).
     progress : bool
         Show a download progress bar.
 
@@ -311,6 +313,7 @@ def fetch_crabnet_wheel(
     >>> fetch_crabnet_wheel("~/.cache/skirnet")  # doctest: +SKIP
     PosixPath('/home/me/.cache/skirnet/downloads/crabnet-2.0.8-py3-none-any.whl')
     """
+    wheel = CRABNET_WHEEL if wheel is None else wheel
     dest = Path(data_home) / "downloads" / wheel.filename
     if dest.exists() and sha256_file(dest) == wheel.sha256:
         return dest

@@ -552,7 +552,7 @@ numpy.random.default_rng({SAMPLE_SEED}): {SAMPLE_SIZES["train"]} from the train 
 (member crabnet/data/benchmark_data/OQMD_Formation_Enthalpy/ of
 {CRABNET_WHEEL.filename}, sha256 {CRABNET_WHEEL.sha256}). The ``split`` column says which
 published split each row came from. Regenerate with
-``python -m skirnet.datasets.data.make_sample`` (see skirnet/datasets/data/README.md).
+``python skirnet/datasets/data/make_sample.py`` (see skirnet/datasets/data/README.md).
 
 Licence: OQMD data are CC-BY 4.0; the crabnet package is MIT-licensed.
 Cite: {OQMD_CITATION} Split: {CRABNET_CITATION}

@@ -194,8 +194,8 @@ def read_table(
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "my.csv"
     >>> _ = p.write_text("Formula,band_gap\\nNaCl,5.0\\nGaAs,1.4\\n")
     >>> X, y = read_table(p, return_X_y=True)
-    >>> list(X), y.tolist()
-    [np.str_('NaCl'), np.str_('GaAs')] [5.0, 1.4]
+    >>> X.tolist(), y.tolist()
+    (['NaCl', 'GaAs'], [5.0, 1.4])
     """
     path = Path(path)
     frame = _read_frame(path)
@@ -237,7 +237,7 @@ def read_table(
     elif as_frame:
         data = inputs.astype(str)
     else:
-        data = inputs.astype(str).to_numpy(dtype=str)
+        data = inputs.astype(str).to_numpy(dtype=object)
     y: Any = pd.Series(target, index=frame.index, name=tcol) if as_frame else target
     if return_X_y:
         return data, y
