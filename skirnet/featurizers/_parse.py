@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pymatgen.core import Composition, DummySpecies, Element
 
 __all__ = ["ParsedCompositions", "parse_compositions"]
@@ -77,6 +78,8 @@ def _key(value: Any) -> Hashable:
 
 
 def _check_parentheses(formula: str) -> None:
+    if "(" not in formula and ")" not in formula and "[" not in formula and "]" not in formula:
+        return
     depth = 0
     for ch in formula:
         if ch in "([":
@@ -118,9 +121,9 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
     balanced = math.nan
     items = list(comp.items())
     if not all(type(sp) is Element for sp, _ in items):
-        unknown = [str(sp) for sp, _ in items if isinstance(sp, DummySpecies)]
+        unknown = [sp.symbol for sp, _ in items if isinstance(sp, DummySpecies)]
         if unknown:
-            raise _BadValue(f"unknown element(s) {', '.join(unknown)}")
+            raise _BadValue(f"unknown element(s) {', '.join(map(repr, unknown))}")
         oxi = [getattr(sp, "oxi_state", None) for sp, _ in items]
         if all(o is not None for o in oxi):
             # matminer IonProperty with has_oxidation_states(comp):
@@ -136,14 +139,29 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
     return zs, amts, balanced
 
 
-def _parse_chunk(values: Sequence[Any]) -> list[tuple[list[int], list[float], float] | str]:
-    out: list[tuple[list[int], list[float], float] | str] = []
-    for v in values:
+_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
+
+
+def _parse_chunk(values: Sequence[Any]) -> _Chunk:
+    """Parse a chunk into compact arrays (cheap to send back from a joblib worker)."""
+    parsed: list[tuple[list[int], list[float], float] | None] = []
+    bad: dict[int, str] = {}
+    for i, v in enumerate(values):
         try:
-            out.append(_parse_one(v))
+            parsed.append(_parse_one(v))
         except _BadValue as exc:
-            out.append(str(exc))
-    return out
+            parsed.append(None)
+            bad[i] = str(exc)
+    width = max((len(r[0]) for r in parsed if r is not None), default=1)
+    z = np.zeros((len(parsed), width), dtype=np.int16)
+    amounts = np.zeros((len(parsed), width), dtype=np.float64)
+    balanced = np.full(len(parsed), np.nan)
+    for i, r in enumerate(parsed):
+        if r is not None:
+            z[i, : len(r[0])] = r[0]
+            amounts[i, : len(r[1])] = r[1]
+            balanced[i] = r[2]
+    return z, amounts, balanced, bad
 
 
 def parse_compositions(
@@ -168,16 +186,21 @@ def parse_compositions(
     -------
     ParsedCompositions
     """
-    keys: dict[Hashable, int] = {}
-    uniques: list[Any] = []
-    inverse = np.empty(len(values), dtype=np.intp)
-    for i, v in enumerate(values):
-        k = _key(v)
-        j = keys.get(k)
-        if j is None:
-            j = keys[k] = len(uniques)
-            uniques.append(v)
-        inverse[i] = j
+    uniques: list[Any]
+    if all(type(v) is str for v in values):
+        codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+        inverse, uniques = codes.astype(np.intp, copy=False), list(uniq)
+    else:
+        keys: dict[Hashable, int] = {}
+        uniques = []
+        inverse = np.empty(len(values), dtype=np.intp)
+        for i, v in enumerate(values):
+            k = _key(v)
+            j = keys.get(k)
+            if j is None:
+                j = keys[k] = len(uniques)
+                uniques.append(v)
+            inverse[i] = j
 
     chunks = [uniques[i : i + _CHUNK] for i in range(0, len(uniques), _CHUNK)]
     if n_jobs not in (None, 1) and len(uniques) >= _PARALLEL_MIN_UNIQUE:
@@ -192,26 +215,24 @@ def parse_compositions(
         from tqdm.auto import tqdm
 
         gen = tqdm(gen, total=len(chunks), desc="parsing formulas", unit="chunk")
-    results: list[tuple[list[int], list[float], float] | str] = []
-    for part in gen:
-        results.extend(part)
-
-    n = len(results)
-    width = max((len(r[0]) for r in results if not isinstance(r, str)), default=1)
+    parts: list[_Chunk] = list(gen)
+    n = len(uniques)
+    width = max((p[0].shape[1] for p in parts), default=1)
     z = np.zeros((n, width), dtype=np.int64)
     amounts = np.zeros((n, width), dtype=np.float64)
     balanced = np.full(n, np.nan)
     valid = np.ones(n, dtype=bool)
     bad: dict[int, str] = {}
-    for j, r in enumerate(results):
-        if isinstance(r, str):
-            valid[j] = False
-            bad[j] = r
-            continue
-        zs, amts, bal = r
-        z[j, : len(zs)] = zs
-        amounts[j, : len(amts)] = amts
-        balanced[j] = bal
+    start = 0
+    for pz, pa, pb, pbad in parts:
+        stop = start + len(pz)
+        z[start:stop, : pz.shape[1]] = pz
+        amounts[start:stop, : pa.shape[1]] = pa
+        balanced[start:stop] = pb
+        for i, msg in pbad.items():
+            valid[start + i] = False
+            bad[start + i] = msg
+        start = stop
 
     errors: list[tuple[int, Any, str]] = []
     if bad:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import warnings
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -69,15 +68,11 @@ def _tables() -> dict[str, Any]:
         x = np.zeros(_MAX_Z + 1)
         x[1:] = ion.data_source.get_elemental_properties(elements, "X")
         oxi = [()] + [tuple(ion.data_source.get_oxidation_states(e)) for e in elements]
-    return {"magpie": magpie, "valence": valence, "X": x, "oxi": oxi}
-
-
-@lru_cache(maxsize=65_536)
-def _charge_products(zs: tuple[int, ...]) -> np.ndarray:
-    """All combinations of common oxidation states, shape (n_combinations, len(zs))."""
-    oxi = _tables()["oxi"]
-    combos = list(itertools.product(*(oxi[z] for z in zs)))
-    return np.array(combos, dtype=np.float64).reshape(len(combos), len(zs))
+    oxi_len = np.array([len(o) for o in oxi])
+    oxi_pad = np.full((_MAX_Z + 1, max(oxi_len)), np.nan)
+    for zz, o in enumerate(oxi):
+        oxi_pad[zz, : len(o)] = o
+    return {"magpie": magpie, "valence": valence, "X": x, "oxi_len": oxi_len, "oxi_pad": oxi_pad}
 
 
 def _stoichiometry(z: np.ndarray, amounts: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -118,6 +113,43 @@ def _valence(z: np.ndarray, amounts: np.ndarray, table: np.ndarray, preset: str)
         return mean[:, :4] / mean[:, 4:5]
 
 
+def _charge_balance(z: np.ndarray, amounts: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """matminer ``IonProperty(fast=True)`` "compound possible" (all rows multi-element).
+
+    True iff some choice of one common oxidation state per element gives
+    ``np.isclose(np.dot(states, amounts), 0)``. Rows are bucketed by the number
+    of oxidation states of each element; within a bucket all charge sums of
+    all combinations are enumerated with array operations.
+    """
+    tabs = _tables()
+    out = np.zeros(len(z))
+    if not len(z):
+        return out
+    lens = np.where(mask, tabs["oxi_len"][z], -1)  # -1 marks padding
+    possible = ~((lens == 0).any(axis=1))  # an element without states: no combination
+    idx = np.flatnonzero(possible)
+    if not idx.size:
+        return out
+    keys, inv = np.unique(lens[idx], axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(len(keys) + 1))
+    oxi = tabs["oxi_pad"]
+    for g, key in enumerate(keys):
+        ne = int((key > 0).sum())
+        size = int(np.prod(key[:ne]))
+        rows_all = idx[order[bounds[g] : bounds[g + 1]]]
+        step = max(1, 2_000_000 // size)
+        for s in range(0, len(rows_all), step):
+            rows = rows_all[s : s + step]
+            sums = amounts[rows, 0, None] * oxi[z[rows, 0], : key[0]]
+            for j in range(1, ne):
+                term = amounts[rows, j, None] * oxi[z[rows, j], : key[j]]
+                sums = (sums[:, :, None] + term[:, None, :]).reshape(len(rows), -1)
+            out[rows] = (np.abs(sums) <= 1e-8).any(axis=1)
+    return out
+
+
 def _ionic(
     z: np.ndarray, amounts: np.ndarray, mask: np.ndarray, balanced: np.ndarray, x: np.ndarray
 ) -> np.ndarray:
@@ -135,25 +167,11 @@ def _ionic(
     max_ic = np.where(multi, max_ic, 0.0)
     avg_ic = np.where(multi, avg_ic, 0.0)
 
-    # charge balance from single common oxidation states per element, grouped by element tuple
     cpd = np.ones(n)
+    given = multi & ~np.isnan(balanced)
+    cpd[given] = balanced[given]
     todo = multi & np.isnan(balanced)
-    cpd[multi & ~np.isnan(balanced)] = balanced[multi & ~np.isnan(balanced)]
-    idx = np.flatnonzero(todo)
-    if idx.size:
-        groups, inv = np.unique(z[idx], axis=0, return_inverse=True)
-        inv = inv.ravel()
-        order = np.argsort(inv, kind="stable")
-        bounds = np.searchsorted(inv[order], np.arange(len(groups) + 1))
-        for g, zs in enumerate(groups):
-            rows = idx[order[bounds[g] : bounds[g + 1]]]
-            ne = int(n_el[rows[0]])
-            combos = _charge_products(tuple(int(v) for v in zs[:ne]))
-            if combos.shape[0] == 0:
-                cpd[rows] = 0.0
-                continue
-            sums = amounts[rows, :ne] @ combos.T  # (rows, combos)
-            cpd[rows] = (np.abs(sums) <= 1e-8).any(axis=1)
+    cpd[todo] = _charge_balance(z[todo], amounts[todo], mask[todo])
     return np.column_stack([cpd, max_ic, avg_ic])
 
 
@@ -358,7 +376,10 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
         progress = len(values) > _PROGRESS_MIN_ROWS if self.progress is None else self.progress
         parsed = parse_compositions(values, n_jobs=self.n_jobs, progress=bool(progress))
         report_errors(parsed, self.errors, None if index is None else list(index))
-        return _features(parsed, self.preset)[parsed.inverse]
+        out = _features(parsed, self.preset)
+        if len(out) == len(values) and np.array_equal(parsed.inverse, np.arange(len(values))):
+            return out
+        return out[parsed.inverse]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """matminer's labels of the output features.
