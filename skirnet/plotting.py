@@ -1,0 +1,323 @@
+"""Figures for regression results: parity plots, learning curves, the depth study.
+
+All functions draw on a given :class:`~matplotlib.axes.Axes` or, without one, on a new
+:class:`matplotlib.figure.Figure` created without pyplot (so they work headless and never
+open windows); they return the Axes. Save with ``ax.figure.savefig("parity.png")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["plot_depth_study", "plot_learning_curve", "plot_parity"]
+
+# Paper order and styles (Jha et al. 2021, Figure 1): plain, stacked residual, individual residual
+_NET_STYLES = {
+    "plainnet": {"marker": "o", "color": "tab:gray"},
+    "plain": {"marker": "o", "color": "tab:gray"},
+    "srnet": {"marker": "s", "color": "tab:blue"},
+    "irnet": {"marker": "^", "color": "tab:red"},
+}
+_NET_ORDER = ["plain", "plainnet", "srnet", "irnet"]
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (5.0, 5.0)) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def _with_units(text: str, units: str | None) -> str:
+    return f"{text} ({units})" if units else text
+
+
+def plot_parity(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    units: str | None = None,
+    label: str | None = None,
+    reference: str = "DFT",
+    hexbin_above: int = 5000,
+) -> Axes:
+    """Parity plot: predicted against reference (DFT) values, with the y = x line.
+
+    Up to ``hexbin_above`` points are drawn as a scatter whose transparency falls with
+    the number of points; more points are drawn as a log-scaled hexbin density. The MAE
+    and R² go into the legend entry of the data, so several models can share one Axes.
+    Non-finite pairs are left out of the plot and the metrics.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Reference values (DFT, experiment).
+    y_pred : array-like of shape (n,)
+        Predictions.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new Figure is made when omitted.
+    title : str, optional
+        Axes title.
+    units : str, optional
+        Unit of the target, appended to the axis labels and the MAE (e.g. ``"eV/atom"``).
+    label : str, optional
+        Name of the model in the legend (default ``"predictions"``).
+    reference : str, default="DFT"
+        Name of the reference values on the x axis.
+    hexbin_above : int, default=5000
+        Switch from scatter to hexbin above this many points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        Different lengths or no finite pair.
+
+    Examples
+    --------
+    >>> ax = plot_parity([0, 1, 2], [0.1, 0.9, 2.2], units="eV/atom", label="IRNet")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('DFT (eV/atom)', 'Predicted (eV/atom)')
+    >>> ax.get_legend().get_texts()[1].get_text()
+    'IRNet: MAE = 0.133 eV/atom, R² = 0.970'
+    """
+    t = np.asarray(y_true, dtype=np.float64).ravel()
+    p = np.asarray(y_pred, dtype=np.float64).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"y_true has {t.size} values but y_pred has {p.size}")
+    keep = np.isfinite(t) & np.isfinite(p)
+    if not keep.any():
+        raise ValueError("no finite (y_true, y_pred) pair to plot")
+    t, p = t[keep], p[keep]
+    n = t.size
+    mae = float(np.mean(np.abs(p - t)))
+    ss_tot = float(np.sum((t - t.mean()) ** 2))
+    r2 = 1.0 - float(np.sum((p - t) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
+    unit_txt = f" {units}" if units else ""
+    entry = f"{label or 'predictions'}: MAE = {mae:.3g}{unit_txt}, R² = {r2:.3f}"
+
+    ax = _new_axes(ax)
+    lo = float(min(t.min(), p.min()))
+    hi = float(max(t.max(), p.max()))
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    lo, hi = lo - pad, hi + pad
+    # keep limits that earlier calls on this Axes set, so overlays share one square frame
+    if ax.has_data():
+        old_lo, old_hi = ax.get_xlim()
+        lo, hi = min(lo, old_lo), max(hi, old_hi)
+    else:
+        ax.plot([lo, hi], [lo, hi], ls="--", lw=1, color="black", label="y = x", zorder=3)
+    line = next((ln for ln in ax.get_lines() if ln.get_label() == "y = x"), None)
+    if line is not None:
+        line.set_data([lo, hi], [lo, hi])
+
+    if n > hexbin_above:
+        ax.hexbin(t, p, gridsize=80, bins="log", mincnt=1, cmap="viridis",
+                  extent=(lo, hi, lo, hi))  # fmt: skip
+        ax.plot([], [], ls="none", marker="h", color="tab:green", label=entry)
+    else:
+        alpha = float(np.clip(300.0 / n, 0.15, 0.8))
+        ax.scatter(t, p, s=12, alpha=alpha, edgecolors="none", label=entry)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(_with_units(reference, units))
+    ax.set_ylabel(_with_units("Predicted", units))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+def _history_rows(obj: Any) -> list[Mapping[str, Any]]:
+    if hasattr(obj, "history_"):
+        obj = obj.history_
+    elif hasattr(obj, "history") and not isinstance(obj, Sequence):
+        obj = obj.history  # a skorch NeuralNet
+    if isinstance(obj, pd.DataFrame):
+        obj = obj.to_dict("records")
+    rows = list(obj) if obj is not None else []
+    if not rows:
+        raise ValueError("the history is empty: fit the estimator first")
+    if not all(isinstance(r, Mapping) for r in rows):
+        raise TypeError("expected a history as a list of dicts (one per epoch)")
+    if not any("train_loss" in r for r in rows):
+        raise ValueError(f"the history has no 'train_loss'; its keys: {sorted(rows[0])}")
+    return rows
+
+
+def plot_learning_curve(
+    history_or_estimator: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    log_y: bool = False,
+) -> Axes:
+    """Training and validation loss per epoch, with the best validation epoch marked.
+
+    Parameters
+    ----------
+    history_or_estimator : estimator, skorch History, list of dict or DataFrame
+        An estimator with ``history_`` (skirnet's regressors) or ``history`` (a skorch
+        ``NeuralNet``), or the history itself: one dict per epoch with ``train_loss``,
+        optionally ``valid_loss`` and ``epoch`` (default: 1, 2, ...).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new Figure is made when omitted.
+    title : str, optional
+        Axes title.
+    log_y : bool, default=False
+        Logarithmic loss axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on; lines labelled ``"train"``, ``"validation"`` (when the history
+        has ``valid_loss``) and ``"best epoch N"`` (a star at the minimum validation
+        loss, with an unlabelled dotted vertical line at that epoch).
+
+    Raises
+    ------
+    ValueError
+        Empty history or no ``train_loss``.
+
+    Examples
+    --------
+    >>> history = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.2},
+    ...            {"epoch": 2, "train_loss": 0.5, "valid_loss": 0.7},
+    ...            {"epoch": 3, "train_loss": 0.3, "valid_loss": 0.8}]
+    >>> ax = plot_learning_curve(history)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['train', 'validation', 'best epoch 2']
+    """
+    rows = _history_rows(history_or_estimator)
+    epochs = np.array([r.get("epoch", i + 1) for i, r in enumerate(rows)], dtype=float)
+    train = np.array([r.get("train_loss", np.nan) for r in rows], dtype=float)
+    valid = np.array([r.get("valid_loss", np.nan) for r in rows], dtype=float)
+
+    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    ax.plot(epochs, train, color="tab:blue", label="train")
+    if np.isfinite(valid).any():
+        ax.plot(epochs, valid, color="tab:orange", label="validation")
+        best = int(np.nanargmin(valid))
+        ax.plot(
+            [epochs[best]],
+            [valid[best]],
+            ls="none",
+            marker="*",
+            ms=12,
+            color="tab:red",
+            label=f"best epoch {epochs[best]:g}",
+        )
+        ax.axvline(epochs[best], color="tab:red", ls=":", lw=1)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_depth_study(
+    results: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    metric: str = "mae",
+    baseline: float | None = None,
+    baseline_label: str = "Random forest",
+    units: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Error against network depth for Plain, SRNet and IRNet (the paper's Figure 1).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Long table with columns ``net`` (e.g. ``"PlainNet"``, ``"SRNet"``, ``"IRNet"``),
+        ``depth`` (number of layers) and ``mae`` (or the column named by ``metric``).
+        Several rows for one (net, depth), e.g. seeds, are averaged and drawn with
+        standard-deviation error bars.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new Figure is made when omitted.
+    metric : str, default="mae"
+        Column to plot.
+    baseline : float, optional
+        Error of a reference model, drawn as a dashed horizontal line.
+    baseline_label : str, default="Random forest"
+        Legend text of the baseline line.
+    units : str, optional
+        Unit of the error, for the y label.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: one line with markers per net (labelled with the net's name,
+        plain, SRNet, IRNet first), then the baseline line.
+
+    Raises
+    ------
+    ValueError
+        Missing columns or empty table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"net": ["PlainNet", "PlainNet", "IRNet", "IRNet"],
+    ...                     "depth": [10, 48, 10, 48], "mae": [0.05, 0.09, 0.05, 0.04]})
+    >>> ax = plot_depth_study(res, baseline=0.07, units="eV/atom")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['PlainNet', 'IRNet', 'Random forest']
+    >>> ax.get_ylabel()
+    'MAE (eV/atom)'
+    """
+    missing = {"net", "depth", metric} - set(results.columns)
+    if missing:
+        raise ValueError(f"results lacks column(s) {sorted(missing)}; has {list(results.columns)}")
+    if results.empty:
+        raise ValueError("results is empty")
+    stats = (
+        results.groupby(["net", "depth"], sort=False)[metric]
+        .agg(["mean", "std", "count"])
+        .reset_index()
+    )
+    nets = list(dict.fromkeys(results["net"]))
+    order = {name: i for i, name in enumerate(_NET_ORDER)}
+    nets.sort(key=lambda name: order.get(str(name).lower(), len(order)))
+
+    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    handles: list[Any] = []
+    for name in nets:
+        sub = stats[stats["net"] == name].sort_values("depth")
+        style = _NET_STYLES.get(str(name).lower(), {"marker": "D"})
+        x = sub["depth"].to_numpy(dtype=np.float64)
+        mean = sub["mean"].to_numpy(dtype=np.float64)
+        if (sub["count"] > 1).any():
+            handle = ax.errorbar(x, mean, yerr=sub["std"].fillna(0.0).to_numpy(dtype=np.float64),
+                                 capsize=3, label=str(name), **style)  # fmt: skip
+        else:
+            (handle,) = ax.plot(x, mean, label=str(name), **style)
+        handles.append(handle)
+    if baseline is not None:
+        handles.append(ax.axhline(baseline, ls="--", color="black", lw=1, label=baseline_label))
+    depths = np.sort(results["depth"].unique())
+    ax.set_xticks(depths)
+    ax.set_xlabel("Depth (number of layers)")
+    ax.set_ylabel(_with_units(metric.upper() if metric.islower() else metric, units))
+    if title:
+        ax.set_title(title)
+    ax.legend(handles=handles, fontsize="small", frameon=False)
+    return ax
