@@ -1,0 +1,192 @@
+"""Save and load fitted networks without pickle: safetensors weights plus a JSON file.
+
+A saved model is a folder::
+
+    model/
+      weights.safetensors   the module's tensors (loadable with torch's weights_only rules)
+      skirnet.json          estimator class, parameters, fitted attributes, training
+                            history and the versions of the packages that made it
+
+Loading never unpickles anything, so a model file from elsewhere cannot run code, and a
+model trained on CUDA loads on a CPU-only machine. The optimiser state is not kept: a
+loaded model predicts, and ``warm_start=True`` fine-tunes it with a fresh optimiser.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors.torch
+import sklearn
+import skorch
+import torch
+from skorch.history import History
+
+from skirnet._version import __version__
+from skirnet.estimators import (
+    IRNetRegressor,
+    PlainNetRegressor,
+    ResidualNetRegressor,
+    SRNetRegressor,
+)
+
+__all__ = ["load", "save"]
+
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "skirnet.json"
+_CLASSES = {cls.__name__: cls for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)}
+
+
+def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
+    params = estimator.get_params()
+    if params["callbacks"]:
+        warnings.warn(
+            "Custom callbacks are not saved; the loaded model has callbacks=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["callbacks"] = None
+    if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+        params["random_state"] = None
+    if params["hidden_layer_sizes"] is not None and not isinstance(
+        params["hidden_layer_sizes"], str
+    ):
+        params["hidden_layer_sizes"] = [int(w) for w in params["hidden_layer_sizes"]]
+    return params
+
+
+def _epoch_records(history: History) -> list[dict[str, Any]]:
+    """Per-epoch history without the per-batch lists (they can be millions of entries)."""
+    return [{k: v for k, v in row.items() if k != "batches"} for row in history]
+
+
+def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
+    """Save a fitted IRNet/SRNet/PlainNet regressor to the folder ``path``.
+
+    Parameters
+    ----------
+    estimator : IRNetRegressor, SRNetRegressor or PlainNetRegressor
+        A fitted estimator.
+    path : str or Path
+        Folder to write (created if needed; existing model files are replaced).
+
+    Returns
+    -------
+    path : Path
+        The folder written.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from skirnet import IRNetRegressor, save, load
+    >>> X = np.random.RandomState(0).normal(size=(50, 4)); y = X.sum(axis=1)
+    >>> model = IRNetRegressor(hidden_layer_sizes="8x2", max_epochs=2, random_state=0).fit(X, y)
+    >>> folder = save(model, tempfile.mkdtemp())
+    >>> bool(np.array_equal(load(folder).predict(X), model.predict(X)))
+    True
+    """
+    if not isinstance(estimator, ResidualNetRegressor):
+        raise TypeError(
+            f"save() takes a skirnet network regressor, got {type(estimator).__name__}; "
+            "use joblib.dump for other estimators."
+        )
+    if not hasattr(estimator, "net_"):
+        raise ValueError("The estimator is not fitted yet; call fit before save.")
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
+    safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
+    fitted = {
+        "n_features_in_": estimator.n_features_in_,
+        "n_outputs_": estimator.n_outputs_,
+        "y_1d": estimator._y_1d,
+        "device_": estimator.device_,
+        "best_epoch_": estimator.best_epoch_,
+    }
+    if hasattr(estimator, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
+    config = {
+        "format_version": FORMAT_VERSION,
+        "class": type(estimator).__name__,
+        "params": _json_params(estimator),
+        "fitted": fitted,
+        "history": _epoch_records(estimator.history_),
+        "versions": {
+            "skirnet": __version__,
+            "torch": torch.__version__,
+            "skorch": skorch.__version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+    (path / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    return path
+
+
+def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
+    """Load a model saved by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder written by :func:`save`.
+    device : str, default=None
+        Device to put the network on. None uses the estimator's ``device`` parameter,
+        falling back to the CPU when it asks for CUDA and none is available.
+
+    Returns
+    -------
+    estimator : IRNetRegressor, SRNetRegressor or PlainNetRegressor
+        The fitted estimator, ready to ``predict``.
+
+    Examples
+    --------
+    >>> from skirnet import load
+    >>> load("no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    FileNotFoundError: No skirnet model at no/such/folder (missing skirnet.json).
+    """
+    path = Path(path)
+    if not (path / CONFIG_FILE).is_file() or not (path / WEIGHTS_FILE).is_file():
+        raise FileNotFoundError(
+            f"No skirnet model at {path} (missing {CONFIG_FILE} or {WEIGHTS_FILE})."
+        )
+    config = json.loads((path / CONFIG_FILE).read_text())
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has model format {config.get('format_version')}; this skirnet reads "
+            f"format {FORMAT_VERSION}."
+        )
+    cls = _CLASSES.get(config["class"])
+    if cls is None:
+        raise ValueError(f"Unknown estimator class {config['class']!r} in {path}.")
+    params = config["params"]
+    if isinstance(params.get("hidden_layer_sizes"), list):
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    estimator = cls(**params)
+    if device is None:
+        device = estimator.device
+        if device != "auto" and torch.device(device).type == "cuda":
+            device = device if torch.cuda.is_available() else "cpu"
+    estimator.set_params(device=device)
+    fitted = config["fitted"]
+    net = estimator._build_net(fitted["n_features_in_"], fitted["n_outputs_"], 0, None)
+    state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
+    net.module_.load_state_dict(state)
+    net.module_.to(net.device)
+    net.history = History(config["history"])
+    estimator.net_ = net
+    estimator.n_features_in_ = fitted["n_features_in_"]
+    estimator._y_1d = fitted["y_1d"]
+    if "feature_names_in_" in fitted:
+        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    estimator._record_fit()
+    estimator.best_epoch_ = fitted["best_epoch_"]
+    return estimator

@@ -1,0 +1,167 @@
+"""The training loop pieces that skorch does not have: in-memory batching and a NaN guard.
+
+skorch's standard loop builds a :class:`torch.utils.data.DataLoader` that collates every
+batch sample by sample on the CPU and copies it to the device. For tabular data that already
+sits in memory this dominates the step time of a small network. :class:`FastNeuralNetRegressor`
+instead moves the whole training and validation arrays to the device once per ``fit`` and
+serves batches as index slices of a per-epoch permutation. Everything else — the training
+step, the loss, callbacks, history — is skorch's own code.
+
+The permutation is drawn from the global torch generator exactly as a shuffling
+``DataLoader`` draws it, so for the same seed the fast path and the standard loop see the
+same batches in the same order and train to the same weights (within float tolerance).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from skorch import NeuralNetRegressor
+from skorch.callbacks import Callback
+from skorch.dataset import Dataset
+
+__all__ = ["DeviceBatches", "DivergenceGuard", "FastNeuralNetRegressor", "TrainingDivergedError"]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised when the training loss stops being finite."""
+
+
+class DivergenceGuard(Callback):
+    """Stop training with a clear error as soon as an epoch's training loss is NaN or inf."""
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        loss = net.history[-1].get("train_loss")
+        if loss is not None and not math.isfinite(loss):
+            epoch = net.history[-1]["epoch"]
+            raise TrainingDivergedError(
+                f"Training loss became {loss} at epoch {epoch}. Lower the learning rate "
+                "(lr), check the inputs for extreme values, or scale the features."
+            )
+
+
+def _draw_loader_seed() -> int:
+    """Consume the global torch generator the way ``DataLoader.__iter__`` does."""
+    return int(torch.empty((), dtype=torch.int64).random_().item())
+
+
+def _writable(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous array torch may wrap (read-only memmaps are copied)."""
+    array = np.ascontiguousarray(array)
+    return array if array.flags.writeable else array.copy()
+
+
+class DeviceBatches:
+    """Batches of tensors that already live on the training device.
+
+    Parameters
+    ----------
+    X, y : torch.Tensor
+        Whole arrays, on the device. ``y`` may be None (prediction).
+    batch_size : int
+        Samples per batch.
+    shuffle : bool
+        Draw a new permutation on each iteration (training), else keep the order.
+    drop_last : bool
+        Skip a final incomplete batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> batches = DeviceBatches(torch.arange(5.0)[:, None], None, batch_size=2, shuffle=False)
+    >>> [len(xb) for xb, _ in batches]
+    [2, 2, 1]
+    """
+
+    def __init__(
+        self,
+        X: torch.Tensor,
+        y: torch.Tensor | None,
+        batch_size: int,
+        shuffle: bool,
+        drop_last: bool = False,
+    ) -> None:
+        self.X, self.y = X, y
+        self.batch_size = len(X) if batch_size == -1 else batch_size
+        self.shuffle, self.drop_last = shuffle, drop_last
+
+    def __len__(self) -> int:
+        n, bs = len(self.X), self.batch_size
+        return n // bs if self.drop_last else math.ceil(n / bs)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        n, bs = len(self.X), self.batch_size
+        _draw_loader_seed()  # the DataLoader's base seed
+        order = None
+        if self.shuffle:
+            generator = torch.Generator()
+            generator.manual_seed(_draw_loader_seed())  # the RandomSampler's seed
+            order = torch.randperm(n, generator=generator).to(self.X.device)
+        stop = n - n % bs if self.drop_last else n
+        for start in range(0, stop, bs):
+            if order is None:
+                idx = slice(start, start + bs)
+            else:
+                idx = order[start : start + bs]
+            yield self.X[idx], (None if self.y is None else self.y[idx])
+
+
+class FastNeuralNetRegressor(NeuralNetRegressor):
+    """A :class:`skorch.NeuralNetRegressor` that batches in-memory arrays on the device.
+
+    Datasets of numpy arrays (skorch's own :class:`~skorch.dataset.Dataset`) are copied to
+    ``device`` once and cached on the dataset object; any other dataset falls back to
+    skorch's ``DataLoader``. ``iterator_train__drop_last`` and ``iterator_train__shuffle`` are
+    honoured. With ``precision="bf16"`` on CUDA, forward passes run under autocast.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        As :class:`skorch.NeuralNetRegressor`.
+    device_batches : bool, default=True
+        Use the in-memory device batches; False keeps skorch's ``DataLoader``.
+    precision : {"fp32", "bf16"}, default="fp32"
+        Mixed precision for the forward pass. ``"bf16"`` takes effect on CUDA only.
+    """
+
+    def __init__(
+        self, module, device_batches: bool = True, precision: str = "fp32", **kwargs
+    ) -> None:
+        super().__init__(module, **kwargs)
+        self.device_batches = device_batches
+        self.precision = precision
+
+    def _device_tensors(self, dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor | None]:
+        cached = getattr(dataset, "_skirnet_device_tensors", None)
+        if cached is not None and cached[0].device.type == torch.device(self.device).type:
+            return cached
+        X = torch.as_tensor(_writable(dataset.X), device=self.device)
+        y = None if dataset.y is None else torch.as_tensor(_writable(dataset.y), device=self.device)
+        dataset._skirnet_device_tensors = (X, y)
+        return X, y
+
+    def get_iterator(self, dataset, training: bool = False):
+        in_memory = isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray)
+        if not (self.device_batches and in_memory):
+            return super().get_iterator(dataset, training=training)
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        X, y = self._device_tensors(dataset)
+        return DeviceBatches(
+            X,
+            y,
+            batch_size=batch_size,
+            shuffle=kwargs.get("shuffle", False),
+            drop_last=kwargs.get("drop_last", False),
+        )
+
+    def infer(self, x, **fit_params):
+        device_type = torch.device(self.device).type
+        if self.precision == "bf16" and device_type == "cuda":
+            with torch.autocast(device_type, dtype=torch.bfloat16):
+                return super().infer(x, **fit_params).float()
+        return super().infer(x, **fit_params)

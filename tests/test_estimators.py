@@ -1,0 +1,279 @@
+"""Behaviour of IRNetRegressor, SRNetRegressor and PlainNetRegressor beyond sklearn's checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor
+from skirnet.training import TrainingDivergedError
+
+ESTIMATORS = [IRNetRegressor, SRNetRegressor, PlainNetRegressor]
+FAST = {"hidden_layer_sizes": "16x2-8", "lr": 1e-2, "max_epochs": 5, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 6))
+    y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.normal(size=120)
+    return X, y
+
+
+def test_defaults_follow_the_paper():
+    model = IRNetRegressor()
+    assert (model.depth, model.lr, model.batch_size) == (17, 1e-4, 32)
+    assert (model.optimizer, model.validation_fraction, model.device) == ("adam", 0.1, "auto")
+    assert model.architecture == ((1024, 4), (512, 3), (256, 3), (128, 3), (64, 2), (32, 1))
+
+
+def test_hidden_layer_sizes_overrides_depth():
+    assert IRNetRegressor(depth=48, hidden_layer_sizes="8x2").architecture == ((8, 2),)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_fit_returns_self_and_sets_learned_attributes(cls, data):
+    X, y = data
+    model = cls(**FAST)
+    assert model.fit(X, y) is model
+    assert model.n_features_in_ == 6 and model.n_outputs_ == 1
+    assert model.n_iter_ == len(model.history_) == 5
+    assert model.device_ == "cpu"
+    assert model.module_ is model.net_.module_
+    assert model.architecture_ == ((16, 2), (8, 1))
+    assert {"train_loss", "valid_loss", "dur"} <= set(model.history_[-1])
+    assert 1 <= model.best_epoch_ <= 5
+    assert model.module_.shortcut == cls._shortcut
+
+
+def test_not_fitted_error():
+    with pytest.raises(NotFittedError):
+        IRNetRegressor().predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32])
+def test_numeric_dtypes(dtype, data):
+    X, y = data
+    pred = IRNetRegressor(**FAST).fit((X * 10).astype(dtype), y).predict((X * 10).astype(dtype))
+    assert pred.dtype == np.float64 and pred.shape == (120,)
+
+
+def test_pandas_input_records_feature_names(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    model = IRNetRegressor(**FAST).fit(frame, pd.Series(y))
+    assert list(model.feature_names_in_) == list(frame.columns)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_allclose(model.predict(frame), model.predict(X))
+
+
+def test_multi_output_shapes(data):
+    X, y = data
+    Y = np.column_stack([y, -y, 2 * y])
+    model = SRNetRegressor(**FAST).fit(X, Y)
+    assert model.n_outputs_ == 3 and model.predict(X).shape == (120, 3)
+    assert IRNetRegressor(**FAST).fit(X, y[:, None]).predict(X).shape == (120, 1)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [("X", np.nan, "Input X contains NaN"), ("X", np.inf, "Input X contains infinity"),
+     ("y", np.nan, "Input y contains NaN"), ("y", -np.inf, "Input y contains infinity")],
+)
+def test_non_finite_input_is_rejected(where, value, message, data):
+    X, y = data[0].copy(), data[1].copy()
+    (X if where == "X" else y)[3] = value
+    with pytest.raises(ValueError, match=message):
+        IRNetRegressor(**FAST).fit(X, y)
+
+
+def test_too_few_samples():
+    with pytest.raises(ValueError, match="1 sample.*minimum of 2 is required"):
+        IRNetRegressor(**FAST).fit(np.ones((1, 3)), [1.0])
+
+
+def test_two_samples_train_without_validation():
+    model = IRNetRegressor(**FAST).fit(np.array([[0.0, 1.0], [1.0, 0.0]]), [0.0, 1.0])
+    assert "valid_loss" not in model.history_[-1] and model.best_epoch_ is None
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_last_batch_of_one_sample_does_not_crash(fast_path):
+    rng = np.random.RandomState(1)
+    X, y = rng.normal(size=(33, 4)), rng.normal(size=33)
+    model = IRNetRegressor(**{**FAST, "batch_size": 32, "validation_fraction": 0.0},
+                           fast_path=fast_path).fit(X, y)
+    assert model.history_[-1]["batches"][0]["train_batch_size"] == 32
+    assert len(model.history_[-1]["batches"]) == 1
+
+
+def test_same_seed_same_predictions_and_global_rng_untouched(data):
+    X, y = data
+    state = torch.get_rng_state()
+    a = IRNetRegressor(**FAST).fit(X, y).predict(X)
+    b = IRNetRegressor(**FAST).fit(X, y).predict(X)
+    c = IRNetRegressor(**{**FAST, "random_state": 1}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_early_stopping_restores_the_best_weights(data):
+    X, y = data
+    model = IRNetRegressor(hidden_layer_sizes="32x2", lr=3e-2, max_epochs=300, patience=3,
+                           random_state=0).fit(X, y)
+    assert model.n_iter_ < 300
+    assert model.n_iter_ - model.best_epoch_ == 3
+    valid = model.net_.train_split.keywords["valid_ds"]
+    mae = np.mean(np.abs(model.predict(valid.X) - valid.y.ravel()))
+    best = min(model.history_[:, "valid_loss"])
+    assert mae == pytest.approx(best, rel=1e-5)
+
+
+def test_validation_fraction_zero_trains_all_epochs(data):
+    X, y = data
+    model = IRNetRegressor(**{**FAST, "validation_fraction": 0.0}).fit(X, y)
+    assert model.n_iter_ == 5 and model.best_epoch_ is None
+    assert model.history_[-1]["batches"][0]["train_batch_size"] == 32
+
+
+def test_divergence_stops_with_the_epoch_in_the_message():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(64, 3)), rng.normal(size=64)
+    with pytest.raises(TrainingDivergedError, match=r"became (nan|inf) at epoch [12]\."):
+        IRNetRegressor(hidden_layer_sizes="4", optimizer="sgd", lr=1e38, max_epochs=5,
+                       validation_fraction=0.0, random_state=0).fit(X, y)
+
+
+def test_warm_start_continues_training(data):
+    X, y = data
+    model = IRNetRegressor(**FAST, warm_start=True).fit(X, y)
+    weights = model.module_.output.weight.detach().clone()
+    model.fit(X, y)
+    assert model.n_iter_ == 10
+    assert model.history_[-1]["epoch"] == 10
+    assert not torch.equal(weights, model.module_.output.weight)
+    cold = IRNetRegressor(**FAST).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 5
+
+
+def test_partial_fit_trains_one_epoch_per_call(data):
+    X, y = data
+    model = PlainNetRegressor(**FAST)
+    model.partial_fit(X, y)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 2 and "valid_loss" not in model.history_[-1]
+    with pytest.raises(ValueError, match="X has 5 features"):
+        model.partial_fit(X[:, :5], y)
+    model.fit(X, y)  # a full fit after partial_fit starts afresh, with early stopping
+    assert model.n_iter_ == 5 and "valid_loss" in model.history_[-1]
+
+
+def test_lr_schedules_change_the_learning_rate(data):
+    X, y = data
+    for schedule in ("cosine", "onecycle"):
+        model = IRNetRegressor(**FAST, lr_schedule=schedule, optimizer="adamw").fit(X, y)
+        final_lr = model.net_.optimizer_.param_groups[0]["lr"]
+        assert final_lr < 1e-2 * 0.5, schedule
+
+
+def test_bf16_is_ignored_on_cpu(data):
+    X, y = data
+    a = IRNetRegressor(**FAST).fit(X, y).predict(X)
+    b = IRNetRegressor(**FAST, precision="bf16").fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_verbose_prints_the_epoch_table(data, capsys):
+    X, y = data
+    IRNetRegressor(**FAST, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "valid_loss" in out
+    IRNetRegressor(**FAST).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar(data, capsys):
+    X, y = data
+    model = IRNetRegressor(**FAST, progress_bar=True).fit(X, y)
+    assert "progress_bar" in dict(model.net_.callbacks_)
+    assert "it/s" in capsys.readouterr().err
+
+
+def test_invalid_parameters_are_reported_at_fit(data):
+    X, y = data
+    with pytest.raises(ValueError, match="'optimizer' parameter"):
+        IRNetRegressor(optimizer="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="depth must be one of"):
+        IRNetRegressor(depth=11, max_epochs=1).fit(X, y)
+
+
+def test_cuda_requested_without_cuda(data):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        IRNetRegressor(**FAST, device="cuda").fit(*data)
+
+
+def test_clone_and_params():
+    model = SRNetRegressor(depth=24, lr=3e-4, random_state=7)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    copy.set_params(depth=48)
+    assert copy.architecture == SRNetRegressor(depth=48).architecture
+
+
+def test_pipeline_with_scaler(data):
+    X, y = data
+    pipe = Pipeline([("scale", StandardScaler()), ("net", IRNetRegressor(**FAST))])
+    assert pipe.fit(X * 100, y).predict(X * 100).shape == (120,)
+
+
+def test_grid_search_over_the_papers_depths(data):
+    X, y = data
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("net", IRNetRegressor(max_epochs=1, lr=1e-3, random_state=0))])
+    search = GridSearchCV(pipe, {"net__depth": [10, 17, 24, 48]}, cv=2,
+                          scoring="neg_mean_absolute_error")
+    search.fit(X[:64], y[:64])
+    assert search.best_params_["net__depth"] in (10, 17, 24, 48)
+    assert len(search.cv_results_["mean_test_score"]) == 4
+    depths = [p["net__depth"] for p in search.cv_results_["params"]]
+    assert depths == [10, 17, 24, 48]
+    assert search.best_estimator_.named_steps["net"].module_.n_skips == {
+        10: 9, 17: 16, 24: 23, 48: 47
+    }[search.best_params_["net__depth"]]
+
+
+def test_cross_val_score_against_random_forest(data):
+    X, y = data
+    folds = KFold(3, shuffle=True, random_state=0)
+    net = IRNetRegressor(hidden_layer_sizes="32x2", lr=1e-2, max_epochs=60, random_state=0)
+    ours = cross_val_score(net, X, y, cv=folds, scoring="neg_mean_absolute_error")
+    forest = cross_val_score(RandomForestRegressor(n_estimators=50, random_state=0), X, y,
+                             cv=folds, scoring="neg_mean_absolute_error")
+    assert ours.shape == forest.shape == (3,)
+    # a linear target: the network should beat the forest's piecewise-constant fit
+    assert -ours.mean() < -forest.mean()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_trains_on_cuda_with_auto_device(data):
+    X, y = data
+    model = IRNetRegressor(**FAST).fit(X, y)
+    assert model.device_ == "cuda"
+    assert next(model.module_.parameters()).is_cuda
+    cpu = IRNetRegressor(**FAST, device="cpu").fit(X, y)
+    np.testing.assert_allclose(model.predict(X), cpu.predict(X), atol=0.5)
+    bf16 = IRNetRegressor(**FAST, precision="bf16").fit(X, y)
+    assert np.isfinite(bf16.predict(X)).all()

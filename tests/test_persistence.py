@@ -1,0 +1,131 @@
+"""Saving and loading: pickle/joblib and the pickle-free safetensors + JSON format."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from skorch.callbacks import EpochTimer
+
+from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor, load, save
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(90, 5))
+    return X, X[:, 0] + X[:, 1] ** 2
+
+
+@pytest.fixture(scope="module", params=[IRNetRegressor, SRNetRegressor, PlainNetRegressor])
+def fitted(request, data):
+    X, y = data
+    return request.param(hidden_layer_sizes="16x2-8", lr=1e-2, max_epochs=4,
+                         random_state=0).fit(X, y)
+
+
+def test_pickle_round_trip(fitted, data):
+    X, _ = data
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
+
+
+def test_joblib_round_trip(fitted, data, tmp_path):
+    X, _ = data
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(X),
+                                  fitted.predict(X))
+
+
+def test_save_load_round_trip(fitted, data, tmp_path):
+    X, _ = data
+    folder = save(fitted, tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["skirnet.json", "weights.safetensors"]
+    loaded = load(folder)
+    assert type(loaded) is type(fitted)
+    assert loaded.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+    assert loaded.n_iter_ == fitted.n_iter_ and loaded.best_epoch_ == fitted.best_epoch_
+    assert loaded.history_[:, "valid_loss"] == fitted.history_[:, "valid_loss"]
+    config = json.loads((folder / "skirnet.json").read_text())
+    assert config["versions"]["torch"] == torch.__version__
+    assert "batches" not in config["history"][0]
+
+
+def test_weights_load_with_torch_weights_only_rules(fitted, tmp_path):
+    from safetensors.torch import load_file
+
+    folder = save(fitted, tmp_path / "model")
+    state = load_file(str(folder / "weights.safetensors"))
+    assert state.keys() == fitted.module_.state_dict().keys()
+
+
+def test_feature_names_and_multi_output_survive(tmp_path):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    Y = rng.normal(size=(40, 2))
+    model = IRNetRegressor(hidden_layer_sizes=(8, 8), max_epochs=2, random_state=0).fit(frame, Y)
+    loaded = load(save(model, tmp_path / "m"))
+    assert list(loaded.feature_names_in_) == ["a", "b", "c"]
+    assert loaded.get_params()["hidden_layer_sizes"] == (8, 8)
+    np.testing.assert_array_equal(loaded.predict(frame), model.predict(frame))
+    assert loaded.predict(frame).shape == (40, 2)
+
+
+def test_loaded_model_can_warm_start(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=2, warm_start=True,
+                           random_state=0).fit(X, y)
+    loaded = load(save(model, tmp_path / "m"))
+    loaded.fit(X, y)
+    assert loaded.n_iter_ == 4
+
+
+def test_custom_callbacks_are_dropped_with_a_warning(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, callbacks=[EpochTimer()],
+                           random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="Custom callbacks are not saved"):
+        folder = save(model, tmp_path / "m")
+    assert load(folder).callbacks is None
+
+
+def test_save_errors(tmp_path):
+    with pytest.raises(ValueError, match="not fitted"):
+        save(IRNetRegressor(), tmp_path / "m")
+    with pytest.raises(TypeError, match="use joblib.dump"):
+        save(object(), tmp_path / "m")
+    with pytest.raises(FileNotFoundError, match="No skirnet model"):
+        load(tmp_path / "nothing")
+
+
+def test_cuda_saved_model_loads_on_cpu(fitted, data, tmp_path):
+    """A model whose config says it was trained on CUDA loads on the CPU."""
+    X, _ = data
+    folder = save(fitted, tmp_path / "m")
+    config = json.loads((folder / "skirnet.json").read_text())
+    config["params"]["device"] = "cuda"
+    config["fitted"]["device_"] = "cuda:0"
+    (folder / "skirnet.json").write_text(json.dumps(config))
+    loaded = load(folder)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert loaded.device_.startswith(expected)
+    np.testing.assert_allclose(loaded.predict(X), fitted.predict(X), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_really_trained_on_cuda_loads_on_cpu(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=2, device="cuda",
+                           random_state=0).fit(X, y)
+    loaded = load(save(model, tmp_path / "m"), device="cpu")
+    assert loaded.device_ == "cpu"
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-4, atol=1e-4)
+    pickled = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(pickled.predict(X), model.predict(X), rtol=1e-5)
