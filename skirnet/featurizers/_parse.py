@@ -46,6 +46,11 @@ class ParsedCompositions:
     charge_balanced : ndarray of shape (n_unique,), float64
         For compositions given with oxidation states: 1.0/0.0 whether the
         charges sum to zero (matminer's ``IonProperty`` rule); NaN otherwise.
+    ion_frac : ndarray of shape (n_unique, max_elements), float64
+        For compositions given with oxidation states: the pair weights that
+        matminer's ``IonProperty`` uses for "avg ionic char" there (the first
+        ``n_elements`` *species* amounts over the total species amount, a quirk
+        of matminer reproduced on purpose); NaN otherwise.
     valid : ndarray of shape (n_unique,), bool
         False where the value could not be parsed.
     inverse : ndarray of shape (n_rows,), int
@@ -57,6 +62,7 @@ class ParsedCompositions:
     z: np.ndarray
     amounts: np.ndarray
     charge_balanced: np.ndarray
+    ion_frac: np.ndarray
     valid: np.ndarray
     inverse: np.ndarray
     errors: list[tuple[int, Any, str]]
@@ -92,8 +98,8 @@ def _check_parentheses(formula: str) -> None:
         raise _BadValue("unbalanced parentheses")
 
 
-def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
-    """Parse one value into (atomic numbers, amounts, charge-balance flag or NaN)."""
+def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] | None]:
+    """Parse one value into (atomic numbers, amounts, charge-balance flag or NaN, ion weights)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise _BadValue("missing value (None/NaN)")
     if isinstance(value, Composition):
@@ -119,6 +125,7 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
     if len(comp) == 0:
         raise _BadValue("empty composition")
     balanced = math.nan
+    ion_frac = None
     items = list(comp.items())
     if not all(type(sp) is Element for sp, _ in items):
         unknown = [sp.symbol for sp, _ in items if isinstance(sp, DummySpecies)]
@@ -128,7 +135,10 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
         if all(o is not None for o in oxi):
             # matminer IonProperty with has_oxidation_states(comp):
             # cpd_possible = np.isclose(np.dot(charges, fractions), 0)
-            balanced = float(np.isclose(np.dot(oxi, [a for _, a in items]), 0))
+            species_amounts = [a for _, a in items]
+            balanced = float(np.isclose(np.dot(oxi, species_amounts), 0))
+            total = sum(species_amounts)
+            ion_frac = [a / total for a in species_amounts]
         items = list(comp.element_composition.items())
     zs, amts = [], []
     for el, amt in items:
@@ -136,15 +146,17 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float]:
             raise _BadValue(f"non-positive amount {amt!r} for {el}")
         zs.append(el.Z)
         amts.append(float(amt))
-    return zs, amts, balanced
+    if ion_frac is not None:
+        ion_frac = ion_frac[: len(zs)]
+    return zs, amts, balanced, ion_frac
 
 
-_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
+_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
 
 
 def _parse_chunk(values: Sequence[Any]) -> _Chunk:
     """Parse a chunk into compact arrays (cheap to send back from a joblib worker)."""
-    parsed: list[tuple[list[int], list[float], float] | None] = []
+    parsed: list[tuple[list[int], list[float], float, list[float] | None] | None] = []
     bad: dict[int, str] = {}
     for i, v in enumerate(values):
         try:
@@ -156,12 +168,15 @@ def _parse_chunk(values: Sequence[Any]) -> _Chunk:
     z = np.zeros((len(parsed), width), dtype=np.int16)
     amounts = np.zeros((len(parsed), width), dtype=np.float64)
     balanced = np.full(len(parsed), np.nan)
+    ion_frac = np.full((len(parsed), width), np.nan)
     for i, r in enumerate(parsed):
         if r is not None:
             z[i, : len(r[0])] = r[0]
             amounts[i, : len(r[1])] = r[1]
             balanced[i] = r[2]
-    return z, amounts, balanced, bad
+            if r[3] is not None:
+                ion_frac[i, : len(r[3])] = r[3]
+    return z, amounts, balanced, ion_frac, bad
 
 
 def parse_compositions(
@@ -221,14 +236,16 @@ def parse_compositions(
     z = np.zeros((n, width), dtype=np.int64)
     amounts = np.zeros((n, width), dtype=np.float64)
     balanced = np.full(n, np.nan)
+    ion_frac = np.full((n, width), np.nan)
     valid = np.ones(n, dtype=bool)
     bad: dict[int, str] = {}
     start = 0
-    for pz, pa, pb, pbad in parts:
+    for pz, pa, pb, pf, pbad in parts:
         stop = start + len(pz)
         z[start:stop, : pz.shape[1]] = pz
         amounts[start:stop, : pa.shape[1]] = pa
         balanced[start:stop] = pb
+        ion_frac[start:stop, : pf.shape[1]] = pf
         for i, msg in pbad.items():
             valid[start + i] = False
             bad[start + i] = msg
@@ -243,7 +260,7 @@ def parse_compositions(
             if j not in seen:
                 seen.add(j)
                 errors.append((int(row), values[row], bad[j]))
-    return ParsedCompositions(z, amounts, balanced, valid, inverse, errors)
+    return ParsedCompositions(z, amounts, balanced, ion_frac, valid, inverse, errors)
 
 
 def report_errors(

@@ -151,13 +151,19 @@ def _charge_balance(z: np.ndarray, amounts: np.ndarray, mask: np.ndarray) -> np.
 
 
 def _ionic(
-    z: np.ndarray, amounts: np.ndarray, mask: np.ndarray, balanced: np.ndarray, x: np.ndarray
+    z: np.ndarray,
+    amounts: np.ndarray,
+    mask: np.ndarray,
+    balanced: np.ndarray,
+    ion_frac: np.ndarray,
+    x: np.ndarray,
 ) -> np.ndarray:
     """matminer ``IonProperty(fast=True)``: compound possible, max/avg ionic character."""
     n, k = z.shape
     n_el = mask.sum(axis=1)
     xs = x[z]
     frac = amounts / amounts.sum(axis=1, keepdims=True)
+    frac = np.where(np.isnan(ion_frac[:, :1]), frac, ion_frac)  # oxidation-state inputs
     iu, ju = np.triu_indices(k, 1)
     ic = 1.0 - np.exp(-0.25 * (xs[:, iu] - xs[:, ju]) ** 2)  # (n, pairs)
     pair_ok = mask[:, iu] & mask[:, ju]
@@ -193,7 +199,14 @@ def _features(parsed: ParsedCompositions, preset: str) -> np.ndarray:
                 _stoichiometry(z, amounts, mask),
                 _element_property(z, amounts, mask, tabs["magpie"]),
                 _valence(z, amounts, tabs["valence"], preset),
-                _ionic(z, amounts, mask, parsed.charge_balanced[rows], tabs["X"]),
+                _ionic(
+                    z,
+                    amounts,
+                    mask,
+                    parsed.charge_balanced[rows],
+                    parsed.ion_frac[rows, :width],
+                    tabs["X"],
+                ),
             ]
         )
     return out
@@ -224,6 +237,11 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     Elements without common oxidation states (noble gases) make "compound
     possible" 0 for multi-element compositions. Hence valid formulas never
     yield NaN (except ``preset="magpie"`` fractions when the total valence is 0).
+
+    Compositions carrying oxidation states (pymatgen ``Species``) follow
+    matminer's ``IonProperty`` exactly: "compound possible" is whether the
+    given charges sum to zero, and "avg ionic char" uses matminer's pair
+    weights for that case (species rather than element amounts).
 
     Parameters
     ----------
@@ -327,12 +345,19 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
                 "expected a 1-D sequence of formulas or Compositions, got a single value; "
                 "wrap it in a list"
             )
-        arr = np.asarray(X, dtype=object)
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            arr = arr[:, 0]
-        if arr.ndim != 1:
-            raise ValueError(f"expected a 1-D sequence of formulas, got shape {arr.shape}")
-        return arr.tolist(), None
+        if isinstance(X, np.ndarray):
+            arr = X[:, 0] if X.ndim == 2 and X.shape[1] == 1 else X
+            if arr.ndim != 1:
+                raise ValueError(f"expected a 1-D array of formulas, got shape {X.shape}")
+            return arr.tolist(), None
+        # not np.asarray: it would unpack Composition objects (they are sequences)
+        values = list(X)
+        nested = [isinstance(v, list | tuple | np.ndarray) for v in values]
+        if any(nested):
+            if not all(n and len(v) == 1 for n, v in zip(nested, values, strict=True)):
+                raise ValueError("expected a 1-D sequence of formulas (or one column)")
+            values = [v[0] for v in values]
+        return values, None
 
     def fit(self, X: Any, y: Any = None) -> CompositionFeaturizer:
         """Validate the parameters; nothing is learned from ``X``.

@@ -1,0 +1,255 @@
+"""Tests of CompositionFeaturizer: exactness against matminer, formula styles, errors, sklearn API."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skirnet.featurizers import CompositionFeaturizer
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:pymatgen.*")
+
+
+def _matminer(preset: str = "irnet"):
+    from matminer.featurizers.base import MultipleFeaturizer
+    from matminer.featurizers.composition import (
+        ElementProperty,
+        IonProperty,
+        Stoichiometry,
+        ValenceOrbital,
+    )
+
+    props = ["avg"] if preset == "irnet" else ["frac"]
+    return MultipleFeaturizer(
+        [
+            Stoichiometry(),
+            ElementProperty.from_preset("magpie"),
+            ValenceOrbital(props=props),
+            IonProperty(fast=True),
+        ]
+    )
+
+
+def _reference(formulas: list, preset: str = "irnet") -> np.ndarray:
+    from pymatgen.core import Composition
+
+    mf = _matminer(preset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.array([mf.featurize(Composition(f)) for f in formulas], dtype=np.float64)
+
+
+def _assert_exact(ours: np.ndarray, ref: np.ndarray) -> None:
+    assert ours.shape == ref.shape
+    assert ours.dtype == np.float64
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    rel = np.abs(ours - ref) / np.maximum(1.0, np.abs(ref))
+    assert np.nanmax(rel) <= 1e-9
+
+
+def _sample(path, n: int, seed: int) -> list[str]:
+    return pd.read_csv(path).formula.sample(n, random_state=seed).tolist()
+
+
+# ----------------------------------------------------------------------------- exactness
+def test_exact_vs_matminer_oqmd(shared_data):
+    formulas = _sample(
+        shared_data / "composition" / "oqmd_formation_enthalpy" / "test.csv.gz", 1500, 0
+    )
+    ours = CompositionFeaturizer().fit_transform(formulas)
+    _assert_exact(ours, _reference(formulas))
+
+
+@pytest.mark.parametrize("preset", ["irnet", "magpie"])
+def test_exact_vs_matminer_matbench_styles(shared_data, preset):
+    mb = shared_data / "composition" / "matbench"
+    formulas = _sample(mb / "expt_gap.csv.gz", 200, 1) + _sample(mb / "mp_e_form.csv.gz", 200, 2)
+    formulas += ["Ag(AuS)2", "Lu(MnGe)6", "Ag0.5Ge1Pb1.75S4", "Fe0.620C0.000953Mn0.0107Si0.0053"]
+    ours = CompositionFeaturizer(preset=preset).fit_transform(formulas)
+    _assert_exact(ours, _reference(formulas, preset))
+
+
+def test_exact_edge_elements():
+    # noble gases (no oxidation states, no electronegativity), imputed Magpie data (Z >= 113),
+    # single elements, mode ties, many-oxidation-state elements
+    formulas = ["He", "Ne2Xe", "ArCl", "OgFe", "NhO2", "Fe", "NaCl", "CClBrIS", "Fe3O4", "CO2"]
+    for preset in ("irnet", "magpie"):
+        ours = CompositionFeaturizer(preset=preset).fit_transform(formulas)
+        _assert_exact(ours, _reference(formulas, preset))
+
+
+@pytest.mark.slow
+def test_exact_vs_matminer_oqmd_large(shared_data):
+    formulas = _sample(
+        shared_data / "composition" / "oqmd_formation_enthalpy" / "test.csv.gz", 10000, 3
+    )
+    _assert_exact(CompositionFeaturizer().fit_transform(formulas), _reference(formulas))
+
+
+# ----------------------------------------------------------------------------- inputs
+def test_formula_styles_and_known_values():
+    X = CompositionFeaturizer().fit_transform(
+        ["Ta2Te1Zr1", "Ag(AuS)2", "Lu(MnGe)6", "Ag0.5Ge1Pb1.75S4", "Fe0.620C0.000953"]
+    )
+    assert X.shape == (5, 145)
+    np.testing.assert_array_equal(X[:, 0], [3, 3, 3, 4, 2])  # 0-norm: number of elements
+    # Ag(AuS)2 = Ag1 Au2 S2: 2-norm of fractions (0.2, 0.4, 0.4)
+    assert X[1, 1] == pytest.approx(np.sqrt(0.04 + 0.16 + 0.16), abs=1e-12)
+
+
+def test_composition_objects_and_duplicates():
+    from pymatgen.core import Composition
+
+    f = CompositionFeaturizer().fit(["NaCl"])
+    strings = f.transform(["NaCl", "Fe2O3", "NaCl"])
+    comps = f.transform([Composition("NaCl"), Composition("Fe2O3"), Composition("NaCl")])
+    np.testing.assert_array_equal(strings, comps)
+    np.testing.assert_array_equal(strings[0], strings[2])
+
+
+def test_oxidation_state_composition_matches_matminer():
+    from pymatgen.core import Composition, Species
+
+    comps = [
+        Composition({Species("Fe", 2): 1, Species("Fe", 3): 2, Species("O", -2): 4}),
+        Composition({Species("Na", 1): 1, Species("Cl", -1): 2}),
+    ]
+    ours = CompositionFeaturizer().fit_transform(comps)
+    mf = _matminer()
+    ref = np.array([mf.featurize(c) for c in comps], dtype=np.float64)
+    _assert_exact(ours, ref)
+    cpd = list(CompositionFeaturizer().fit(comps).get_feature_names_out()).index(
+        "compound possible"
+    )
+    np.testing.assert_array_equal(ours[:, cpd], [1.0, 0.0])
+
+
+def test_dataframe_column_and_numpy_inputs():
+    df = pd.DataFrame({"formula": ["NaCl", "Fe2O3"], "y": [1.0, 2.0]}, index=[10, 20])
+    f = CompositionFeaturizer(column="formula")
+    X_df = f.fit_transform(df)
+    X_list = CompositionFeaturizer().fit_transform(["NaCl", "Fe2O3"])
+    X_2d = CompositionFeaturizer().fit_transform(np.array([["NaCl"], ["Fe2O3"]], dtype=object))
+    np.testing.assert_array_equal(X_df, X_list)
+    np.testing.assert_array_equal(X_2d, X_list)
+    with pytest.raises(ValueError, match="set column="):
+        CompositionFeaturizer().fit_transform(df)
+    with pytest.raises(ValueError, match="column 'nope' not found"):
+        CompositionFeaturizer(column="nope").fit_transform(df)
+    with pytest.raises(ValueError, match="single value"):
+        CompositionFeaturizer().fit_transform("NaCl")
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Xx2O", "unknown element"),
+        ("", "empty formula"),
+        (None, "missing value"),
+        (float("nan"), "missing value"),
+        ("Fe-1O", "negative amount"),
+        ("Fe0O", "zero amount"),
+        ("Fe0.0Ni", "zero amount"),
+        ("Ag(AuS2", "unbalanced parentheses"),
+        ("Fe2O3)", "unbalanced parentheses"),
+        ("garbage", "invalid formula"),
+        ("2-Feb", "invalid formula"),
+        (42, "expected a formula string"),
+    ],
+)
+def test_bad_input_raises_with_row_and_value(value, reason):
+    f = CompositionFeaturizer().fit(["NaCl"])
+    with pytest.raises(ValueError, match=reason) as excinfo:
+        f.transform(["NaCl", "Fe2O3", value])
+    msg = str(excinfo.value)
+    assert "row 2" in msg
+    assert repr(value) in msg
+
+
+def test_bad_input_names_pandas_index_label():
+    s = pd.Series(["NaCl", "Xx2O"], index=["a", "b"])
+    with pytest.raises(ValueError, match=r"row 1 \(index 'b'\): 'Xx2O': unknown element"):
+        CompositionFeaturizer().fit_transform(s)
+
+
+def test_errors_nan_fills_rows_and_warns_once():
+    f = CompositionFeaturizer(errors="nan")
+    values = ["NaCl", "Xx2O", "", None, "Fe2O3", "Xx2O", "Ag(AuS2"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        X = f.fit_transform(values)
+    ours = [w for w in caught if "could not be featurized" in str(w.message)]
+    assert len(ours) == 1
+    msg = str(ours[0].message)
+    assert msg.startswith("5 row(s) could not be featurized")
+    assert "'Xx2O'" in msg and "row 1" in msg
+    bad = np.isnan(X).all(axis=1)
+    np.testing.assert_array_equal(bad, [False, True, True, True, False, True, True])
+    assert not np.isnan(X[~bad]).any()
+
+
+def test_invalid_params():
+    with pytest.raises(ValueError, match="preset"):
+        CompositionFeaturizer(preset="nope").fit(["NaCl"])
+    with pytest.raises(ValueError, match="errors"):
+        CompositionFeaturizer(errors="ignore").fit(["NaCl"])
+
+
+# ----------------------------------------------------------------------------- sklearn API
+def test_feature_names_and_pandas_output():
+    f = CompositionFeaturizer().set_output(transform="pandas")
+    s = pd.Series(["NaCl", "Fe2O3", "Ag(AuS)2"], index=[7, 3, 5], name="formula")
+    out = f.fit_transform(s)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.index) == [7, 3, 5]
+    names = f.get_feature_names_out()
+    assert list(out.columns) == list(names) == list(_matminer().feature_labels())
+    assert len(names) == 145
+    assert names[0] == "0-norm" and "MagpieData mode SpaceGroupNumber" in names
+    assert names[-1] == "avg ionic char"
+    assert all(out.dtypes == np.float64)
+    magpie_names = CompositionFeaturizer(preset="magpie").fit(["NaCl"]).get_feature_names_out()
+    assert "frac s valence electrons" in magpie_names
+
+
+def test_clone_get_params_and_fitted_attributes():
+    f = CompositionFeaturizer(preset="magpie", column="f", errors="nan", n_jobs=2, progress=False)
+    g = clone(f)
+    assert g.get_params() == f.get_params()
+    assert g.get_params()["preset"] == "magpie"
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        g.transform(["NaCl"])
+    g.fit(pd.DataFrame({"f": ["NaCl"]}))
+    assert g.n_features_in_ == 1
+    assert g.n_features_out_ == 145
+    assert list(g.feature_names_in_) == ["f"]
+
+
+def test_pipeline_with_scaler():
+    pipe = Pipeline([("features", CompositionFeaturizer()), ("scale", StandardScaler())])
+    Z = pipe.fit_transform(["NaCl", "Fe2O3", "Ag(AuS)2", "Ta2Te1Zr1"])
+    assert Z.shape == (4, 145)
+    assert np.isfinite(Z).all()
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-9)
+
+
+def test_n_jobs_and_progress_give_same_result(shared_data, monkeypatch):
+    from skirnet.featurizers import _parse
+
+    monkeypatch.setattr(_parse, "_PARALLEL_MIN_UNIQUE", 10)
+    monkeypatch.setattr(_parse, "_CHUNK", 100)
+    formulas = _sample(
+        shared_data / "composition" / "oqmd_formation_enthalpy" / "val.csv.gz", 400, 4
+    )
+    serial = CompositionFeaturizer(progress=False).fit_transform(formulas)
+    parallel = CompositionFeaturizer(n_jobs=2, progress=True).fit_transform(formulas)
+    np.testing.assert_array_equal(serial, parallel)
