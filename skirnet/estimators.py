@@ -194,7 +194,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ public API
 
-    def fit(self, X: Any, y: Any) -> ResidualNetRegressor:
+    def fit(
+        self, X: Any, y: Any, *, validation_data: tuple[Any, Any] | None = None
+    ) -> ResidualNetRegressor:
         """Train the network on ``X`` and ``y``.
 
         Parameters
@@ -203,6 +205,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             Training features (float or int; NaN and inf are rejected).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets. A 1-D ``y`` gives 1-D predictions, a 2-D one 2-D predictions.
+        validation_data : tuple (X_val, y_val), default=None
+            A fixed validation set for early stopping, such as a dataset's published
+            validation split. When given, all of ``X`` is used for training and
+            ``validation_fraction`` is ignored.
 
         Returns
         -------
@@ -213,7 +219,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "net_")
         X, y = self._validate_xy(X, y, reset=not warm)
         seed = self._seed()
-        X_train, y_train, valid = self._split(X, y, seed)
+        if validation_data is None:
+            X_train, y_train, valid = self._split(X, y, seed)
+        else:
+            X_train, y_train, valid = X, y, self._validation_dataset(validation_data, y)
         with self._torch_rng(seed):
             if warm:
                 self._reconfigure(len(X_train), valid)
@@ -313,6 +322,18 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                 f"y has {y.shape[1]} targets but the model was fitted on {self.n_outputs_}."
             )
         return X, y
+
+    def _validation_dataset(self, validation_data: tuple[Any, Any], y_train: np.ndarray) -> Dataset:
+        X_val, y_val = validation_data
+        X_val, y_val = validate_data(
+            self, X_val, y_val, reset=False, multi_output=True, y_numeric=True, dtype=np.float32
+        )
+        y_val = np.asarray(y_val, dtype=np.float32).reshape(len(y_val), -1)
+        if y_val.shape[1] != y_train.shape[1]:
+            raise ValueError(
+                f"validation_data has {y_val.shape[1]} targets but y has {y_train.shape[1]}."
+            )
+        return Dataset(X_val, y_val)
 
     def _seed(self) -> int:
         rng = check_random_state(self.random_state)

@@ -277,3 +277,16 @@ def test_trains_on_cuda_with_auto_device(data):
     np.testing.assert_allclose(model.predict(X), cpu.predict(X), atol=0.5)
     bf16 = IRNetRegressor(**FAST, precision="bf16").fit(X, y)
     assert np.isfinite(bf16.predict(X)).all()
+
+
+def test_fixed_validation_data_is_used_for_early_stopping(data):
+    X, y = data
+    model = IRNetRegressor(**FAST).fit(X[:100], y[:100], validation_data=(X[100:], y[100:]))
+    valid = model.net_.train_split.keywords["valid_ds"]
+    assert len(valid) == 20
+    np.testing.assert_array_equal(valid.X, X[100:].astype(np.float32))
+    batches = model.history_[0]["batches"]
+    assert sum(b.get("train_batch_size", 0) for b in batches) == 100
+    assert sum(b.get("valid_batch_size", 0) for b in batches) == 20
+    with pytest.raises(ValueError, match="X has 5 features"):
+        IRNetRegressor(**FAST).fit(X, y, validation_data=(X[:, :5], y))
