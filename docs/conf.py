@@ -7,6 +7,7 @@ build. The build needs neither network (no intersphinx) nor the shared data sets
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,22 +49,42 @@ default_role = "py:obj"
 # are the only ones let through; see nitpick_ignore_regex below.
 nitpicky = True
 _EXTERNAL = (
-    "numpy", "np", "scipy", "pandas", "pd", "sklearn", "torch", "skorch", "joblib",
-    "matplotlib", "matminer", "pymatgen", "safetensors", "tqdm", "pathlib", "os",
-    "collections", "typing", "numbers", "re",
+    "numpy",
+    "np",
+    "scipy",
+    "pandas",
+    "pd",
+    "sklearn",
+    "torch",
+    "skorch",
+    "joblib",
+    "matplotlib",
+    "matminer",
+    "pymatgen",
+    "safetensors",
+    "tqdm",
+    "pathlib",
+    "os",
+    "collections",
+    "typing",
+    "numbers",
+    "re",
 )
 nitpick_ignore_regex = [
     # other packages' objects (no intersphinx offline)
-    (r"py:.*", r"(%s)(\..*)?" % "|".join(_EXTERNAL)),
+    (r"py:.*", rf"({'|'.join(_EXTERNAL)})(\..*)?"),
     # builtins and types named in signatures/docstrings
-    (r"py:.*", r"(int|float|str|bool|bytes|dict|list|tuple|set|object|None|callable|"
-               r"Path|Any|ndarray|DataFrame|Series|Axes|Figure|Module|Tensor|Composition|"
-               r"Structure|Pipeline|History|Dataset|Callback|RandomState|Sequence|"
-               r"Mapping|Iterable|Iterator|Callable|ClassVar|Stacks|"
-               r"NeuralNetRegressor|BaseCrossValidator|BaseEstimator|RegressorMixin|"
-               r"TransformerMixin|Exception|ValueError|RuntimeError|OSError|"
-               r"FloatingPointError|UserWarning|RuntimeWarning|TypeError|KeyError|"
-               r"FileNotFoundError|IOError)"),
+    (
+        r"py:.*",
+        r"(int|float|str|bool|bytes|dict|list|tuple|set|object|None|callable|"
+        r"Path|Any|ndarray|DataFrame|Series|Axes|Figure|Module|Tensor|Composition|"
+        r"Structure|Pipeline|History|Dataset|Callback|RandomState|Sequence|"
+        r"Mapping|Iterable|Iterator|Callable|ClassVar|Stacks|"
+        r"NeuralNetRegressor|BaseCrossValidator|BaseEstimator|RegressorMixin|"
+        r"TransformerMixin|Exception|ValueError|RuntimeError|OSError|"
+        r"FloatingPointError|UserWarning|RuntimeWarning|TypeError|KeyError|"
+        r"FileNotFoundError|IOError)",
+    ),
 ]
 
 # -- autodoc / autosummary --------------------------------------------------------------
@@ -108,3 +129,59 @@ html_theme_options = {
 }
 html_show_sourcelink = True
 html_context = {"default_mode": "light"}
+
+
+# -- ``.. command-help::``: the command line's own --help, rendered at build time ----------
+from docutils import nodes  # noqa: E402
+from sphinx.util import logging as sphinx_logging  # noqa: E402
+from sphinx.util.docutils import SphinxDirective  # noqa: E402
+
+_logger = sphinx_logging.getLogger(__name__)
+_RUN_CLI = (
+    "import sys; from skirnet.cli import main; "
+    "sys.argv = ['skirnet', *sys.argv[1:]]; sys.exit(main())"
+)
+
+
+class CommandHelp(SphinxDirective):
+    """``.. command-help:: skirnet train`` inserts the output of ``skirnet train --help``.
+
+    The help text comes from the command's argparse parser, so the page cannot drift from
+    the code; a command that fails to print its help fails the (strict) build.
+    """
+
+    required_arguments = 1
+    optional_arguments = 8
+
+    def run(self) -> list[nodes.Node]:
+        args = [*self.arguments[1:], "--help"]
+        env = {**os.environ, "COLUMNS": "88", "PYTHONPATH": str(HERE.parent)}
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _RUN_CLI, *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                check=False,
+            )
+            out, ok = proc.stdout, proc.returncode == 0 and proc.stdout.strip()
+            err = proc.stderr.strip().splitlines()[-1:] if proc.stderr.strip() else []
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            out, ok, err = "", False, [str(exc)]
+        if not ok:
+            _logger.warning(
+                "command-help: `%s` failed: %s",
+                " ".join(self.arguments + ["--help"]),
+                " ".join(err) or "no output",
+                location=self.get_location(),
+            )
+            return []
+        block = nodes.literal_block(out, out)
+        block["language"] = "text"
+        return [block]
+
+
+def setup(app):  # noqa: D103
+    app.add_directive("command-help", CommandHelp)
+    return {"parallel_read_safe": True}
