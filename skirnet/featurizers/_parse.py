@@ -98,6 +98,34 @@ def _check_parentheses(formula: str) -> None:
         raise _BadValue("unbalanced parentheses")
 
 
+_SYMBOL_Z = {Element.from_Z(z).symbol: z for z in range(1, 119)}
+
+
+def _fast_path(formula: str) -> tuple[list[int], list[float], float, None] | None:
+    """Composition's own formula parser without building the Composition object.
+
+    ``Composition(formula)`` is ``Composition._parse_formula`` followed by
+    ``get_el_sp`` on each symbol and dropping amounts below the tolerance; when
+    every symbol is a plain element and every amount is clearly positive, the
+    result is the same, so the (slower) object construction is skipped. Anything
+    else returns None and takes the full ``Composition`` path.
+    """
+    try:
+        sym_amt = Composition._parse_formula(formula)
+    except Exception:
+        return None
+    zs, amts = [], []
+    for sym, amt in sym_amt.items():
+        z = _SYMBOL_Z.get(sym)
+        if z is None or not amt >= Composition.amount_tolerance:
+            return None
+        zs.append(z)
+        amts.append(float(amt))
+    if not zs:
+        return None
+    return zs, amts, math.nan, None
+
+
 def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] | None]:
     """Parse one value into (atomic numbers, amounts, charge-balance flag or NaN, ion weights)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -111,6 +139,9 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] |
         _check_parentheses(formula)
         if _ZERO_AMOUNT_STRICT.search(formula):
             raise _BadValue("zero amount")
+        fast = _fast_path(formula)
+        if fast is not None:
+            return fast
         try:
             comp = Composition(formula)
         except Exception as exc:  # pymatgen raises ValueError, KeyError, ...

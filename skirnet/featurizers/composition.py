@@ -130,7 +130,13 @@ def _charge_balance(z: np.ndarray, amounts: np.ndarray, mask: np.ndarray) -> np.
     idx = np.flatnonzero(possible)
     if not idx.size:
         return out
-    keys, inv = np.unique(lens[idx], axis=0, return_inverse=True)
+    base = int(lens.max()) + 2
+    if lens.shape[1] * np.log2(base) < 62:  # encode each row of lens as one int64 (fast)
+        codes = ((lens[idx] + 1) * base ** np.arange(lens.shape[1], dtype=np.int64)).sum(axis=1)
+        _, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+        keys = lens[idx[first]]
+    else:
+        keys, inv = np.unique(lens[idx], axis=0, return_inverse=True)
     inv = inv.ravel()
     order = np.argsort(inv, kind="stable")
     bounds = np.searchsorted(inv[order], np.arange(len(keys) + 1))
