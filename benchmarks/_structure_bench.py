@@ -103,7 +103,13 @@ def bench_structure(n_structures: int = 200) -> list[dict]:
     n = len(structures)
     return [
         _row("StructureFeaturizer(ward2017)", n, ours_s, mm_s, diff),
-        _row("StructureFeaturizer(ward2017, n_jobs=-1) vs matminer 1 process", n, par_s, mm_s, diff_par),
+        _row(
+            "StructureFeaturizer(ward2017, n_jobs=-1) vs matminer 1 process",
+            n,
+            par_s,
+            mm_s,
+            diff_par,
+        ),
     ]
 
 

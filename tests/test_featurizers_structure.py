@@ -22,7 +22,9 @@ MAX_SITES_EXACT = 8  # matminer is slow on large cells; keep the test file fast
 
 
 def _nacl() -> Structure:
-    return Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
 
 
 def _cscl() -> Structure:
@@ -90,7 +92,9 @@ def test_single_site_and_elemental():
 # --------------------------------------------------------------------------- labels / sklearn API
 def test_feature_names_are_matminers():
     names = StructureFeaturizer().get_feature_names_out()
-    expected = [lab for f in structure_module._matminer_featurizers() for lab in f.feature_labels()]
+    expected = [
+        lab for f in structure_module._matminer_featurizers() for lab in f.feature_labels()
+    ]
     assert list(names) == expected
     assert len(names) == 128
     # the two columns absent from the paper's 126 (Ward et al. 2017, Table I)
@@ -226,8 +230,12 @@ def test_composition_appends_145_columns():
     assert out.shape == (2, 273)
     names = f.get_feature_names_out()
     comp = CompositionFeaturizer()
-    assert list(names[128:]) == list(comp.fit([s.composition for s in structures]).get_feature_names_out())
-    np.testing.assert_allclose(out[:, :128], StructureFeaturizer().transform(structures), rtol=0, atol=0)
+    assert list(names[128:]) == list(
+        comp.fit([s.composition for s in structures]).get_feature_names_out()
+    )
+    np.testing.assert_allclose(
+        out[:, :128], StructureFeaturizer().transform(structures), rtol=0, atol=0
+    )
     np.testing.assert_allclose(
         out[:, 128:], comp.transform([s.composition for s in structures]), rtol=0, atol=1e-12
     )
