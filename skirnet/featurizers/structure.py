@@ -322,15 +322,20 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
     The neighbour lists are shared between all sub-featurizers and the
     per-site loops are vectorised.
 
-    **126 vs 128 attributes.** The paper (Ward et al. 2017, Table I) lists
-    126 structural attributes: effective coordination number and
-    neighbour-distance variation are summarised by mean, mean absolute
-    deviation, minimum and maximum only.  matminer's presets add their *range*
-    (``"range CN_VoronoiNN"`` and ``"range neighbor distance variation"``),
-    which is exactly ``maximum - minimum`` of columns already present.  These
-    two redundant columns are the difference; they are kept here so that the
-    output is identical to matminer's.  The 22 local property differences do
-    use all five statistics (110 columns) in both.
+    **126 vs 128 attributes.** The paper (Ward et al. 2017, Table I; 271
+    attributes = 145 composition + 126 structure) and its reference
+    implementation in Magpie summarise the effective coordination number and
+    the neighbour-distance (bond-length) variation by mean, mean absolute
+    deviation, minimum and maximum only (4 + 4 columns).  matminer's
+    ``SiteStatsFingerprint`` preset and ``StructuralHeterogeneity`` use
+    ``stats=("minimum", "maximum", "range", "mean", "avg_dev")`` and so add
+    their *range* -- ``"range CN_VoronoiNN"`` and ``"range neighbor distance
+    variation"`` -- which is exactly ``maximum - minimum`` of columns already
+    present.  These two redundant columns are the whole difference
+    (126 + 2 = 128); they are kept so that the output is identical to
+    matminer's.  Everything else matches: 3 mean-bond-length, 1 cell-volume,
+    3 ordering, 1 packing-efficiency and 22 x 5 = 110 local-property-difference
+    attributes.
 
     Parameters
     ----------
