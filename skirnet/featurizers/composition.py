@@ -88,18 +88,21 @@ def _element_property(
     z: np.ndarray, amounts: np.ndarray, mask: np.ndarray, table: np.ndarray
 ) -> np.ndarray:
     """matminer ``ElementProperty.from_preset("magpie")`` statistics, property-major."""
-    vals = table[z]  # (n, k, p)
-    m3 = mask[:, :, None]
+    # padding slots repeat the first element (weight 0): min/max are unaffected
+    z_dup = np.where(mask, z, z[:, :1])
+    vals = table[z_dup]  # (n, k, p)
     w = amounts[:, :, None]
     wsum = amounts.sum(axis=1)[:, None]
-    vmin = np.where(m3, vals, np.inf).min(axis=1)
-    vmax = np.where(m3, vals, -np.inf).max(axis=1)
+    vmin = vals.min(axis=1)
+    vmax = vals.max(axis=1)
     mean = (vals * w).sum(axis=1) / wsum
     avg_dev = (np.abs(vals - mean[:, None, :]) * w).sum(axis=1) / wsum
-    # mode: minimum value among entries whose weight np.isclose()s the largest weight
+    # mode: minimum value among entries whose weight np.isclose()s the largest weight;
+    # other slots repeat the heaviest element, which is always among them
     wmax = amounts.max(axis=1, keepdims=True)
     top = mask & (np.abs(amounts - wmax) <= 1e-8 + 1e-5 * np.abs(wmax))
-    mode = np.where(top[:, :, None], vals, np.inf).min(axis=1)
+    heaviest = z[np.arange(len(z)), amounts.argmax(axis=1)][:, None]
+    mode = table[np.where(top, z, heaviest)].min(axis=1)
     stats = np.stack([vmin, vmax, vmax - vmin, mean, avg_dev, mode], axis=2)  # (n, p, 6)
     return stats.reshape(len(z), -1)
 
