@@ -1,0 +1,27 @@
+"""Magpie features of the OQMD formation-enthalpy splits, computed once and cached on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from _common import use_shared_data
+
+CACHE = Path(__file__).resolve().parent / "cache"
+
+
+def oqmd_split(split: str, dataset: str = "oqmd_formation_enthalpy") -> tuple[np.ndarray, np.ndarray]:
+    """Features (n, 145) and targets of one split, from the cache or freshly computed."""
+    path = CACHE / f"{dataset}_{split}.npz"
+    if path.is_file():
+        cached = np.load(path)
+        return cached["X"], cached["y"]
+    use_shared_data()
+    from skirnet.datasets import load_composition_dataset
+    from skirnet.featurizers import CompositionFeaturizer
+
+    formulas, y = load_composition_dataset(dataset, split=split, return_X_y=True)
+    X = CompositionFeaturizer(errors="nan", n_jobs=-1).fit_transform(list(formulas))
+    CACHE.mkdir(exist_ok=True)
+    np.savez(path, X=X, y=np.asarray(y, dtype=np.float64))
+    return X, np.asarray(y, dtype=np.float64)
