@@ -7,6 +7,7 @@ build. The build needs neither network (no intersphinx) nor the shared data sets
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,9 @@ nitpick_ignore_regex = [
 ]
 
 # -- autodoc / autosummary --------------------------------------------------------------
+# The API pages are generated afresh by every build (git-ignored); removing the old ones
+# first keeps pages of renamed or removed objects from lingering outside every toctree.
+shutil.rmtree(HERE / "api" / "generated", ignore_errors=True)
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"  # types are in the numpydoc "Parameters" sections
