@@ -1,0 +1,744 @@
+"""Featurize, fit several models on identical splits, then tabulate, plot and save the results.
+
+This is the reusable logic behind the ``skirnet`` command line (:mod:`skirnet.cli`); it can
+be used from Python as well::
+
+    from skirnet.workflow import TrainingSettings, build_models, featurize, run_comparison
+    X = featurize(formulas)
+    models = build_models(["irnet", "rf"], depths=[17], settings=TrainingSettings())
+    result = run_comparison(models, X, y, X_test=X_test, y_test=y_test)
+    print(result.table())
+    result.save("out/")
+
+Networks are wrapped as ``Pipeline([("scale", StandardScaler()), ("net", net)])`` so that
+they see standardised Magpie features; the classical baselines come from
+:func:`skirnet.baselines.make_baseline` unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
+
+from skirnet._version import __version__
+from skirnet.baselines import BASELINE_NAMES, compare_models, make_baseline
+from skirnet.estimators import (
+    IRNetRegressor,
+    PlainNetRegressor,
+    ResidualNetRegressor,
+    SRNetRegressor,
+)
+from skirnet.featurizers import CompositionFeaturizer
+from skirnet.nn import parse_architecture
+from skirnet.nn.architectures import ARCHITECTURES
+
+__all__ = [
+    "NET_CLASSES",
+    "ComparisonResult",
+    "EpochProgress",
+    "TimeBudget",
+    "TrainingSettings",
+    "build_models",
+    "featurize",
+    "make_net",
+    "parse_depths",
+    "parse_models",
+    "run_comparison",
+]
+
+#: Network short names accepted by :func:`parse_models`, and their estimator classes.
+NET_CLASSES: dict[str, type[ResidualNetRegressor]] = {
+    "irnet": IRNetRegressor,
+    "srnet": SRNetRegressor,
+    "plain": PlainNetRegressor,
+}
+_NET_LABELS = {"irnet": "IRNet", "srnet": "SRNet", "plain": "PlainNet"}
+_BASELINE_LABELS = {
+    "linear": "Linear",
+    "sgd": "SGD",
+    "elasticnet": "ElasticNet",
+    "adaboost": "AdaBoost",
+    "ridge": "Ridge",
+    "svr": "SVR",
+    "tree": "Tree",
+    "rf": "RF",
+    "hgb": "HGB",
+}
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_models(text: str | Sequence[str]) -> list[str]:
+    """Validate a comma-separated list of model names.
+
+    Parameters
+    ----------
+    text : str or sequence of str
+        ``"irnet,plain,rf"``; each name is a network (``irnet``, ``srnet``, ``plain``)
+        or a baseline of :data:`skirnet.baselines.BASELINE_NAMES`. Case-insensitive;
+        ``plainnet`` is accepted for ``plain``.
+
+    Returns
+    -------
+    list of str
+        Lower-case names without duplicates, in the given order.
+
+    Raises
+    ------
+    ValueError
+        An empty list or an unknown name.
+
+    Examples
+    --------
+    >>> parse_models("IRNet, plain,rf")
+    ['irnet', 'plain', 'rf']
+    """
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    names: list[str] = []
+    for part in parts:
+        name = part.strip().lower()
+        if not name:
+            continue
+        name = "plain" if name == "plainnet" else name
+        if name not in NET_CLASSES and name not in BASELINE_NAMES:
+            known = ", ".join([*NET_CLASSES, *BASELINE_NAMES])
+            raise ValueError(f"unknown model {part.strip()!r}; choose from {known}")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise ValueError("no model given; pass e.g. --models irnet,plain,rf")
+    return names
+
+
+def parse_depths(text: str | Sequence[int]) -> list[int]:
+    """Validate a comma-separated list of network depths.
+
+    Parameters
+    ----------
+    text : str or sequence of int
+        ``"10,17,48"``; each depth must be one of the paper's architectures
+        (:data:`skirnet.nn.architectures.ARCHITECTURES`: 10, 17, 24, 48).
+
+    Returns
+    -------
+    list of int
+        The depths without duplicates, in the given order.
+
+    Raises
+    ------
+    ValueError
+        Empty list, a value that is not an integer, or an unknown depth.
+
+    Examples
+    --------
+    >>> parse_depths("10, 17")
+    [10, 17]
+    """
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    depths: list[int] = []
+    allowed = ", ".join(str(d) for d in sorted(ARCHITECTURES))
+    for part in parts:
+        token = str(part).strip()
+        if not token:
+            continue
+        try:
+            depth = int(token)
+        except ValueError:
+            raise ValueError(
+                f"bad depth {token!r} in --depths; give comma-separated integers from {allowed}"
+            ) from None
+        if depth not in ARCHITECTURES:
+            raise ValueError(f"unknown depth {depth}; the paper's depths are {allowed}")
+        if depth not in depths:
+            depths.append(depth)
+    if not depths:
+        raise ValueError(f"no depth given; pass e.g. --depths 17 (choose from {allowed})")
+    return depths
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+class TimeBudget(Callback):
+    """Stop training before an epoch that would end after ``seconds`` of training.
+
+    After each epoch the callback stops training when one more epoch, of the average
+    duration so far, would overrun the budget, so a fit takes at most about ``seconds``
+    (plus the first epoch, which always runs).
+
+    The estimator's early stopping (``load_best``) still restores the weights of the best
+    validation epoch, because skorch runs ``on_train_end`` after the interruption.
+
+    Parameters
+    ----------
+    seconds : float
+        Budget of one ``fit`` call.
+
+    Attributes
+    ----------
+    exhausted_ : bool
+        Whether the last fit was stopped by the budget.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        self.start_ = time.perf_counter()
+        self.epochs_ = 0
+        self.exhausted_ = False
+
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        self.epochs_ += 1
+        elapsed = time.perf_counter() - self.start_
+        # stop now if one more epoch of average length would overrun the budget
+        if elapsed * (self.epochs_ + 1) / self.epochs_ > self.seconds:
+            self.exhausted_ = len(net.history) < net.max_epochs
+            if self.exhausted_:
+                raise KeyboardInterrupt  # skorch ends the fit loop and runs on_train_end
+
+
+class EpochProgress(Callback):
+    """A tqdm bar over epochs showing the training and validation loss.
+
+    Parameters
+    ----------
+    label : str
+        Bar description (the model's name).
+    """
+
+    def __init__(self, label: str = "training") -> None:
+        self.label = label
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.max_epochs, desc=self.label, unit="epoch", leave=False)
+
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        row = net.history[-1]
+        post = {"train": f"{row['train_loss']:.4f}"}
+        if "valid_loss" in row:
+            post["valid"] = f"{row['valid_loss']:.4f}"
+        self.bar_.set_postfix(post)
+        self.bar_.update(1)
+
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        self.bar_.close()
+
+
+# --------------------------------------------------------------------------- models
+
+
+@dataclasses.dataclass
+class TrainingSettings:
+    """Training settings shared by every network of a run.
+
+    Parameters
+    ----------
+    lr : float
+        Adam learning rate.
+    batch_size : int
+        Mini-batch size.
+    max_epochs : int
+        Upper bound on the epochs of one fit.
+    patience : int
+        Early-stopping patience on the validation MAE (10 % of the training rows).
+    time_budget : float or None
+        Seconds after which one fit stops at the end of its current epoch (then the
+        best validation epoch's weights are restored); ``None`` for no limit.
+    hidden_layer_sizes : str or None
+        A custom architecture (``"64x2-32"``) instead of the paper's depths.
+    seed : int
+        Seed of every network and baseline, and of the train/test split.
+    device : str
+        ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+    verbose : int
+        ``1`` prints skorch's per-epoch table instead of the progress bar.
+    progress : bool
+        Show a progress bar over the epochs of each fit.
+    """
+
+    lr: float = 1e-3
+    batch_size: int = 256
+    max_epochs: int = 40
+    patience: int = 8
+    time_budget: float | None = None
+    hidden_layer_sizes: str | None = None
+    seed: int = 0
+    device: str = "auto"
+    verbose: int = 0
+    progress: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """One line summarising the settings, for printing."""
+        arch = (
+            f", hidden_layer_sizes={self.hidden_layer_sizes}" if self.hidden_layer_sizes else ""
+        )
+        budget = f", time budget {self.time_budget:g} s per net" if self.time_budget else ""
+        return (
+            f"Adam lr={self.lr:g}, batch_size={self.batch_size}, max_epochs={self.max_epochs}, "
+            f"early-stopping patience={self.patience} on a 10% validation split, "
+            f"device={self.device}{arch}{budget}, seed={self.seed}"
+        )
+
+
+def _custom_depth(hidden_layer_sizes: str) -> int:
+    return sum(n for _, n in parse_architecture(hidden_layer_sizes)) + 1
+
+
+def make_net(name: str, depth: int, settings: TrainingSettings, label: str = "") -> Pipeline:
+    """Build ``Pipeline([("scale", StandardScaler()), ("net", <network>)])``.
+
+    Parameters
+    ----------
+    name : {"irnet", "srnet", "plain"}
+        Network type.
+    depth : int
+        One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
+    settings : TrainingSettings
+        Learning rate, batch size, epochs, seed and so on.
+    label : str, optional
+        Name shown on the progress bar.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The unfitted pipeline.
+    """
+    callbacks: list[Any] = []
+    if settings.time_budget:
+        callbacks.append(TimeBudget(settings.time_budget))
+    if settings.progress and not settings.verbose:
+        callbacks.append(EpochProgress(label or name))
+    net = NET_CLASSES[name](
+        depth,
+        hidden_layer_sizes=settings.hidden_layer_sizes,
+        lr=settings.lr,
+        batch_size=settings.batch_size,
+        max_epochs=settings.max_epochs,
+        patience=settings.patience,
+        callbacks=callbacks or None,
+        device=settings.device,
+        random_state=settings.seed,
+        verbose=settings.verbose,
+    )
+    return Pipeline([("scale", StandardScaler()), ("net", net)])
+
+
+def build_models(
+    names: Sequence[str], depths: Sequence[int], settings: TrainingSettings
+) -> dict[str, BaseEstimator]:
+    """Unfitted models labelled for tables and plots, e.g. ``"IRNet-17"`` or ``"RF"``.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Output of :func:`parse_models`.
+    depths : sequence of int
+        Output of :func:`parse_depths`; each network is built at every depth. With
+        ``settings.hidden_layer_sizes`` one network per name is built, labelled with its
+        actual depth (hidden layers + output).
+    settings : TrainingSettings
+        Settings of the networks; ``settings.seed`` also seeds the baselines.
+
+    Returns
+    -------
+    dict of str to estimator
+        Label -> estimator, networks depth by depth first, then the baselines.
+    """
+    models: dict[str, BaseEstimator] = {}
+    if settings.hidden_layer_sizes:
+        depths = [_custom_depth(settings.hidden_layer_sizes)]
+    for depth in depths:
+        for name in names:
+            if name in NET_CLASSES:
+                label = f"{_NET_LABELS[name]}-{depth}"
+                models[label] = make_net(name, depth, settings, label)
+    for name in names:
+        if name not in NET_CLASSES:
+            models[_BASELINE_LABELS.get(name, name)] = make_baseline(name, random_state=settings.seed)
+    return models
+
+
+def featurize(formulas: Sequence[Any], *, progress: bool = True) -> np.ndarray:
+    """The 145 Magpie composition features (:class:`CompositionFeaturizer`) of formulas.
+
+    Parameters
+    ----------
+    formulas : sequence of str
+        Chemical formulas.
+    progress : bool, default=True
+        Show a progress bar while parsing.
+
+    Returns
+    -------
+    ndarray of shape (n, 145)
+
+    Raises
+    ------
+    ValueError
+        An unparsable formula (the message names the row and the value).
+    """
+    featurizer = CompositionFeaturizer(progress=progress)
+    return featurizer.fit_transform(list(formulas))
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _net_of(estimator: Any) -> ResidualNetRegressor | None:
+    if isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator if isinstance(estimator, ResidualNetRegressor) else None
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe scalars: NaN/inf become None, numpy scalars Python ones."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclasses.dataclass
+class ComparisonResult:
+    """What :func:`run_comparison` returns: metrics, predictions and training histories.
+
+    Attributes
+    ----------
+    results : pandas.DataFrame
+        One row per (model, fold): ``model``, ``fold``, ``n_train``, ``n_test``, ``mae``,
+        ``rmse``, ``r2``, ``fit_seconds``, ``predict_seconds``, and for networks
+        ``net``, ``depth``, ``epochs``, ``best_epoch``, ``device``, ``time_budget_hit``.
+    predictions : dict
+        Model -> ``y_true``, ``y_pred``, ``fold``, ``index``, ``estimators`` (see
+        :func:`skirnet.baselines.compare_models`).
+    histories : dict
+        Network -> per-epoch records (``epoch``, ``train_loss``, ``valid_loss``) of its
+        first fold.
+    settings : TrainingSettings
+        The network settings used.
+    info : dict
+        Free-form description of the data and the command (saved into the JSON).
+    """
+
+    results: pd.DataFrame
+    predictions: dict[str, dict[str, Any]]
+    histories: dict[str, list[dict[str, Any]]]
+    settings: TrainingSettings
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean over folds per model, in the order the models were given.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``model``; columns ``mae``, ``rmse``, ``r2``, ``fit_seconds``,
+            ``epochs`` (networks only), plus ``mae_std`` with several folds.
+        """
+        grouped = self.results.groupby("model", sort=False)
+        summary = grouped[["mae", "rmse", "r2", "fit_seconds"]].mean()
+        if "epochs" in self.results:
+            summary["epochs"] = grouped["epochs"].mean()
+        if self.results["fold"].nunique() > 1:
+            summary.insert(1, "mae_std", grouped["mae"].std())
+        return summary
+
+    def table(self, units: str | None = None) -> str:
+        """The summary as an aligned text table (test MAE first).
+
+        Parameters
+        ----------
+        units : str, optional
+            Unit of the target, shown in the header.
+
+        Returns
+        -------
+        str
+        """
+        summary = self.summary()
+        unit = f" ({units})" if units else ""
+        header = ["model", f"MAE{unit}"]
+        if "mae_std" in summary:
+            header.append("MAE std")
+        header += [f"RMSE{unit}", "R2", "fit s", "epochs"]
+        rows = []
+        for model, row in summary.iterrows():
+            cells = [str(model), f"{row['mae']:.4f}"]
+            if "mae_std" in summary:
+                cells.append(f"{row['mae_std']:.4f}")
+            epochs = row.get("epochs", np.nan)
+            cells += [
+                f"{row['rmse']:.4f}",
+                f"{row['r2']:.3f}",
+                f"{row['fit_seconds']:.1f}",
+                "-" if pd.isna(epochs) else f"{epochs:g}",
+            ]
+            rows.append(cells)
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w)
+                           for i, (h, w) in enumerate(zip(header, widths, strict=True)))]
+        lines.append("  ".join("-" * w for w in widths))
+        for cells in rows:
+            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                   for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything except the fitted estimators and raw predictions, JSON-ready."""
+        summary = self.summary().reset_index()
+        return {
+            "skirnet_version": __version__,
+            "info": {k: _finite(v) for k, v in self.info.items()},
+            "settings": self.settings.as_dict(),
+            "summary": [
+                {k: _finite(v) for k, v in row.items()} for row in summary.to_dict("records")
+            ],
+            "results": [
+                {k: _finite(v) for k, v in row.items()}
+                for row in self.results.to_dict("records")
+            ],
+            "histories": {
+                name: [{k: _finite(v) for k, v in rec.items()} for rec in recs]
+                for name, recs in self.histories.items()
+            },
+        }
+
+    def plot_parity(self, path: str | Path, units: str | None = None) -> Path:
+        """Save one parity panel per model, side by side.
+
+        Parameters
+        ----------
+        path : str or Path
+            PNG file to write.
+        units : str, optional
+            Unit of the target.
+
+        Returns
+        -------
+        Path
+        """
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from skirnet.plotting import plot_parity
+
+        names = list(self.predictions)
+        ncols = min(len(names), 4)
+        nrows = math.ceil(len(names) / ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.2 * nrows), squeeze=False)
+        for ax, name in zip(axes.flat, names, strict=False):
+            pred = self.predictions[name]
+            plot_parity(pred["y_true"], pred["y_pred"], ax=ax, title=name, units=units)
+        for ax in list(axes.flat)[len(names):]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        return _save(fig, path)
+
+    def plot_learning_curves(self, path: str | Path) -> Path | None:
+        """Save the learning curve of every network (first fold), side by side.
+
+        Parameters
+        ----------
+        path : str or Path
+            PNG file to write.
+
+        Returns
+        -------
+        Path or None
+            None when no network was trained.
+        """
+        if not self.histories:
+            return None
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from skirnet.plotting import plot_learning_curve
+
+        names = list(self.histories)
+        ncols = min(len(names), 3)
+        nrows = math.ceil(len(names) / ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.8 * nrows), squeeze=False)
+        for ax, name in zip(axes.flat, names, strict=False):
+            plot_learning_curve(self.histories[name], ax=ax, title=name)
+        for ax in list(axes.flat)[len(names):]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        return _save(fig, path)
+
+    def plot_depth_study(self, path: str | Path, units: str | None = None) -> Path | None:
+        """Save MAE against depth per network type, when there are several depths.
+
+        Parameters
+        ----------
+        path : str or Path
+            PNG file to write.
+        units : str, optional
+            Unit of the target.
+
+        Returns
+        -------
+        Path or None
+            None unless some network type was trained at two depths or more.
+        """
+        if "depth" not in self.results:
+            return None
+        nets = self.results.dropna(subset=["depth"])
+        if nets.empty or nets.groupby("net")["depth"].nunique().max() < 2:
+            return None
+        from skirnet.plotting import plot_depth_study
+
+        rf = self.results[self.results["model"] == "RF"]
+        baseline = float(rf["mae"].mean()) if len(rf) else None
+        ax = plot_depth_study(nets, baseline=baseline, units=units)
+        return _save(ax.figure, path)
+
+    def save(self, out_dir: str | Path, units: str | None = None) -> dict[str, Path]:
+        """Write ``results.json``, ``results.csv`` and the plots into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : str or Path
+            Output folder (created if needed).
+        units : str, optional
+            Unit of the target, for the plot labels.
+
+        Returns
+        -------
+        dict of str to Path
+            Written files by kind: ``json``, ``csv``, ``parity``, ``learning_curves``
+            and ``depth_study`` (the last two only when drawn).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files: dict[str, Path] = {}
+        files["csv"] = out / "results.csv"
+        self.results.to_csv(files["csv"], index=False)
+        files["parity"] = self.plot_parity(out / "parity.png", units=units)
+        curves = self.plot_learning_curves(out / "learning_curves.png")
+        if curves is not None:
+            files["learning_curves"] = curves
+        depth = self.plot_depth_study(out / "depth_study.png", units=units)
+        if depth is not None:
+            files["depth_study"] = depth
+        files["json"] = out / "results.json"
+        payload = self.to_json()
+        payload["files"] = {kind: p.name for kind, p in files.items()}
+        files["json"].write_text(json.dumps(payload, indent=2) + "\n")
+        return files
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _history_records(net: ResidualNetRegressor) -> list[dict[str, Any]]:
+    keys = ("epoch", "train_loss", "valid_loss", "dur")
+    return [{k: row[k] for k in keys if k in row} for row in net.history_]
+
+
+def run_comparison(
+    models: Mapping[str, BaseEstimator],
+    X: Any,
+    y: Any,
+    *,
+    X_test: Any = None,
+    y_test: Any = None,
+    cv: int | None = None,
+    test_size: float = 0.2,
+    settings: TrainingSettings | None = None,
+    info: Mapping[str, Any] | None = None,
+) -> ComparisonResult:
+    """Fit every model on identical splits and collect metrics, predictions and histories.
+
+    Parameters
+    ----------
+    models : mapping of str to estimator
+        Output of :func:`build_models` (or any labelled regressors).
+    X, y : array-like
+        Features and target.
+    X_test, y_test : array-like, optional
+        A fixed test set; otherwise one shuffled split of ``test_size`` or ``cv`` folds.
+    cv : int, optional
+        Number of shuffled K-fold splits.
+    test_size : float, default=0.2
+        Test fraction of the single split.
+    settings : TrainingSettings, optional
+        Recorded in the result; its ``seed`` seeds the split (default seed 0).
+    info : mapping, optional
+        Description of the data and the command, kept in the result.
+
+    Returns
+    -------
+    ComparisonResult
+    """
+    settings = settings or TrainingSettings()
+    results, preds = compare_models(
+        models,
+        X,
+        y,
+        X_test=X_test,
+        y_test=y_test,
+        cv=cv,
+        test_size=test_size,
+        random_state=settings.seed,
+        progress=settings.progress,
+        return_predictions=True,
+    )
+    extra: list[dict[str, Any]] = []
+    histories: dict[str, list[dict[str, Any]]] = {}
+    for name, pred in preds.items():
+        for fold, est in enumerate(pred["estimators"]):
+            net = _net_of(est)
+            if net is None:
+                extra.append({"model": name, "fold": fold})
+                continue
+            budget = dict(net.net_.callbacks_).get("TimeBudget")
+            extra.append(
+                {
+                    "model": name,
+                    "fold": fold,
+                    "net": _NET_LABELS[
+                        {IRNetRegressor: "irnet", SRNetRegressor: "srnet",
+                         PlainNetRegressor: "plain"}[type(net)]
+                    ],
+                    "depth": sum(n for _, n in net.architecture_) + 1,
+                    "epochs": net.n_iter_,
+                    "best_epoch": net.best_epoch_,
+                    "device": net.device_,
+                    "time_budget_hit": bool(getattr(budget, "exhausted_", False)),
+                }
+            )
+            if fold == 0:
+                histories[name] = _history_records(net)
+    results = results.merge(pd.DataFrame(extra), on=["model", "fold"], how="left")
+    return ComparisonResult(results, preds, histories, settings, dict(info or {}))
