@@ -109,8 +109,9 @@ numpydoc_validation_checks = {"GL08"}
 numpydoc_validation_exclude = {
     r"\.__init__$",
     r"\.forward$",  # torch.nn.Module.forward overrides (torch documents forward)
-    # Overrides of skorch hooks: autodoc shows the documented skorch docstring they inherit.
-    r"^skirnet\.training\.DivergenceGuard\.on_epoch_end$",
+    # Overrides of skorch's callback hooks (on_train_begin, on_epoch_end, ...): autodoc
+    # shows the documented skorch docstring they inherit.
+    r"\.on_(train|epoch|batch)_(begin|end)$",
     r"^skirnet\.training\.FastNeuralNetRegressor\.(get_iterator|infer)$",
 }
 
