@@ -52,11 +52,18 @@ __all__ = [
     "TrainingSettings",
     "build_models",
     "featurize",
+    "load_pipeline",
     "make_net",
     "parse_depths",
     "parse_models",
     "run_comparison",
+    "save_pipeline",
+    "train_pipeline",
 ]
+
+#: File of a saved pipeline (next to the network's folder ``net/``).
+PIPELINE_FILE = "pipeline.json"
+PIPELINE_FORMAT = 1
 
 #: Network short names accepted by :func:`parse_models`, and their estimator classes.
 NET_CLASSES: dict[str, type[ResidualNetRegressor]] = {
@@ -742,3 +749,151 @@ def run_comparison(
                 histories[name] = _history_records(net)
     results = results.merge(pd.DataFrame(extra), on=["model", "fold"], how="left")
     return ComparisonResult(results, preds, histories, settings, dict(info or {}))
+
+
+# --------------------------------------------------------------------------- single pipeline
+
+
+def train_pipeline(
+    formulas: Sequence[Any], y: Any, name: str, depth: int, settings: TrainingSettings
+) -> Pipeline:
+    """Fit ``Pipeline([("featurize", ...), ("scale", StandardScaler()), ("net", ...)])``.
+
+    Parameters
+    ----------
+    formulas : sequence of str
+        Chemical formulas.
+    y : array-like of shape (n,)
+        Target.
+    name : {"irnet", "srnet", "plain"}
+        Network type.
+    depth : int
+        One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
+    settings : TrainingSettings
+        Training settings.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The fitted pipeline; it predicts from formulas.
+    """
+    net_pipe = make_net(name, depth, settings, label=name)
+    pipe = Pipeline([("featurize", CompositionFeaturizer(progress=settings.progress)),
+                     *net_pipe.steps])
+    return pipe.fit(list(formulas), np.asarray(y, dtype=np.float64))
+
+
+def save_pipeline(pipe: Pipeline, out_dir: str | Path, **meta: Any) -> Path:
+    """Save a :func:`train_pipeline` pipeline without pickle.
+
+    The network goes through :func:`skirnet.save` into ``out_dir/net`` (safetensors +
+    JSON); the featurizer's ``get_params()`` and the scaler's statistics (``mean_``,
+    ``scale_``, ``var_``, ``n_samples_seen_``) go into ``out_dir/pipeline.json``.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        Fitted ``featurize`` / ``scale`` / ``net`` pipeline.
+    out_dir : str or Path
+        Folder to write (created if needed).
+    **meta
+        JSON-ready extras stored in ``pipeline.json`` (column names, settings, ...).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    import skirnet
+
+    featurizer = pipe.named_steps["featurize"]
+    scaler = pipe.named_steps["scale"]
+    net = pipe.named_steps["net"]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    saved = _clone_without_callbacks(net)
+    skirnet.save(saved, out / "net")
+    params = featurizer.get_params()
+    params["progress"] = None
+    spec = {
+        "format": PIPELINE_FORMAT,
+        "skirnet_version": __version__,
+        "steps": ["featurize", "scale", "net"],
+        "featurizer": {"class": type(featurizer).__name__, "params": params},
+        "feature_names": [str(f) for f in featurizer.get_feature_names_out()],
+        "scaler": {
+            "mean": scaler.mean_.tolist(),
+            "scale": scaler.scale_.tolist(),
+            "var": scaler.var_.tolist(),
+            "n_samples_seen": int(scaler.n_samples_seen_),
+        },
+        "net_dir": "net",
+        **meta,
+    }
+    (out / PIPELINE_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+    return out
+
+
+def _clone_without_callbacks(net: ResidualNetRegressor) -> ResidualNetRegressor:
+    """The fitted net with ``callbacks=None`` (progress bars are not worth saving)."""
+    if not net.callbacks:
+        return net
+    import copy
+
+    saved = copy.copy(net)
+    saved.callbacks = None
+    return saved
+
+
+def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
+    """Rebuild a pipeline saved by :func:`save_pipeline`, without unpickling anything.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder written by :func:`save_pipeline` (``skirnet train``).
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        ``featurize`` / ``scale`` / ``net``, ready to ``predict`` formulas.
+    spec : dict
+        The saved ``pipeline.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or its files are missing.
+    ValueError
+        The folder was not written by :func:`save_pipeline` of this format.
+    """
+    import skirnet
+
+    model_dir = Path(model_dir)
+    path = model_dir / PIPELINE_FILE
+    if not model_dir.is_dir():
+        raise FileNotFoundError(f"no such model folder: {model_dir}")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{model_dir} has no {PIPELINE_FILE}; was it written by 'skirnet train'?"
+        )
+    try:
+        spec = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    if spec.get("format") != PIPELINE_FORMAT:
+        raise ValueError(
+            f"{path} has format {spec.get('format')!r}; this skirnet reads {PIPELINE_FORMAT}"
+        )
+    if spec["featurizer"]["class"] != "CompositionFeaturizer":
+        raise ValueError(f"{path}: unsupported featurizer {spec['featurizer']['class']!r}")
+    featurizer = CompositionFeaturizer(**spec["featurizer"]["params"]).fit(["H"])
+    scaler = StandardScaler()
+    scaler.mean_ = np.asarray(spec["scaler"]["mean"], dtype=np.float64)
+    scaler.scale_ = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
+    scaler.var_ = np.asarray(spec["scaler"]["var"], dtype=np.float64)
+    scaler.n_samples_seen_ = spec["scaler"]["n_samples_seen"]
+    scaler.n_features_in_ = len(scaler.mean_)
+    net = skirnet.load(model_dir / spec.get("net_dir", "net"))
+    pipe = Pipeline([("featurize", featurizer), ("scale", scaler), ("net", net)])
+    return pipe, spec

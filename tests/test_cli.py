@@ -1,0 +1,220 @@
+"""End-to-end tests of the ``skirnet`` command line (tiny epochs and networks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skirnet.cli import main
+from skirnet.datasets import load_oqmd_sample
+from skirnet.workflow import TrainingSettings, load_pipeline, train_pipeline
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TINY = ["--hidden-layer-sizes", "32x2-16", "--epochs", "2", "--batch-size", "64"]
+
+
+def _is_png(path: Path) -> bool:
+    return path.is_file() and path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def oqmd_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 rows of the embedded sample under unusual column names."""
+    frame = load_oqmd_sample(as_frame=True).frame.sample(200, random_state=1)
+    path = tmp_path_factory.mktemp("data") / "enthalpy.csv"
+    frame.rename(columns={"formula": "Composition", "target": "dH"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def gap_csv(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """300 real rows of Matbench's experimental band gaps, written as a new CSV."""
+    source = shared_data / "composition" / "matbench" / "expt_gap.csv.gz"
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    frame = pd.read_csv(source).sample(300, random_state=0)
+    path = tmp_path_factory.mktemp("gaps") / "gaps.csv"
+    frame.rename(columns={"formula": "material", "target": "gap_eV"}).to_csv(path, index=False)
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_demo_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    code, stdout, _ = _run(capsys, "demo", "--quick", "--out", str(out))
+    assert code == 0
+    rows = {line.split()[0] for line in stdout.splitlines() if line.strip()}
+    assert {"IRNet-17", "PlainNet-17", "RF"} <= rows
+    assert "MAE (eV/atom)" in stdout and "batch_size=128" in stdout
+    assert _is_png(out / "parity.png")
+    assert _is_png(out / "learning_curves.png")
+    payload = json.loads((out / "results.json").read_text())
+    assert [row["model"] for row in payload["summary"]] == ["IRNet-17", "PlainNet-17", "RF"]
+    assert payload["info"]["quick"] is True
+    assert all(row["mae"] > 0 for row in payload["summary"])
+    assert len(payload["histories"]["IRNet-17"]) == 2
+    assert set(pd.read_csv(out / "results.csv")["model"]) == {"IRNet-17", "PlainNet-17", "RF"}
+
+
+def test_compare_depths_on_unseen_csv(
+    gap_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    code, stdout, _ = _run(
+        capsys, "compare", "--data", str(gap_csv), "--formula-col", "material",
+        "--target-col", "gap_eV", "--models", "irnet,plain,rf,ridge", "--depths", "10,17",
+        "--epochs", "1", "--batch-size", "128", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0
+    for label in ("IRNet-10", "IRNet-17", "PlainNet-10", "PlainNet-17", "RF", "Ridge"):
+        assert label in stdout
+    for name in ("parity.png", "learning_curves.png", "depth_study.png"):
+        assert _is_png(out / name), name
+    payload = json.loads((out / "results.json").read_text())
+    assert payload["info"]["n_rows"] == 300
+    assert payload["info"]["target_col"] == "gap_eV"
+    assert {row["n_test"] for row in payload["results"]} == {60}
+    results = pd.read_csv(out / "results.csv")
+    assert set(results.loc[results["model"] == "IRNet-10", "depth"]) == {10}
+
+
+def test_compare_cv_tiny_nets(
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cv"
+    code, stdout, _ = _run(
+        capsys, "compare", "--data", str(oqmd_csv), "--formula-col", "Composition",
+        "--target-col", "dH", "--models", "srnet,linear", "--cv", "2", *TINY,
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0
+    assert "SRNet-4" in stdout and "Linear" in stdout and "MAE std" in stdout
+    results = pd.read_csv(out / "results.csv")
+    assert sorted(results["fold"].unique()) == [0, 1]
+    assert not (out / "depth_study.png").exists()
+
+
+def test_train_predict_round_trip(
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "model"
+    code, stdout, _ = _run(
+        capsys, "train", "--data", str(oqmd_csv), "--formula-col", "Composition",
+        "--target-col", "dH", "--model", "irnet", *TINY, "--seed", "3", "--out", str(model_dir),
+    )  # fmt: skip
+    assert code == 0, stdout
+    assert (model_dir / "net" / "weights.safetensors").is_file()
+    spec = json.loads((model_dir / "pipeline.json").read_text())
+    assert len(spec["scaler"]["mean"]) == 145
+    assert spec["featurizer"]["params"]["preset"] == "irnet"
+    assert not list(model_dir.rglob("*.pkl"))
+
+    queries = pd.DataFrame({"Composition": ["NaCl", "Fe2O3", "GaAs", "Al2O3", "LiFePO4"]})
+    query_csv = tmp_path / "queries.csv"
+    queries.to_csv(query_csv, index=False)
+    preds_csv = tmp_path / "preds.csv"
+    code, _, _ = _run(capsys, "predict", "--model", str(model_dir), "--data", str(query_csv),
+                      "--output", str(preds_csv))  # fmt: skip
+    assert code == 0
+    preds = pd.read_csv(preds_csv, float_precision="round_trip")
+    assert list(preds.columns) == ["formula", "prediction"]
+    assert preds["formula"].tolist() == queries["Composition"].tolist()
+
+    # the same training in memory gives the same predictions, bit for bit
+    frame = pd.read_csv(oqmd_csv)
+    settings = TrainingSettings(lr=1e-3, batch_size=64, max_epochs=2, patience=8,
+                                hidden_layer_sizes="32x2-16", seed=3, progress=False)
+    pipe = train_pipeline(frame["Composition"].tolist(), frame["dH"].to_numpy(), "irnet", 17,
+                          settings)  # fmt: skip
+    expected = pipe.predict(queries["Composition"].tolist())
+    np.testing.assert_array_equal(preds["prediction"].to_numpy(), expected)
+    loaded, _ = load_pipeline(model_dir)
+    np.testing.assert_array_equal(loaded.predict(queries["Composition"].tolist()), expected)
+
+    # without --output the CSV goes to stdout
+    code, stdout, _ = _run(capsys, "predict", "--model", str(model_dir), "--data",
+                           str(query_csv))  # fmt: skip
+    assert code == 0 and stdout.splitlines()[0] == "formula,prediction"
+
+
+def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
+    empty = tmp / "empty.csv"
+    empty.write_text("")
+    header_only = tmp / "header.csv"
+    header_only.write_text("formula,target\n")
+    text_target = tmp / "text.csv"
+    text_target.write_text("formula,target\nNaCl,1.0\nGaAs,high\n")
+    bad_formula = tmp / "badformula.csv"
+    rows = "\n".join(f"NaCl,{i}" for i in range(12))
+    bad_formula.write_text(f"formula,target\n{rows}\nXx2Qq,1.0\n")
+    data = ["--data", str(good), "--formula-col", "Composition", "--target-col", "dH"]
+    return {
+        "missing file": (["compare", "--data", str(tmp / "nope.csv")], "no such file"),
+        "missing formula column": (
+            ["compare", "--data", str(good), "--formula-col", "formula"], "'formula'"),
+        "missing target column": (
+            ["compare", "--data", str(good), "--formula-col", "Composition",
+             "--target-col", "gap"], "'gap'"),
+        "non-numeric target": (["compare", "--data", str(text_target)], "numeric"),
+        "empty file": (["compare", "--data", str(empty)], "empty"),
+        "header only": (["train", "--data", str(header_only), "--out", str(tmp / "m")],
+                        "no data rows"),
+        "unknown model": (["compare", *data, "--models", "irnet,xgboost"], "xgboost"),
+        "baseline as train model": (["train", *data, "--model", "rf", "--out", str(tmp / "m")],
+                                    "network"),
+        "bad depths": (["compare", *data, "--depths", "17,abc"], "abc"),
+        "unknown depth": (["compare", *data, "--depths", "12"], "unknown depth 12"),
+        "bad architecture": (["compare", *data, "--hidden-layer-sizes", "64x-2"], "64x-2"),
+        "bad formula": (["compare", "--data", str(bad_formula), "--epochs", "1"], "Xx2Qq"),
+        "negative lr": (["compare", *data, "--lr", "-1"], "--lr"),
+        "missing --data": (["compare"], "--data"),
+        "unknown command": (["fly"], "fly"),
+        "missing model dir": (["predict", "--model", str(tmp / "none"), "--data", str(good)],
+                              "no such model folder"),
+    }  # fmt: skip
+
+
+def test_bad_inputs_give_one_line_errors(
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for case, (argv, needle) in _bad_inputs(tmp_path, oqmd_csv).items():
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.startswith("skirnet: error:")]
+        assert code not in (0, None), case
+        assert len(lines) == 1, (case, err)
+        assert needle in lines[0], (case, lines[0])
+        assert "Traceback" not in err, case
+
+
+def test_debug_reraises(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        main(["compare", "--data", str(tmp_path / "nope.csv"), "--debug"])
+
+
+def test_python_m_skirnet_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "skirnet", "compare", "--data", str(tmp_path / "nope.csv")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"skirnet: error: no such file: {tmp_path / 'nope.csv'}"
+    proc = subprocess.run([sys.executable, "-m", "skirnet", "--help"], capture_output=True,
+                          text=True, env=env, timeout=120)  # fmt: skip
+    assert proc.returncode == 0 and "demo" in proc.stdout and "predict" in proc.stdout
