@@ -187,25 +187,6 @@ class CommandHelp(SphinxDirective):
         return [block]
 
 
-# -- Temporary docstring shims -----------------------------------------------------------
-# Each entry fixes one known reST problem in another module's docstring, by exact object
-# name and exact text, until the docstring itself is fixed (then the entry does nothing and
-# should be deleted). Nothing else is rewritten and no warning is suppressed.
-#
-# skirnet.datasets.read_cif_folder: ``pattern : str, default="*.cif"`` -- numpydoc renders
-# the type line as reST, where the bare ``*`` opens an emphasis ("Inline emphasis
-# start-string without end-string").
-_DOCSTRING_SHIMS: dict[str, list[tuple[str, str]]] = {
-    "skirnet.datasets.read_cif_folder": [('default="*.cif"', 'default="\\*.cif"')],
-}
-
-
-def _apply_docstring_shims(app, what, name, obj, options, lines):  # noqa: ARG001
-    for old, new in _DOCSTRING_SHIMS.get(name, []):
-        lines[:] = [line.replace(old, new) for line in lines]
-
-
 def setup(app):  # noqa: D103
     app.add_directive("command-help", CommandHelp)
-    app.connect("autodoc-process-docstring", _apply_docstring_shims, priority=400)
     return {"parallel_read_safe": True}

@@ -261,8 +261,8 @@ def read_cif_folder(
     ----------
     path : str or path-like
         Folder.
-    pattern : str, default="*.cif"
-        Glob pattern of the files to read.
+    pattern : str, optional
+        Glob pattern of the files to read; ``"*.cif"`` by default.
     parse : bool, default=True
         Parse into pymatgen Structures; with ``False`` ``data`` holds the CIF texts.
 
