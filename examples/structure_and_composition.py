@@ -32,7 +32,7 @@ from skirnet.datasets import load_structure_dataset
 from skirnet.featurizers.structure import StructureFeaturizer
 
 FAST = os.environ.get("SKIRNET_EXAMPLE_FAST") == "1"
-N_ROWS, EPOCHS = (40, 2) if FAST else (200, 30)
+N_ROWS, EPOCHS = (24, 2) if FAST else (200, 30)
 
 
 def main() -> int:
