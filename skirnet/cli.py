@@ -229,10 +229,13 @@ def _auto_threads() -> int:
     return max(1, min(cores, cores - round(busy)))
 
 
-def _set_threads(threads: int | None) -> None:
+def _set_threads(threads: int | None) -> int:
+    """Set torch's intra-op threads; return the previous count."""
     import torch
 
+    previous = torch.get_num_threads()
     torch.set_num_threads(threads or _auto_threads())
+    return previous
 
 
 def _settings(args: argparse.Namespace, **overrides: Any):
@@ -480,14 +483,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    previous = _set_threads(args.threads)
     try:
-        _set_threads(args.threads)
         return _COMMANDS[args.command](args)
     except _EXPECTED as exc:
         if getattr(args, "debug", False):
             raise
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    finally:
+        import torch
+
+        torch.set_num_threads(previous)  # main() may be called in-process (tests, notebooks)
 
 
 if __name__ == "__main__":  # pragma: no cover
