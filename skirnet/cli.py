@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="IRNet-17 vs PlainNet-17 vs random forest on the embedded OQMD sample",
         description="Featurize the embedded 10,000-row OQMD formation-enthalpy sample "
-        "(Magpie features), train IRNet-17 and PlainNet-17 (StandardScaler in front) and a "
+        "(Magpie features), train IRNet-17 and PlainNet-17 (StandardScaler in front, "
+        "standardised features clipped to +-10) and a "
         "random forest on its 8,000-row train split, and report test MAE, RMSE and R2 on "
         "its 2,000-row test split; writes parity.png, learning_curves.png, results.json "
         "and results.csv. Settings: Adam lr=1e-3, batch 128, at most 30 epochs, patience 5, "
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train",
         help="train one network on your table and save it (pickle-free)",
-        description="Train Pipeline(CompositionFeaturizer, StandardScaler, network) on a "
+        description="Train Pipeline(CompositionFeaturizer, StandardScaler, clip to +-10, network) on a "
         "table of formulas and save it into --out: the network with skirnet.save (safetensors "
         "+ JSON) in OUT/net, the featurizer parameters and scaler statistics in "
         "OUT/pipeline.json. " + _PAPER_NOTE,

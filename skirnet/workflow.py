@@ -10,8 +10,8 @@ be used from Python as well::
     print(result.table())
     result.save("out/")
 
-Networks are wrapped as ``Pipeline([("scale", StandardScaler()), ("net", net)])`` so that
-they see standardised Magpie features; the classical baselines come from
+Networks are wrapped as ``Pipeline([("scale", StandardScaler()), ("clip", ...), ("net",
+net)])`` so that they see standardised Magpie features, clipped to ±10 standard deviations; the classical baselines come from
 :func:`skirnet.baselines.make_baseline` unchanged.
 """
 
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
 from skirnet._version import __version__
@@ -64,6 +64,15 @@ __all__ = [
 #: File of a saved pipeline (next to the network's folder ``net/``).
 PIPELINE_FILE = "pipeline.json"
 PIPELINE_FORMAT = 1
+#: Standardised features are clipped to [-FEATURE_CLIP, FEATURE_CLIP] before the network:
+#: a Magpie feature that is nearly constant in the training data (f-electron counts on a
+#: small set) otherwise puts a rare test compound 1e5 standard deviations out and its
+#: prediction tens of eV/atom off.
+FEATURE_CLIP = 10.0
+
+
+def _clipper(limit: float = FEATURE_CLIP) -> FunctionTransformer:
+    return FunctionTransformer(np.clip, kw_args={"a_min": -limit, "a_max": limit})
 
 #: Network short names accepted by :func:`parse_models`, and their estimator classes.
 NET_CLASSES: dict[str, type[ResidualNetRegressor]] = {
@@ -312,7 +321,9 @@ def _custom_depth(hidden_layer_sizes: str) -> int:
 
 
 def make_net(name: str, depth: int, settings: TrainingSettings, label: str = "") -> Pipeline:
-    """Build ``Pipeline([("scale", StandardScaler()), ("net", <network>)])``.
+    """Build ``Pipeline([("scale", StandardScaler()), ("clip", ...), ("net", <network>)])``.
+
+    The ``clip`` step clips the standardised features to ``[-FEATURE_CLIP, FEATURE_CLIP]``.
 
     Parameters
     ----------
@@ -347,7 +358,7 @@ def make_net(name: str, depth: int, settings: TrainingSettings, label: str = "")
         random_state=settings.seed,
         verbose=settings.verbose,
     )
-    return Pipeline([("scale", StandardScaler()), ("net", net)])
+    return Pipeline([("scale", StandardScaler()), ("clip", _clipper()), ("net", net)])
 
 
 def build_models(
@@ -757,7 +768,7 @@ def run_comparison(
 def train_pipeline(
     formulas: Sequence[Any], y: Any, name: str, depth: int, settings: TrainingSettings
 ) -> Pipeline:
-    """Fit ``Pipeline([("featurize", ...), ("scale", StandardScaler()), ("net", ...)])``.
+    """Fit ``Pipeline([("featurize", ...), ("scale", ...), ("clip", ...), ("net", ...)])``.
 
     Parameters
     ----------
@@ -818,7 +829,8 @@ def save_pipeline(pipe: Pipeline, out_dir: str | Path, **meta: Any) -> Path:
     spec = {
         "format": PIPELINE_FORMAT,
         "skirnet_version": __version__,
-        "steps": ["featurize", "scale", "net"],
+        "steps": ["featurize", "scale", "clip", "net"],
+        "clip": FEATURE_CLIP,
         "featurizer": {"class": type(featurizer).__name__, "params": params},
         "feature_names": [str(f) for f in featurizer.get_feature_names_out()],
         "scaler": {
@@ -856,7 +868,7 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        ``featurize`` / ``scale`` / ``net``, ready to ``predict`` formulas.
+        ``featurize`` / ``scale`` / ``clip`` / ``net``, ready to ``predict`` formulas.
     spec : dict
         The saved ``pipeline.json``.
 
@@ -895,5 +907,7 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     scaler.n_samples_seen_ = spec["scaler"]["n_samples_seen"]
     scaler.n_features_in_ = len(scaler.mean_)
     net = skirnet.load(model_dir / spec.get("net_dir", "net"))
-    pipe = Pipeline([("featurize", featurizer), ("scale", scaler), ("net", net)])
-    return pipe, spec
+    steps: list[tuple[str, Any]] = [("featurize", featurizer), ("scale", scaler)]
+    if spec.get("clip") is not None:
+        steps.append(("clip", _clipper(float(spec["clip"]))))
+    return Pipeline([*steps, ("net", net)]), spec
