@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
@@ -112,7 +113,8 @@ def test_train_predict_round_trip(
     model_dir = tmp_path / "model"
     code, stdout, _ = _run(
         capsys, "train", "--data", str(oqmd_csv), "--formula-col", "Composition",
-        "--target-col", "dH", "--model", "irnet", *TINY, "--seed", "3", "--out", str(model_dir),
+        "--target-col", "dH", "--model", "irnet", *TINY, "--seed", "3", "--threads", "1",
+        "--out", str(model_dir),
     )  # fmt: skip
     assert code == 0, stdout
     assert (model_dir / "net" / "weights.safetensors").is_file()
@@ -126,7 +128,7 @@ def test_train_predict_round_trip(
     queries.to_csv(query_csv, index=False)
     preds_csv = tmp_path / "preds.csv"
     code, _, _ = _run(capsys, "predict", "--model", str(model_dir), "--data", str(query_csv),
-                      "--output", str(preds_csv))  # fmt: skip
+                      "--output", str(preds_csv), "--threads", "1")  # fmt: skip
     assert code == 0
     preds = pd.read_csv(preds_csv, float_precision="round_trip")
     assert list(preds.columns) == ["formula", "prediction"]
@@ -136,12 +138,18 @@ def test_train_predict_round_trip(
     frame = pd.read_csv(oqmd_csv)
     settings = TrainingSettings(lr=1e-3, batch_size=64, max_epochs=2, patience=8,
                                 hidden_layer_sizes="32x2-16", seed=3, progress=False)
-    pipe = train_pipeline(frame["Composition"].tolist(), frame["dH"].to_numpy(), "irnet", 17,
-                          settings)  # fmt: skip
-    expected = pipe.predict(queries["Composition"].tolist())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same thread count as the CLI runs: same float round-off
+    try:
+        pipe = train_pipeline(frame["Composition"].tolist(), frame["dH"].to_numpy(), "irnet",
+                              17, settings)  # fmt: skip
+        expected = pipe.predict(queries["Composition"].tolist())
+        loaded, _ = load_pipeline(model_dir)
+        reloaded = loaded.predict(queries["Composition"].tolist())
+    finally:
+        torch.set_num_threads(threads)
     np.testing.assert_array_equal(preds["prediction"].to_numpy(), expected)
-    loaded, _ = load_pipeline(model_dir)
-    np.testing.assert_array_equal(loaded.predict(queries["Composition"].tolist()), expected)
+    np.testing.assert_array_equal(reloaded, expected)
 
     # without --output the CSV goes to stdout
     code, stdout, _ = _run(capsys, "predict", "--model", str(model_dir), "--data",
