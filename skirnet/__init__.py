@@ -5,17 +5,38 @@ estimators are IRNet, SRNet and plain deep networks of Jha et al. (Sci. Rep. 11:
 2021) with scikit-learn's interface; ``save``/``load`` keep fitted networks without pickle.
 Datasets, baselines and plots live in :mod:`skirnet.datasets`, :mod:`skirnet.baselines`
 and :mod:`skirnet.plotting`.
+
+The public names are imported on first use, so ``import skirnet.featurizers`` does not
+load torch and ``import skirnet.estimators`` does not load pymatgen.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from skirnet._version import __version__
-from skirnet.estimators import (
-    IRNetRegressor,
-    PlainNetRegressor,
-    ResidualNetRegressor,
-    SRNetRegressor,
-)
-from skirnet.featurizers import CompositionFeaturizer, StructureFeaturizer
-from skirnet.persistence import load, save
+
+if TYPE_CHECKING:
+    from skirnet.estimators import (
+        IRNetRegressor,
+        PlainNetRegressor,
+        ResidualNetRegressor,
+        SRNetRegressor,
+    )
+    from skirnet.featurizers import CompositionFeaturizer, StructureFeaturizer
+    from skirnet.persistence import load, save
+
+_SOURCES = {
+    "CompositionFeaturizer": "skirnet.featurizers",
+    "StructureFeaturizer": "skirnet.featurizers",
+    "IRNetRegressor": "skirnet.estimators",
+    "PlainNetRegressor": "skirnet.estimators",
+    "ResidualNetRegressor": "skirnet.estimators",
+    "SRNetRegressor": "skirnet.estimators",
+    "load": "skirnet.persistence",
+    "save": "skirnet.persistence",
+}
 
 __all__ = [
     "CompositionFeaturizer",
@@ -28,3 +49,15 @@ __all__ = [
     "load",
     "save",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOURCES:
+        value = getattr(importlib.import_module(_SOURCES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skirnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
