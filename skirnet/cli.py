@@ -302,7 +302,7 @@ def _report(result: Any, files: dict[str, Path], units: str | None, seconds: flo
     if hit is not None and hit.any():
         names = ", ".join(dict.fromkeys(result.results.loc[hit, "model"]))
         print(f"Note: {names} stopped at the time budget (weights of the best validation "
-              "epoch kept); more epochs would likely lower their MAE.")
+              "epoch kept); more epochs would likely lower the MAE.")
     print()
     for kind, path in files.items():
         print(f"wrote {kind:16s} {path}")
