@@ -12,9 +12,10 @@ the network's prediction -- and the fold's MAE -- off by tens of eV/atom. Trees 
 care about such scales.
 
 The network's settings (Adam lr=1e-3, batch 256, at most 10 epochs) keep the script near a
-minute on a CPU; with so little training on 1,500 formulas the forest usually wins. The
-paper's advantage of IRNet appears with hundreds of thousands of training compounds and
-long training; this script shows how to make the comparison fair, not who wins it.
+minute on a CPU; with so little training on 1,500 formulas the two models come out close
+and the winner changes from fold to fold. The paper's advantage of IRNet appears with
+hundreds of thousands of training compounds and long training; this script shows how to
+make the comparison fair, not who wins it.
 
 Run ``python examples/cross_val_vs_forest.py``; ``SKIRNET_EXAMPLE_FAST=1`` shrinks it.
 """
