@@ -35,8 +35,9 @@ QUICK_ROWS = (600, 200)
 
 _PAPER_NOTE = (
     "The paper trains with Adam at lr=1e-4 and batch size 32; that needs hours, not "
-    "minutes, on a CPU, so these commands default to lr=1e-3 and batch size 256 with early "
-    "stopping, which converge within minutes (on a GPU, used automatically, much faster)."
+    "minutes, on a CPU, so these commands default to lr=1e-3 and batch size 256 (the demo: "
+    "128) with early stopping, which converge within minutes (on a GPU, used "
+    "automatically, much faster)."
 )
 
 

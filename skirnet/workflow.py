@@ -146,7 +146,7 @@ def parse_depths(text: str | Sequence[int]) -> list[int]:
     ----------
     text : str or sequence of int
         ``"10,17,48"``; each depth must be one of the paper's architectures
-        (:data:`skirnet.nn.architectures.ARCHITECTURES`: 10, 17, 24, 48).
+        (:data:`skirnet.nn.ARCHITECTURES`: 10, 17, 24, 48).
 
     Returns
     -------
@@ -397,7 +397,7 @@ def build_models(
 
 
 def featurize(formulas: Sequence[Any], *, progress: bool = True) -> np.ndarray:
-    """The 145 Magpie composition features (:class:`CompositionFeaturizer`) of formulas.
+    """The 145 Magpie composition features (:class:`~skirnet.featurizers.CompositionFeaturizer`) of formulas.
 
     Parameters
     ----------
