@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
 
     composition = bench_composition(args.n_formulas, not args.no_full, args.exactness_full)
     rows = list(composition)
-    if bench_structure is not None:
+    if args.n_structures == 0:
+        print("(structure benchmark skipped: --n-structures 0)")
+    elif bench_structure is not None:
         rows += bench_structure(n_structures=args.n_structures)
     else:
         print("(structure benchmark not available: benchmarks/_structure_bench.py missing)")
