@@ -556,23 +556,13 @@ class ComparisonResult:
         -------
         Path
         """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from skirnet.plotting import plot_parity
 
         names = list(self.predictions)
-        ncols = min(len(names), 4)
-        nrows = math.ceil(len(names) / ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.2 * nrows), squeeze=False)
-        for ax, name in zip(axes.flat, names, strict=False):
+        fig, axes = _panel_grid(len(names), max_columns=4, panel_size=(4.2, 4.2))
+        for ax, name in zip(axes, names, strict=False):
             pred = self.predictions[name]
             plot_parity(pred["y_true"], pred["y_pred"], ax=ax, title=name, units=units)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
-        fig.tight_layout()
         return _save(fig, path)
 
     def plot_learning_curves(self, path: str | Path) -> Path | None:
@@ -590,22 +580,12 @@ class ComparisonResult:
         """
         if not self.histories:
             return None
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from skirnet.plotting import plot_learning_curve
 
         names = list(self.histories)
-        ncols = min(len(names), 3)
-        nrows = math.ceil(len(names) / ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.8 * nrows), squeeze=False)
-        for ax, name in zip(axes.flat, names, strict=False):
+        fig, axes = _panel_grid(len(names), max_columns=3, panel_size=(5.0, 3.8))
+        for ax, name in zip(axes, names, strict=False):
             plot_learning_curve(self.histories[name], ax=ax, title=name)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
-        fig.tight_layout()
         return _save(fig, path)
 
     def plot_depth_study(self, path: str | Path, units: str | None = None) -> Path | None:
@@ -670,12 +650,22 @@ class ComparisonResult:
         return files
 
 
-def _save(fig: Any, path: str | Path) -> Path:
-    import matplotlib.pyplot as plt
+def _panel_grid(n_panels: int, max_columns: int, panel_size: tuple[float, float]):
+    """A figure (no pyplot, so the caller's backend is untouched) with ``n_panels`` axes."""
+    from matplotlib.figure import Figure
 
+    ncols = min(n_panels, max_columns)
+    nrows = math.ceil(n_panels / ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows), layout="tight")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n_panels])
+
+
+def _save(fig: Any, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
