@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["plot_depth_study", "plot_learning_curve", "plot_parity"]
 
@@ -90,7 +91,7 @@ def plot_parity(
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('DFT (eV/atom)', 'Predicted (eV/atom)')
     >>> ax.get_legend().get_texts()[1].get_text()
-    'IRNet: MAE = 0.133 eV/atom, R² = 0.970'
+    'IRNet:\\nMAE = 0.133 eV/atom, R² = 0.970'
     """
     t = np.asarray(y_true, dtype=np.float64).ravel()
     p = np.asarray(y_pred, dtype=np.float64).ravel()
@@ -105,7 +106,7 @@ def plot_parity(
     ss_tot = float(np.sum((t - t.mean()) ** 2))
     r2 = 1.0 - float(np.sum((p - t) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
     unit_txt = f" {units}" if units else ""
-    entry = f"{label or 'predictions'}: MAE = {mae:.3g}{unit_txt}, R² = {r2:.3f}"
+    entry = f"{label or 'predictions'}:\nMAE = {mae:.3g}{unit_txt}, R² = {r2:.3f}"
 
     ax = _new_axes(ax)
     lo = float(min(t.min(), p.min()))
@@ -223,6 +224,7 @@ def plot_learning_curve(
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel("Epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Loss")
     if title:
         ax.set_title(title)

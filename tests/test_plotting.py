@@ -43,7 +43,7 @@ def test_parity_scatter(tmp_path):
     texts = _legend(ax)
     assert texts[0] == "y = x"
     r2 = r2_score(y, pred)
-    assert texts[1] == f"IRNet: MAE = {mae:.3g} eV/atom, R² = {r2:.3f}"
+    assert texts[1] == f"IRNet:\nMAE = {mae:.3g} eV/atom, R² = {r2:.3f}"
     assert r2 > 0.98
     identity = ax.get_lines()[0]
     xs, ys = identity.get_data()
@@ -60,12 +60,12 @@ def test_parity_hexbin_for_large_n_and_overlay(tmp_path):
     ax = plot_parity(y, pred, hexbin_above=5000)
     assert isinstance(ax.collections[0], PolyCollection)
     mae = np.mean(np.abs(pred - y))
-    assert _legend(ax)[1] == f"predictions: MAE = {mae:.3g}, R² = {r2_score(y, pred):.3f}"
+    assert _legend(ax)[1] == f"predictions:\nMAE = {mae:.3g}, R² = {r2_score(y, pred):.3f}"
     # overlay a second model on the same Axes: one identity line, wider limits
     plot_parity([-10.0, 10.0], [-9.0, 9.5], ax=ax, label="RF")
     assert [ln.get_label() for ln in ax.get_lines()].count("y = x") == 1
     assert ax.get_xlim()[0] < -10 and ax.get_xlim()[1] > 10
-    assert _legend(ax)[2] == "RF: MAE = 0.75, R² = 0.994"
+    assert _legend(ax)[2] == "RF:\nMAE = 0.75, R² = 0.994"
     _save_png(ax, tmp_path / "hexbin.png")
 
 
