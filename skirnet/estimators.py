@@ -29,6 +29,7 @@ from skirnet.training import DivergenceGuard, FastNeuralNetRegressor
 
 __all__ = ["IRNetRegressor", "PlainNetRegressor", "ResidualNetRegressor", "SRNetRegressor"]
 
+_MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 _PARAMETERS_DOC = """
@@ -218,12 +219,12 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         warm = self.warm_start and hasattr(self, "net_")
         X, y = self._validate_xy(X, y, reset=not warm)
-        seed = self._seed()
+        split_seed, torch_seed = self._seeds(continuing=warm)
         if validation_data is None:
-            X_train, y_train, valid = self._split(X, y, seed)
+            X_train, y_train, valid = self._split(X, y, split_seed)
         else:
             X_train, y_train, valid = X, y, self._validation_dataset(validation_data, y)
-        with self._torch_rng(seed):
+        with self._torch_rng(torch_seed):
             if warm:
                 self._reconfigure(len(X_train), valid)
             else:
@@ -254,8 +255,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         if first:
             self._validate_params()
         X, y = self._validate_xy(X, y, reset=first)
-        seed = self._seed()
-        with self._torch_rng(seed):
+        _, torch_seed = self._seeds(continuing=not first)
+        with self._torch_rng(torch_seed):
             if first:
                 self.net_ = self._new_net(X, y, valid=None)
             else:
@@ -335,9 +336,20 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             )
         return Dataset(X_val, y_val)
 
-    def _seed(self) -> int:
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
+    def _seeds(self, continuing: bool) -> tuple[int, int]:
+        """Seeds of the validation split and of torch for this call.
+
+        A fresh fit draws one seed from ``random_state`` and uses it for both. Calls that
+        continue training (warm start, ``partial_fit``) keep the validation split of the
+        first and draw new torch seeds from a stream, so each epoch shuffles anew.
+        """
+        state = getattr(self, "_seed_state", None)
+        if not continuing or state is None:
+            base = int(check_random_state(self.random_state).randint(_MAX_SEED))
+            self._seed_state = (base, np.random.RandomState(base))
+            return base, base
+        base, stream = state
+        return base, int(stream.randint(_MAX_SEED))
 
     def _split(
         self, X: np.ndarray, y: np.ndarray, seed: int
@@ -384,8 +396,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         net.iterator_train__drop_last = self._drop_last(n_train)
         early_stopping = self._early_stopping(valid is not None)
         net.callbacks = [
-            (name, early_stopping if name == "early_stopping" else callback)
-            for name, callback in net.callbacks
+            ("early_stopping", early_stopping)
+            if isinstance(entry, tuple) and entry[0] == "early_stopping"
+            else entry
+            for entry in net.callbacks
         ]
         net.initialize_callbacks()
 

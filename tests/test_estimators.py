@@ -290,3 +290,36 @@ def test_fixed_validation_data_is_used_for_early_stopping(data):
     assert sum(b.get("valid_batch_size", 0) for b in batches) == 20
     with pytest.raises(ValueError, match="X has 5 features"):
         IRNetRegressor(**FAST).fit(X, y, validation_data=(X[:, :5], y))
+
+
+def test_continued_training_shuffles_each_epoch_anew(data):
+    """partial_fit and warm-start fits must not replay the first call's batch order."""
+    from skorch.callbacks import Callback
+
+    class FirstBatch(Callback):
+        def __init__(self):
+            self.seen, self.first = [], True
+
+        def on_epoch_begin(self, net, **kwargs):
+            self.first = True
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            if training and self.first:
+                self.seen.append(batch[0][:4].clone())
+                self.first = False
+
+    X, y = data
+    spy = FirstBatch()
+    model = IRNetRegressor(**{**FAST, "max_epochs": 1}, callbacks=[spy])
+    model.partial_fit(X, y)
+    model.partial_fit(X, y)
+    assert not torch.equal(spy.seen[0], spy.seen[1])
+    # and the same seed still gives the same sequence of epochs
+    again = IRNetRegressor(**{**FAST, "max_epochs": 1}, callbacks=[FirstBatch()])
+    again.partial_fit(X, y).partial_fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+
+    warm = IRNetRegressor(**{**FAST, "max_epochs": 1}, warm_start=True).fit(X, y)
+    split = warm.net_.train_split.keywords["valid_ds"].X.copy()
+    warm.fit(X, y)
+    np.testing.assert_array_equal(warm.net_.train_split.keywords["valid_ds"].X, split)
