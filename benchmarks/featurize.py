@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/featurize.py [--n-formulas 10000] [--n-structures 200]
-                                   [--exactness-full] [--no-full]
+                                   [--exactness-full] [--no-full] [--repeats 3]
 
 Prints one table and writes ``benchmarks/results/featurize.json`` (with machine
 info) and ``benchmarks/results/featurize_composition.json`` (composition rows).
@@ -30,7 +30,7 @@ except ImportError:  # the structure part is optional
     bench_structure = None
 
 COLUMNS = [
-    ("featurizer", "{}", 44),
+    ("featurizer", "{}", 46),
     ("rows", "{:d}", 8),
     ("ours_s", "{:.3f}", 9),
     ("matminer_s", "{:.2f}", 10),
@@ -100,10 +100,15 @@ def main(argv: list[str] | None = None) -> None:
         help="also compare with matminer on all 51,255 OQMD test formulas (minutes)",
     )
     parser.add_argument("--no-full", action="store_true", help="skip the full-OQMD timing")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="side-by-side runs on the sample (median shown)"
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results" / "featurize.json")
     args = parser.parse_args(argv)
 
-    composition = bench_composition(args.n_formulas, not args.no_full, args.exactness_full)
+    composition = bench_composition(
+        args.n_formulas, not args.no_full, args.exactness_full, args.repeats
+    )
     rows = list(composition)
     if args.n_structures == 0:
         print("(structure benchmark skipped: --n-structures 0)")

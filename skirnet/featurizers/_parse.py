@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pymatgen.core import Composition, DummySpecies, Element
+from pymatgen.core import composition as _pymatgen_composition
 
 __all__ = ["ParsedCompositions", "parse_compositions"]
 
@@ -101,23 +102,39 @@ def _check_parentheses(formula: str) -> None:
 _SYMBOL_Z = {Element.from_Z(z).symbol: z for z in range(1, 119)}
 
 
+def _pymatgen_formula_parser() -> Callable[[str], Any]:
+    """pymatgen's formula parser, ``formula -> {symbol: amount}`` or ``((symbol, amount), ...)``.
+
+    ``Composition._parse_formula`` copies the result of an LRU-cached helper (512
+    entries) into a new dict; on large sets of unique formulas the cache only
+    misses, so the helper's undecorated function is called directly when this
+    pymatgen version has one.
+    """
+    cached = getattr(_pymatgen_composition, "_parse_formula_cached", None)
+    return getattr(cached, "__wrapped__", Composition._parse_formula)
+
+
+_parse_formula = _pymatgen_formula_parser()
+_AMOUNT_TOLERANCE = Composition.amount_tolerance
+
+
 def _fast_path(formula: str) -> tuple[list[int], list[float], float, None] | None:
     """Composition's own formula parser without building the Composition object.
 
-    ``Composition(formula)`` is ``Composition._parse_formula`` followed by
-    ``get_el_sp`` on each symbol and dropping amounts below the tolerance; when
-    every symbol is a plain element and every amount is clearly positive, the
-    result is the same, so the (slower) object construction is skipped. Anything
-    else returns None and takes the full ``Composition`` path.
+    ``Composition(formula)`` is pymatgen's formula parser followed by ``get_el_sp``
+    on each symbol and dropping amounts below the tolerance; when every symbol is
+    a plain element and every amount is clearly positive, the result is the same,
+    so the (slower) object construction is skipped. Anything else returns None
+    and takes the full ``Composition`` path.
     """
     try:
-        sym_amt = Composition._parse_formula(formula)
+        parsed = _parse_formula(formula)
     except Exception:
         return None
     zs, amts = [], []
-    for sym, amt in sym_amt.items():
+    for sym, amt in parsed.items() if isinstance(parsed, dict) else parsed:
         z = _SYMBOL_Z.get(sym)
-        if z is None or not amt >= Composition.amount_tolerance:
+        if z is None or not amt >= _AMOUNT_TOLERANCE:
             return None
         zs.append(z)
         amts.append(float(amt))
@@ -187,27 +204,38 @@ _Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
 
 def _parse_chunk(values: Sequence[Any]) -> _Chunk:
     """Parse a chunk into compact arrays (cheap to send back from a joblib worker)."""
-    parsed: list[tuple[list[int], list[float], float, list[float] | None] | None] = []
+    n = len(values)
+    flat_z: list[int] = []
+    flat_amounts: list[float] = []
+    lengths = np.zeros(n, dtype=np.intp)
+    balanced = np.full(n, np.nan)
+    fractions: dict[int, list[float]] = {}
     bad: dict[int, str] = {}
     for i, v in enumerate(values):
         try:
-            parsed.append(_parse_one(v))
+            zs, amts, charge_balanced, ion_frac = _parse_one(v)
         except _BadValue as exc:
-            parsed.append(None)
             bad[i] = str(exc)
-    width = max((len(r[0]) for r in parsed if r is not None), default=1)
-    z = np.zeros((len(parsed), width), dtype=np.int16)
-    amounts = np.zeros((len(parsed), width), dtype=np.float64)
-    balanced = np.full(len(parsed), np.nan)
-    ion_frac = np.full((len(parsed), width), np.nan)
-    for i, r in enumerate(parsed):
-        if r is not None:
-            z[i, : len(r[0])] = r[0]
-            amounts[i, : len(r[1])] = r[1]
-            balanced[i] = r[2]
-            if r[3] is not None:
-                ion_frac[i, : len(r[3])] = r[3]
-    return z, amounts, balanced, ion_frac, bad
+            continue
+        flat_z.extend(zs)
+        flat_amounts.extend(amts)
+        lengths[i] = len(zs)
+        if not math.isnan(charge_balanced):
+            balanced[i] = charge_balanced
+        if ion_frac is not None:
+            fractions[i] = ion_frac
+    # scatter the ragged rows into padded matrices in one vectorised step
+    width = max(int(lengths.max(initial=0)), 1)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    z = np.zeros((n, width), dtype=np.int16)
+    amounts = np.zeros((n, width), dtype=np.float64)
+    z[rows, cols] = flat_z
+    amounts[rows, cols] = flat_amounts
+    ion_frac_matrix = np.full((n, width), np.nan)
+    for i, frac in fractions.items():
+        ion_frac_matrix[i, : len(frac)] = frac
+    return z, amounts, balanced, ion_frac_matrix, bad
 
 
 def parse_compositions(
