@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 import time
 import warnings
@@ -122,12 +121,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     for r in rows:
         print(" | ".join(str(r[k]) for k in keys))
     RESULT.parent.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from featurize import machine_info
+
     payload = {
         "benchmark": "featurize_structure",
+        "command": "python benchmarks/_structure_bench.py " + " ".join(argv),
         "data": str(CSV.name),
         "sample": f"{n} structures, pandas .sample(random_state=0)",
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
+        "machine": machine_info(),
         "rows": rows,
     }
     RESULT.write_text(json.dumps(payload, indent=2) + "\n")
