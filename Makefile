@@ -33,6 +33,7 @@ test-all: setup
 
 lint: setup
 	$(BIN)/ruff check skirnet tests benchmarks examples
+	$(BIN)/ruff format --check skirnet tests benchmarks examples
 
 docs: setup
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html

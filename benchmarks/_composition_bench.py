@@ -117,7 +117,9 @@ def bench_composition(
         speedups.append(round(mm_times[-1] / ours_times[-1], 1))
     diff, nan_mismatch = _max_diff(ours, ref)
     name = f"composition irnet ({n_formulas} OQMD, median of {repeats})"
-    rows.append(_row(name, n_formulas, float(np.median(ours_times)), float(np.median(mm_times)), diff))
+    rows.append(
+        _row(name, n_formulas, float(np.median(ours_times)), float(np.median(mm_times)), diff)
+    )
     rows[-1]["nan_mismatch"] = nan_mismatch
     rows[-1]["speedup_each_run"] = speedups
 

@@ -10,7 +10,9 @@ from _common import use_shared_data
 CACHE = Path(__file__).resolve().parent / "cache"
 
 
-def oqmd_split(split: str, dataset: str = "oqmd_formation_enthalpy") -> tuple[np.ndarray, np.ndarray]:
+def oqmd_split(
+    split: str, dataset: str = "oqmd_formation_enthalpy"
+) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, 145) and targets of one split, from the cache or freshly computed."""
     path = CACHE / f"{dataset}_{split}.npz"
     if path.is_file():

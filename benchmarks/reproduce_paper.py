@@ -47,10 +47,24 @@ NETS = {"plain": PlainNetRegressor, "srnet": SRNetRegressor, "irnet": IRNetRegre
 LABELS = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
 
 SCALES = {
-    "small": {"train_rows": 8000, "val_rows": 2000, "test_rows": 10000,
-              "batch_size": 64, "lr": 5e-4, "max_epochs": 10, "patience": 3},
-    "full": {"train_rows": None, "val_rows": None, "test_rows": None,
-             "batch_size": 32, "lr": 1e-4, "max_epochs": 400, "patience": 20},
+    "small": {
+        "train_rows": 8000,
+        "val_rows": 2000,
+        "test_rows": 10000,
+        "batch_size": 64,
+        "lr": 5e-4,
+        "max_epochs": 10,
+        "patience": 3,
+    },
+    "full": {
+        "train_rows": None,
+        "val_rows": None,
+        "test_rows": None,
+        "batch_size": 32,
+        "lr": 1e-4,
+        "max_epochs": 400,
+        "patience": 20,
+    },
 }
 LARGE_BATCH = {"batch_size": 1024, "lr": 2e-3, "optimizer": "adamw", "lr_schedule": "onecycle"}
 
@@ -80,14 +94,14 @@ def load_data(settings: dict, seed: int):
     return (scale[0], y_tr), (scale[1], y_va), (scale[2], y_te)
 
 
-def run_net(kind: str, depth: int, settings: dict, train, valid, test, seed: int,
-            device: str, verbose: int) -> dict:
+def run_net(
+    kind: str, depth: int, settings: dict, train, valid, test, seed: int, device: str, verbose: int
+) -> dict:
     params = {k: settings[k] for k in ("batch_size", "lr", "max_epochs", "patience")}
     for key in ("optimizer", "lr_schedule", "precision"):
         if key in settings:
             params[key] = settings[key]
-    model = NETS[kind](depth=depth, random_state=seed, device=device, verbose=verbose,
-                       **params)
+    model = NETS[kind](depth=depth, random_state=seed, device=device, verbose=verbose, **params)
     start = time.perf_counter()
     model.fit(*train, validation_data=valid)
     fit_s = time.perf_counter() - start
@@ -96,11 +110,17 @@ def run_net(kind: str, depth: int, settings: dict, train, valid, test, seed: int
     predict_s = time.perf_counter() - start
     epoch_s = [row["dur"] for row in model.history_]
     return {
-        "net": LABELS[kind], "depth": depth, "mae": float(np.mean(np.abs(pred - test[1]))),
+        "net": LABELS[kind],
+        "depth": depth,
+        "mae": float(np.mean(np.abs(pred - test[1]))),
         "val_mae": float(min(model.history_[:, "valid_loss"])),
-        "epochs": model.n_iter_, "best_epoch": model.best_epoch_,
-        "fit_s": fit_s, "predict_s": predict_s, "mean_epoch_s": float(np.mean(epoch_s)),
-        "skips": model.module_.n_skips, "device": model.device_,
+        "epochs": model.n_iter_,
+        "best_epoch": model.best_epoch_,
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+        "mean_epoch_s": float(np.mean(epoch_s)),
+        "skips": model.module_.n_skips,
+        "device": model.device_,
     }
 
 
@@ -112,8 +132,12 @@ def run_forest(train, test, seed: int) -> dict:
     forest.fit(*train)
     fit_s = time.perf_counter() - start
     pred = forest.predict(test[0])
-    return {"net": "RandomForest", "depth": None,
-            "mae": float(np.mean(np.abs(pred - test[1]))), "fit_s": fit_s}
+    return {
+        "net": "RandomForest",
+        "depth": None,
+        "mae": float(np.mean(np.abs(pred - test[1]))),
+        "fit_s": fit_s,
+    }
 
 
 def plot(results: list[dict], path: Path, title: str) -> None:
@@ -126,8 +150,13 @@ def plot(results: list[dict], path: Path, title: str) -> None:
     forest = [r["mae"] for r in results if r["net"] == "RandomForest"]
     fig = Figure(figsize=(6, 4.5))
     ax = fig.add_subplot()
-    plot_depth_study(nets[["net", "depth", "mae"]], ax=ax, baseline=forest[0] if forest else None,
-                     units="eV/atom", title=title)
+    plot_depth_study(
+        nets[["net", "depth", "mae"]],
+        ax=ax,
+        baseline=forest[0] if forest else None,
+        units="eV/atom",
+        title=title,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -164,19 +193,31 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     train, valid, test = load_data(settings, args.seed)
-    print(f"train {len(train[0])}, val {len(valid[0])}, test {len(test[0])} rows; "
-          f"features ready in {time.perf_counter() - t0:.1f} s; settings {settings}", flush=True)
+    print(
+        f"train {len(train[0])}, val {len(valid[0])}, test {len(test[0])} rows; "
+        f"features ready in {time.perf_counter() - t0:.1f} s; settings {settings}",
+        flush=True,
+    )
 
     def record():
         RESULTS.mkdir(exist_ok=True)
-        out.write_text(json.dumps({
-            "benchmark": "reproduce_paper", "scale": args.scale, "recipe": args.recipe,
-            "settings": settings, "seed": args.seed,
-            "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
-            "command": "python benchmarks/reproduce_paper.py " + " ".join(
-                argv if argv is not None else sys.argv[1:]),
-            "machine": machine_info(), "results": results,
-        }, indent=2))
+        out.write_text(
+            json.dumps(
+                {
+                    "benchmark": "reproduce_paper",
+                    "scale": args.scale,
+                    "recipe": args.recipe,
+                    "settings": settings,
+                    "seed": args.seed,
+                    "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
+                    "command": "python benchmarks/reproduce_paper.py "
+                    + " ".join(argv if argv is not None else sys.argv[1:]),
+                    "machine": machine_info(),
+                    "results": results,
+                },
+                indent=2,
+            )
+        )
 
     if not args.no_forest and ("RandomForest", None) not in done:
         results.append(run_forest(train, test, args.seed))
@@ -186,15 +227,20 @@ def main(argv: list[str] | None = None) -> None:
         for kind in args.nets.split(","):
             if (LABELS[kind], depth) in done:
                 continue
-            results.append(run_net(kind, depth, settings, train, valid, test, args.seed,
-                                   args.device, args.verbose))
+            results.append(
+                run_net(
+                    kind, depth, settings, train, valid, test, args.seed, args.device, args.verbose
+                )
+            )
             r = results[-1]
-            print(f"{r['net']}-{depth}: test MAE {r['mae']:.4f} after {r['epochs']} epochs "
-                  f"({r['fit_s']:.0f} s)", flush=True)
+            print(
+                f"{r['net']}-{depth}: test MAE {r['mae']:.4f} after {r['epochs']} epochs "
+                f"({r['fit_s']:.0f} s)",
+                flush=True,
+            )
             record()
 
-    columns = ["net", "depth", "mae", "val_mae", "epochs", "best_epoch", "fit_s",
-               "mean_epoch_s"]
+    columns = ["net", "depth", "mae", "val_mae", "epochs", "best_epoch", "fit_s", "mean_epoch_s"]
     print()
     print(format_table(sorted(results, key=lambda r: (r["depth"] or 0, r["net"])), columns))
     if any(r["depth"] for r in results):

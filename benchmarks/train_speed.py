@@ -58,15 +58,22 @@ def nominal_peak_flops(device: str) -> tuple[float | None, str]:
 
 def train_flops_per_sample(model: torch.nn.Module) -> float:
     """Forward + backward arithmetic of one sample: 3 x (2 x multiply-adds of the Linears)."""
-    macs = sum(m.in_features * m.out_features for m in model.modules()
-               if isinstance(m, torch.nn.Linear))
+    macs = sum(
+        m.in_features * m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)
+    )
     return 6.0 * macs
 
 
 def time_epoch(depth: int, batch_size: int, fast: bool, X, y, epochs: int, device: str):
-    model = IRNetRegressor(depth=depth, batch_size=batch_size, max_epochs=epochs,
-                           validation_fraction=0.0, fast_path=fast, device=device,
-                           random_state=0)
+    model = IRNetRegressor(
+        depth=depth,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        validation_fraction=0.0,
+        fast_path=fast,
+        device=device,
+        random_state=0,
+    )
     start = time.perf_counter()
     model.fit(X, y)
     wall = time.perf_counter() - start
@@ -87,7 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     X = np.nan_to_num(X[: args.rows])
     X = (X - X.mean(0)) / (X.std(0) + 1e-12)
     y = y[: args.rows]
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = (
+        ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    )
     peak, peak_source = nominal_peak_flops(device)
     rows = []
     for name in args.models.split(","):
@@ -95,31 +104,53 @@ def main(argv: list[str] | None = None) -> None:
         for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
             timings = {}
             for path in args.paths.split(","):
-                dur, wall, model = time_epoch(depth, batch_size, path == "fast", X, y,
-                                              args.epochs, device)
+                dur, wall, model = time_epoch(
+                    depth, batch_size, path == "fast", X, y, args.epochs, device
+                )
                 timings[path] = dur
                 flops = train_flops_per_sample(model.module_) * len(X)
-                rows.append({
-                    "model": f"IRNet-{depth}", "batch": batch_size, "path": path,
-                    "epoch_s": dur, "samples_per_s": len(X) / dur,
-                    "tflop_per_epoch": flops / 1e12,
-                    "pct_of_peak": None if peak is None else 100 * flops / dur / peak,
-                    "fit_wall_s": wall,
-                })
+                rows.append(
+                    {
+                        "model": f"IRNet-{depth}",
+                        "batch": batch_size,
+                        "path": path,
+                        "epoch_s": dur,
+                        "samples_per_s": len(X) / dur,
+                        "tflop_per_epoch": flops / 1e12,
+                        "pct_of_peak": None if peak is None else 100 * flops / dur / peak,
+                        "fit_wall_s": wall,
+                    }
+                )
                 print(f"IRNet-{depth} batch {batch_size} {path}: {dur:.2f} s/epoch", flush=True)
             if {"fast", "standard"} <= timings.keys():
                 for row in rows[-2:]:
                     row["speedup_fast_vs_standard"] = timings["standard"] / timings["fast"]
-    columns = ["model", "batch", "path", "epoch_s", "samples_per_s", "tflop_per_epoch",
-               "pct_of_peak", "speedup_fast_vs_standard"]
+    columns = [
+        "model",
+        "batch",
+        "path",
+        "epoch_s",
+        "samples_per_s",
+        "tflop_per_epoch",
+        "pct_of_peak",
+        "speedup_fast_vs_standard",
+    ]
     print()
     print(f"{len(X)} rows, device {device}; peak = {peak_source}")
     print(format_table(rows, columns))
-    path = write_result(f"train_speed_{device.split(':')[0]}", {
-        "benchmark": "train_speed", "rows": len(X), "epochs": args.epochs, "device": device,
-        "peak_flops": peak, "peak_source": peak_source, "results": rows,
-        "command": "python benchmarks/train_speed.py " + " ".join(argv or sys.argv[1:]),
-    })
+    path = write_result(
+        f"train_speed_{device.split(':')[0]}",
+        {
+            "benchmark": "train_speed",
+            "rows": len(X),
+            "epochs": args.epochs,
+            "device": device,
+            "peak_flops": peak,
+            "peak_source": peak_source,
+            "results": rows,
+            "command": "python benchmarks/train_speed.py " + " ".join(argv or sys.argv[1:]),
+        },
+    )
     print(f"\nwrote {path}")
 
 

@@ -56,16 +56,20 @@ def main() -> None:
     scores = {}
     for name, model in models.items():
         start = time.perf_counter()
-        scores[name] = -cross_val_score(model, X, y, cv=folds,
-                                        scoring="neg_mean_absolute_error")
-        print(f"{name:13s} fold MAEs (eV/atom): "
-              + ", ".join(f"{s:.3f}" for s in scores[name])
-              + f"  mean {scores[name].mean():.3f}  ({time.perf_counter() - start:.0f} s)")
+        scores[name] = -cross_val_score(model, X, y, cv=folds, scoring="neg_mean_absolute_error")
+        print(
+            f"{name:13s} fold MAEs (eV/atom): "
+            + ", ".join(f"{s:.3f}" for s in scores[name])
+            + f"  mean {scores[name].mean():.3f}  ({time.perf_counter() - start:.0f} s)"
+        )
     diff = scores["IRNet-17"] - scores["RandomForest"]
     wins = int((diff < 0).sum())
-    print(f"Same {folds.get_n_splits()} folds of {len(y)} formulas for both; IRNet-17 minus "
-          f"forest MAE per fold: " + ", ".join(f"{d:+.3f}" for d in diff)
-          + f" (IRNet better on {wins} of {len(diff)} folds)")
+    print(
+        f"Same {folds.get_n_splits()} folds of {len(y)} formulas for both; IRNet-17 minus "
+        f"forest MAE per fold: "
+        + ", ".join(f"{d:+.3f}" for d in diff)
+        + f" (IRNet better on {wins} of {len(diff)} folds)"
+    )
 
 
 if __name__ == "__main__":

@@ -60,13 +60,17 @@ def main() -> None:
         "std": search.cv_results_["std_test_score"],
         "fit s": search.cv_results_["mean_fit_time"],
     })  # fmt: skip
-    print(f"GridSearchCV over IRNet depth, {len(y_train)} formulas, 2 folds, "
-          f"{EPOCHS} epoch(s) per fit, {seconds:.0f} s in all:")
+    print(
+        f"GridSearchCV over IRNet depth, {len(y_train)} formulas, 2 folds, "
+        f"{EPOCHS} epoch(s) per fit, {seconds:.0f} s in all:"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     best = search.best_params_["net__depth"]
     test_mae = -search.score(F_test, y_test)
-    print(f"Best depth: {best}; refitted on all {len(y_train)} formulas, test MAE "
-          f"{test_mae:.3f} eV/atom on {len(y_test)} test formulas")
+    print(
+        f"Best depth: {best}; refitted on all {len(y_train)} formulas, test MAE "
+        f"{test_mae:.3f} eV/atom on {len(y_test)} test formulas"
+    )
 
 
 if __name__ == "__main__":

@@ -54,13 +54,23 @@ def main() -> None:
     mae = mean_absolute_error(y_test, model.predict(X_test))
     median_mae = mean_absolute_error(y_test, np.full(len(y_test), np.median(y_train)))
     depth = sum(n for _, n in fitted.architecture_) + 1
-    print(f"IRNet (depth {depth}) trained on {len(y_train)} formulas in {seconds:.1f} s "
-          f"({fitted.n_iter_} epochs on {fitted.device_}, best epoch {fitted.best_epoch_})")
-    print(f"Test MAE on {len(y_test)} formulas: {mae:.3f} eV/atom "
-          f"(predicting the training median: {median_mae:.3f} eV/atom)")
-    print("Predictions:", {f: round(float(p), 3) for f, p in
-                           zip(["NaCl", "Fe2O3", "GaAs"],
-                               model.predict(["NaCl", "Fe2O3", "GaAs"]), strict=True)})
+    print(
+        f"IRNet (depth {depth}) trained on {len(y_train)} formulas in {seconds:.1f} s "
+        f"({fitted.n_iter_} epochs on {fitted.device_}, best epoch {fitted.best_epoch_})"
+    )
+    print(
+        f"Test MAE on {len(y_test)} formulas: {mae:.3f} eV/atom "
+        f"(predicting the training median: {median_mae:.3f} eV/atom)"
+    )
+    print(
+        "Predictions:",
+        {
+            f: round(float(p), 3)
+            for f, p in zip(
+                ["NaCl", "Fe2O3", "GaAs"], model.predict(["NaCl", "Fe2O3", "GaAs"]), strict=True
+            )
+        },
+    )
 
 
 if __name__ == "__main__":

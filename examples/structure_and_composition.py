@@ -40,9 +40,11 @@ def main() -> int:
     try:
         data = load_structure_dataset("mp_2018", n_rows=N_ROWS, download=False)
     except FileNotFoundError as exc:
-        print("The mp_2018 structures are not available here, so this example is skipped "
-              f"({' '.join(str(exc).split())}). Point SKIRNET_SHARED_DATA at the shared "
-              "data folder to run it.")
+        print(
+            "The mp_2018 structures are not available here, so this example is skipped "
+            f"({' '.join(str(exc).split())}). Point SKIRNET_SHARED_DATA at the shared "
+            "data folder to run it."
+        )
         return 0
 
     start = time.perf_counter()
@@ -51,9 +53,11 @@ def main() -> int:
     seconds = time.perf_counter() - start
     ok = ~np.isnan(X).any(axis=1)
     X, y = X[ok], np.asarray(data.target)[ok]
-    print(f"Featurized {len(data.data)} MP structures in {seconds:.1f} s: {X.shape[1]} "
-          f"features ({X.shape[1] - 145} structural + 145 composition), "
-          f"{int((~ok).sum())} structure(s) could not be featurized")
+    print(
+        f"Featurized {len(data.data)} MP structures in {seconds:.1f} s: {X.shape[1]} "
+        f"features ({X.shape[1] - 145} structural + 145 composition), "
+        f"{int((~ok).sum())} structure(s) could not be featurized"
+    )
     names = featurizer.get_feature_names_out()
     print(f"First structural feature: {names[0]!r}; last composition feature: {names[-1]!r}")
 
@@ -67,8 +71,10 @@ def main() -> int:
     for name, model in models.items():
         model.fit(X_train, y_train)
         mae = mean_absolute_error(y_test, model.predict(X_test))
-        print(f"{name:13s} test MAE {mae:.3f} eV/atom ({len(y_train)} train / "
-              f"{len(y_test)} test crystals)")
+        print(
+            f"{name:13s} test MAE {mae:.3f} eV/atom ({len(y_train)} train / "
+            f"{len(y_test)} test crystals)"
+        )
     return 0
 
 

@@ -26,11 +26,21 @@ PROG = "skirnet"
 
 #: Settings of ``skirnet demo``: they let IRNet-17 and PlainNet-17 each train for a
 #: couple of minutes at most on a 2-core CPU (the time budget stops a slow machine).
-DEMO_SETTINGS = {"lr": 1e-3, "batch_size": 128, "max_epochs": 30, "patience": 5,
-                 "time_budget": 70.0}
+DEMO_SETTINGS = {
+    "lr": 1e-3,
+    "batch_size": 128,
+    "max_epochs": 30,
+    "patience": 5,
+    "time_budget": 70.0,
+}
 #: ``skirnet demo --quick``: a 600/200-row subset and two epochs, for tests.
-QUICK_SETTINGS = {"lr": 1e-3, "batch_size": 128, "max_epochs": 2, "patience": 2,
-                  "time_budget": None}
+QUICK_SETTINGS = {
+    "lr": 1e-3,
+    "batch_size": 128,
+    "max_epochs": 2,
+    "patience": 2,
+    "time_budget": None,
+}
 QUICK_ROWS = (600, 200)
 
 _PAPER_NOTE = (
@@ -86,44 +96,80 @@ def _fraction(text: str) -> float:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     _add_threads(p)
-    p.add_argument("--device", default="auto",
-                   help="'auto' (CUDA when available, default), 'cpu' or 'cuda'")
-    p.add_argument("--verbose", action="store_true",
-                   help="print skorch's per-epoch table instead of progress bars")
-    p.add_argument("--debug", action="store_true",
-                   help="show the full traceback of any error")
+    p.add_argument(
+        "--device", default="auto", help="'auto' (CUDA when available, default), 'cpu' or 'cuda'"
+    )
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print skorch's per-epoch table instead of progress bars",
+    )
+    p.add_argument("--debug", action="store_true", help="show the full traceback of any error")
 
 
 def _add_threads(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=_positive_int, metavar="N",
-                   help="CPU threads for torch (default: the CPU cores not already busy, "
-                   "judged by the load average; oversubscribed OpenMP threads can slow "
-                   "training down tenfold)")
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="CPU threads for torch (default: the CPU cores not already busy, "
+        "judged by the load average; oversubscribed OpenMP threads can slow "
+        "training down tenfold)",
+    )
 
 
 def _add_data(p: argparse.ArgumentParser, target: bool = True) -> None:
-    p.add_argument("--data", required=True, type=Path, metavar="FILE",
-                   help="CSV (optionally gzipped) or Parquet file")
-    p.add_argument("--formula-col", metavar="COL",
-                   help="column of chemical formulas (default: 'formula' or 'composition')")
+    p.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="CSV (optionally gzipped) or Parquet file",
+    )
+    p.add_argument(
+        "--formula-col",
+        metavar="COL",
+        help="column of chemical formulas (default: 'formula' or 'composition')",
+    )
     if target:
-        p.add_argument("--target-col", metavar="COL",
-                       help="numeric target column (default: 'target' or 'y')")
+        p.add_argument(
+            "--target-col", metavar="COL", help="numeric target column (default: 'target' or 'y')"
+        )
 
 
 def _add_training(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=_positive_int, default=40,
-                   help="maximum epochs per network (default: 40)")
-    p.add_argument("--batch-size", type=_positive_int, default=256,
-                   help="mini-batch size (default: 256; the paper: 32)")
-    p.add_argument("--lr", type=_positive_float, default=1e-3,
-                   help="Adam learning rate (default: 1e-3; the paper: 1e-4)")
-    p.add_argument("--patience", type=_positive_int, default=8,
-                   help="early-stopping patience in epochs (default: 8)")
-    p.add_argument("--time-budget", type=_positive_float, metavar="SECONDS",
-                   help="stop each network's training after this many seconds (default: none)")
-    p.add_argument("--hidden-layer-sizes", metavar="SPEC",
-                   help="custom architecture such as '64x2-32' instead of the paper's depths")
+    p.add_argument(
+        "--epochs", type=_positive_int, default=40, help="maximum epochs per network (default: 40)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=256,
+        help="mini-batch size (default: 256; the paper: 32)",
+    )
+    p.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=1e-3,
+        help="Adam learning rate (default: 1e-3; the paper: 1e-4)",
+    )
+    p.add_argument(
+        "--patience",
+        type=_positive_int,
+        default=8,
+        help="early-stopping patience in epochs (default: 8)",
+    )
+    p.add_argument(
+        "--time-budget",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="stop each network's training after this many seconds (default: none)",
+    )
+    p.add_argument(
+        "--hidden-layer-sizes",
+        metavar="SPEC",
+        help="custom architecture such as '64x2-32' instead of the paper's depths",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,11 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
         "The sample keeps OQMD's few extreme targets (down to -95 eV/atom); they are "
         "included in every MAE.",
     )
-    demo.add_argument("--out", type=Path, default=Path("skirnet-demo"),
-                      help="output folder (default: ./skirnet-demo)")
-    demo.add_argument("--quick", action="store_true",
-                      help=f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs "
-                      "(seconds; for tests, not for conclusions)")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("skirnet-demo"),
+        help="output folder (default: ./skirnet-demo)",
+    )
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs "
+        "(seconds; for tests, not for conclusions)",
+    )
     _add_common(demo)
 
     compare = sub.add_parser(
@@ -171,19 +224,37 @@ def build_parser() -> argparse.ArgumentParser:
         "depth_study.png for several depths) into --out. " + _PAPER_NOTE,
     )
     _add_data(compare)
-    compare.add_argument("--models", default="irnet,plain,rf",
-                         help="comma-separated: irnet, srnet, plain and any baseline of "
-                         "skirnet.baselines (linear, sgd, elasticnet, adaboost, ridge, svr, "
-                         "tree, rf, hgb); default: irnet,plain,rf")
-    compare.add_argument("--depths", default="17",
-                         help="comma-separated network depths from 10, 17, 24, 48 (default: 17)")
+    compare.add_argument(
+        "--models",
+        default="irnet,plain,rf",
+        help="comma-separated: irnet, srnet, plain and any baseline of "
+        "skirnet.baselines (linear, sgd, elasticnet, adaboost, ridge, svr, "
+        "tree, rf, hgb); default: irnet,plain,rf",
+    )
+    compare.add_argument(
+        "--depths",
+        default="17",
+        help="comma-separated network depths from 10, 17, 24, 48 (default: 17)",
+    )
     split = compare.add_mutually_exclusive_group()
-    split.add_argument("--test-size", type=_fraction, default=0.2,
-                       help="test fraction of one shuffled split (default: 0.2)")
-    split.add_argument("--cv", type=_positive_int, metavar="K",
-                       help="K-fold cross-validation instead of one split")
-    compare.add_argument("--out", type=Path, default=Path("skirnet-compare"),
-                         help="output folder (default: ./skirnet-compare)")
+    split.add_argument(
+        "--test-size",
+        type=_fraction,
+        default=0.2,
+        help="test fraction of one shuffled split (default: 0.2)",
+    )
+    split.add_argument(
+        "--cv",
+        type=_positive_int,
+        metavar="K",
+        help="K-fold cross-validation instead of one split",
+    )
+    compare.add_argument(
+        "--out",
+        type=Path,
+        default=Path("skirnet-compare"),
+        help="output folder (default: ./skirnet-compare)",
+    )
     _add_training(compare)
     _add_common(compare)
 
@@ -208,11 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Predict a table of formulas with a model folder written by "
         "'skirnet train'; writes a CSV with columns formula, prediction.",
     )
-    predict.add_argument("--model", required=True, type=Path, metavar="DIR",
-                         help="folder written by 'skirnet train'")
+    predict.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder written by 'skirnet train'",
+    )
     _add_data(predict, target=False)
-    predict.add_argument("--output", type=Path, metavar="FILE",
-                         help="CSV to write (default: print to stdout)")
+    predict.add_argument(
+        "--output", type=Path, metavar="FILE", help="CSV to write (default: print to stdout)"
+    )
     _add_threads(predict)
     predict.add_argument("--debug", action="store_true", help="show the full traceback")
     return parser
@@ -250,9 +327,14 @@ def _settings(args: argparse.Namespace, **overrides: Any):
         "progress": not args.verbose,
     }
     if hasattr(args, "epochs"):
-        values.update(lr=args.lr, batch_size=args.batch_size, max_epochs=args.epochs,
-                      patience=args.patience, time_budget=args.time_budget,
-                      hidden_layer_sizes=args.hidden_layer_sizes)
+        values.update(
+            lr=args.lr,
+            batch_size=args.batch_size,
+            max_epochs=args.epochs,
+            patience=args.patience,
+            time_budget=args.time_budget,
+            hidden_layer_sizes=args.hidden_layer_sizes,
+        )
     values.update(overrides)
     settings = TrainingSettings(**values)
     if settings.hidden_layer_sizes:
@@ -265,8 +347,9 @@ def _settings(args: argparse.Namespace, **overrides: Any):
 def _read_user_table(args: argparse.Namespace) -> tuple[pd.Series, np.ndarray, str, str]:
     from skirnet.datasets import read_table
 
-    bunch = read_table(args.data, formula_col=args.formula_col, target_col=args.target_col,
-                       as_frame=True)
+    bunch = read_table(
+        args.data, formula_col=args.formula_col, target_col=args.target_col, as_frame=True
+    )
     formula_col = bunch.feature_names[0] if bunch.feature_names else args.formula_col
     target_col = bunch.target_names[0] if bunch.target_names else args.target_col
     if isinstance(bunch.data, pd.DataFrame):
@@ -291,8 +374,10 @@ def _print_header(title: str, settings: Any) -> None:
     device = settings.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    print(f"Network settings: {settings.describe()} (training on {device}, "
-          f"{torch.get_num_threads()} CPU thread(s))")
+    print(
+        f"Network settings: {settings.describe()} (training on {device}, "
+        f"{torch.get_num_threads()} CPU thread(s))"
+    )
 
 
 def _report(result: Any, files: dict[str, Path], units: str | None, seconds: float) -> None:
@@ -302,8 +387,10 @@ def _report(result: Any, files: dict[str, Path], units: str | None, seconds: flo
     hit = hit.eq(True) if hit is not None else None
     if hit is not None and hit.any():
         names = ", ".join(dict.fromkeys(result.results.loc[hit, "model"]))
-        print(f"Note: {names} stopped at the time budget (weights of the best validation "
-              "epoch kept); more epochs would likely lower the MAE.")
+        print(
+            f"Note: {names} stopped at the time budget (weights of the best validation "
+            "epoch kept); more epochs would likely lower the MAE."
+        )
     print()
     for kind, path in files.items():
         print(f"wrote {kind:16s} {path}")
@@ -328,21 +415,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _print_header(
         f"skirnet demo: OQMD formation enthalpy sample (eV/atom), {len(train)} train / "
         f"{len(test)} test rows (the published CrabNet split)"
-        + (" -- QUICK mode: subset and 2 epochs, numbers are not meaningful" if args.quick
-           else ""),
+        + (
+            " -- QUICK mode: subset and 2 epochs, numbers are not meaningful" if args.quick else ""
+        ),
         settings,
     )
-    print(f"Target range {frame['target'].min():.1f} to {frame['target'].max():.1f} eV/atom: "
-          "a few extreme OQMD entries are kept, and count in every MAE.")
-    X = featurize(pd.concat([train["formula"], test["formula"]]).tolist(),
-                  progress=settings.progress)
-    X_train, X_test = X[: len(train)], X[len(train):]
+    print(
+        f"Target range {frame['target'].min():.1f} to {frame['target'].max():.1f} eV/atom: "
+        "a few extreme OQMD entries are kept, and count in every MAE."
+    )
+    X = featurize(
+        pd.concat([train["formula"], test["formula"]]).tolist(), progress=settings.progress
+    )
+    X_train, X_test = X[: len(train)], X[len(train) :]
     models = build_models(["irnet", "plain", "rf"], [17], settings)
-    info = {"command": "demo", "quick": bool(args.quick), "dataset": "oqmd_sample",
-            "unit": "eV/atom", "n_train": len(train), "n_test": len(test),
-            "n_features": X.shape[1]}
-    result = run_comparison(models, X_train, train["target"].to_numpy(), X_test=X_test,
-                            y_test=test["target"].to_numpy(), settings=settings, info=info)
+    info = {
+        "command": "demo",
+        "quick": bool(args.quick),
+        "dataset": "oqmd_sample",
+        "unit": "eV/atom",
+        "n_train": len(train),
+        "n_test": len(test),
+        "n_features": X.shape[1],
+    }
+    result = run_comparison(
+        models,
+        X_train,
+        train["target"].to_numpy(),
+        X_test=X_test,
+        y_test=test["target"].to_numpy(),
+        settings=settings,
+        info=info,
+    )
     result.info["fit_seconds"] = time.perf_counter() - start
     files = result.save(args.out, units="eV/atom")
     _report(result, files, "eV/atom", time.perf_counter() - start)
@@ -368,15 +472,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {len(y)}")
     if n_test < 1 or len(y) - n_test < 3:
         raise CLIError(f"{args.data} has {len(y)} rows: too few for that test split")
-    _print_header(f"skirnet compare: {args.data} ({len(y)} rows), formula column {fcol!r}, "
-                  f"target {tcol!r}", settings)
+    _print_header(
+        f"skirnet compare: {args.data} ({len(y)} rows), formula column {fcol!r}, target {tcol!r}",
+        settings,
+    )
     X = featurize(formulas.tolist(), progress=settings.progress)
     models = build_models(names, depths, settings)
-    info = {"command": "compare", "data": str(args.data), "formula_col": fcol,
-            "target_col": tcol, "n_rows": len(y), "n_features": X.shape[1],
-            "cv": args.cv, "test_size": None if args.cv else args.test_size}
-    result = run_comparison(models, X, y, cv=args.cv, test_size=args.test_size,
-                            settings=settings, info=info)
+    info = {
+        "command": "compare",
+        "data": str(args.data),
+        "formula_col": fcol,
+        "target_col": tcol,
+        "n_rows": len(y),
+        "n_features": X.shape[1],
+        "cv": args.cv,
+        "test_size": None if args.cv else args.test_size,
+    }
+    result = run_comparison(
+        models, X, y, cv=args.cv, test_size=args.test_size, settings=settings, info=info
+    )
     result.info["fit_seconds"] = time.perf_counter() - start
     files = result.save(args.out)
     _report(result, files, None, time.perf_counter() - start)
@@ -402,14 +516,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings)
 
     pipe = train_pipeline(formulas.tolist(), y, name, depth, settings)
-    out = save_pipeline(pipe, args.out, formula_col=fcol, target_col=tcol,
-                        settings=settings.as_dict())
+    out = save_pipeline(
+        pipe, args.out, formula_col=fcol, target_col=tcol, settings=settings.as_dict()
+    )
     net = pipe.named_steps["net"]
     X = formulas.tolist()
     train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
     depth = sum(n for _, n in net.architecture_) + 1
-    print(f"trained {type(net).__name__} (depth {depth}) for {net.n_iter_} epochs "
-          f"(best validation epoch {net.best_epoch_}); training-set MAE {train_mae:.4f}")
+    print(
+        f"trained {type(net).__name__} (depth {depth}) for {net.n_iter_} epochs "
+        f"(best validation epoch {net.best_epoch_}); training-set MAE {train_mae:.4f}"
+    )
     print(f"saved to {out} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -424,8 +541,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if path.is_dir() or path.stat().st_size == 0:
         raise CLIError(f"{path} is {'a folder' if path.is_dir() else 'empty'}")
     try:
-        frame = (pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq")
-                 else pd.read_csv(path))
+        frame = (
+            pd.read_parquet(path)
+            if path.suffix.lower() in (".parquet", ".pq")
+            else pd.read_csv(path)
+        )
     except pd.errors.EmptyDataError:
         raise CLIError(f"the file {path} is empty") from None
     except pd.errors.ParserError as exc:
@@ -436,14 +556,24 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if column is None:
         lower = {str(c).lower(): c for c in frame.columns}
         candidates = [spec.get("formula_col"), "formula", "composition"]
-        column = next((lower[str(c).lower()] for c in candidates
-                       if c is not None and str(c).lower() in lower), None)
+        column = next(
+            (
+                lower[str(c).lower()]
+                for c in candidates
+                if c is not None and str(c).lower() in lower
+            ),
+            None,
+        )
         if column is None:
-            raise CLIError(f"no formula column found in {path}: pass --formula-col; "
-                           f"available columns: {[str(c) for c in frame.columns]}")
+            raise CLIError(
+                f"no formula column found in {path}: pass --formula-col; "
+                f"available columns: {[str(c) for c in frame.columns]}"
+            )
     elif column not in frame.columns:
-        raise CLIError(f"formula column {column!r} not found in {path}; available columns: "
-                       f"{[str(c) for c in frame.columns]}")
+        raise CLIError(
+            f"formula column {column!r} not found in {path}; available columns: "
+            f"{[str(c) for c in frame.columns]}"
+        )
     formulas = frame[column].tolist()
     pred = pipe.predict(formulas)
     out = pd.DataFrame({"formula": formulas, "prediction": pred})
@@ -455,10 +585,22 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _cmd_demo, "compare": _cmd_compare, "train": _cmd_train,
-             "predict": _cmd_predict}
-_EXPECTED = (CLIError, ValueError, FileNotFoundError, KeyError, ImportError,
-             FloatingPointError, NotADirectoryError, PermissionError)
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "compare": _cmd_compare,
+    "train": _cmd_train,
+    "predict": _cmd_predict,
+}
+_EXPECTED = (
+    CLIError,
+    ValueError,
+    FileNotFoundError,
+    KeyError,
+    ImportError,
+    FloatingPointError,
+    NotADirectoryError,
+    PermissionError,
+)
 
 
 def _one_line(exc: BaseException) -> str:

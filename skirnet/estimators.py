@@ -324,7 +324,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             )
         return X, y
 
-    def _validation_dataset(self, validation_data: tuple[Any, Any], y_train: np.ndarray) -> Dataset:
+    def _validation_dataset(
+        self, validation_data: tuple[Any, Any], y_train: np.ndarray
+    ) -> Dataset:
         X_val, y_val = validation_data
         X_val, y_val = validate_data(
             self, X_val, y_val, reset=False, multi_output=True, y_numeric=True, dtype=np.float32
@@ -412,13 +414,15 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR,
-                                T_max=self.max_epochs),
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
+                    ),
                 )
             )
         elif self.lr_schedule == "onecycle":
-            steps = n_train // self.batch_size + (0 if self._drop_last(n_train) else
-                                                  int(n_train % self.batch_size > 0))
+            steps = n_train // self.batch_size + (
+                0 if self._drop_last(n_train) else int(n_train % self.batch_size > 0)
+            )
             callbacks.append(
                 (
                     "lr_schedule",

@@ -139,7 +139,11 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
         if cached is not None and cached[0].device.type == torch.device(self.device).type:
             return cached
         X = torch.as_tensor(_writable(dataset.X), device=self.device)
-        y = None if dataset.y is None else torch.as_tensor(_writable(dataset.y), device=self.device)
+        y = (
+            None
+            if dataset.y is None
+            else torch.as_tensor(_writable(dataset.y), device=self.device)
+        )
         dataset._skirnet_device_tensors = (X, y)
         return X, y
 

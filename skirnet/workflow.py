@@ -74,6 +74,7 @@ FEATURE_CLIP = 10.0
 def _clipper(limit: float = FEATURE_CLIP) -> FunctionTransformer:
     return FunctionTransformer(np.clip, kw_args={"a_min": -limit, "a_max": limit})
 
+
 #: Network short names accepted by :func:`parse_models`, and their estimator classes.
 NET_CLASSES: dict[str, type[ResidualNetRegressor]] = {
     "irnet": IRNetRegressor,
@@ -305,9 +306,7 @@ class TrainingSettings:
 
     def describe(self) -> str:
         """One line summarising the settings, for printing."""
-        arch = (
-            f", hidden_layer_sizes={self.hidden_layer_sizes}" if self.hidden_layer_sizes else ""
-        )
+        arch = f", hidden_layer_sizes={self.hidden_layer_sizes}" if self.hidden_layer_sizes else ""
         budget = f", time budget {self.time_budget:g} s per net" if self.time_budget else ""
         return (
             f"Adam lr={self.lr:g}, batch_size={self.batch_size}, max_epochs={self.max_epochs}, "
@@ -392,7 +391,9 @@ def build_models(
                 models[label] = make_net(name, depth, settings, label)
     for name in names:
         if name not in NET_CLASSES:
-            models[_BASELINE_LABELS.get(name, name)] = make_baseline(name, random_state=settings.seed)
+            models[_BASELINE_LABELS.get(name, name)] = make_baseline(
+                name, random_state=settings.seed
+            )
     return models
 
 
@@ -514,12 +515,20 @@ class ComparisonResult:
             ]
             rows.append(cells)
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                           for i, (h, w) in enumerate(zip(header, widths, strict=True)))]
+        lines = [
+            "  ".join(
+                h.ljust(w) if i == 0 else h.rjust(w)
+                for i, (h, w) in enumerate(zip(header, widths, strict=True))
+            )
+        ]
         lines.append("  ".join("-" * w for w in widths))
         for cells in rows:
-            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                   for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+            lines.append(
+                "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                )
+            )
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -533,8 +542,7 @@ class ComparisonResult:
                 {k: _finite(v) for k, v in row.items()} for row in summary.to_dict("records")
             ],
             "results": [
-                {k: _finite(v) for k, v in row.items()}
-                for row in self.results.to_dict("records")
+                {k: _finite(v) for k, v in row.items()} for row in self.results.to_dict("records")
             ],
             "histories": {
                 name: [{k: _finite(v) for k, v in rec.items()} for rec in recs]
@@ -736,8 +744,11 @@ def run_comparison(
                     "model": name,
                     "fold": fold,
                     "net": _NET_LABELS[
-                        {IRNetRegressor: "irnet", SRNetRegressor: "srnet",
-                         PlainNetRegressor: "plain"}[type(net)]
+                        {
+                            IRNetRegressor: "irnet",
+                            SRNetRegressor: "srnet",
+                            PlainNetRegressor: "plain",
+                        }[type(net)]
                     ],
                     "depth": sum(n for _, n in net.architecture_) + 1,
                     "epochs": net.n_iter_,
@@ -779,8 +790,9 @@ def train_pipeline(
         The fitted pipeline; it predicts from formulas.
     """
     net_pipe = make_net(name, depth, settings, label=name)
-    pipe = Pipeline([("featurize", CompositionFeaturizer(progress=settings.progress)),
-                     *net_pipe.steps])
+    pipe = Pipeline(
+        [("featurize", CompositionFeaturizer(progress=settings.progress)), *net_pipe.steps]
+    )
     return pipe.fit(list(formulas), np.asarray(y, dtype=np.float64))
 
 

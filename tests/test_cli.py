@@ -136,8 +136,15 @@ def test_train_predict_round_trip(
 
     # the same training in memory gives the same predictions, bit for bit
     frame = pd.read_csv(oqmd_csv)
-    settings = TrainingSettings(lr=1e-3, batch_size=64, max_epochs=2, patience=8,
-                                hidden_layer_sizes="32x2-16", seed=3, progress=False)
+    settings = TrainingSettings(
+        lr=1e-3,
+        batch_size=64,
+        max_epochs=2,
+        patience=8,
+        hidden_layer_sizes="32x2-16",
+        seed=3,
+        progress=False,
+    )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same thread count as the CLI runs: same float round-off
     try:

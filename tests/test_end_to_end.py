@@ -22,12 +22,16 @@ def oqmd():
 
 def test_formulas_to_predictions_in_one_pipeline(oqmd, tmp_path):
     formulas, y, test_formulas, y_test = oqmd
-    pipe = Pipeline([
-        ("features", CompositionFeaturizer()),
-        ("scale", StandardScaler()),
-        ("net", IRNetRegressor(depth=10, lr=1e-3, batch_size=64, max_epochs=15,
-                               random_state=0)),
-    ])
+    pipe = Pipeline(
+        [
+            ("features", CompositionFeaturizer()),
+            ("scale", StandardScaler()),
+            (
+                "net",
+                IRNetRegressor(depth=10, lr=1e-3, batch_size=64, max_epochs=15, random_state=0),
+            ),
+        ]
+    )
     pipe.fit(formulas, y)
     pred = pipe.predict(test_formulas)
     assert pred.shape == (len(test_formulas),) and np.isfinite(pred).all()
@@ -53,13 +57,17 @@ def test_structures_and_composition_to_predictions(shared_data, monkeypatch):
     from skirnet.datasets import load_structure_dataset
 
     structures, y = load_structure_dataset("mp_2018", n_rows=40, return_X_y=True)
-    pipe = Pipeline([
-        ("features", StructureFeaturizer(composition=True, errors="nan")),
-        ("impute", SimpleImputer()),
-        ("scale", StandardScaler()),
-        ("net", IRNetRegressor(hidden_layer_sizes="32x2", lr=1e-2, max_epochs=5,
-                               random_state=0)),
-    ])
+    pipe = Pipeline(
+        [
+            ("features", StructureFeaturizer(composition=True, errors="nan")),
+            ("impute", SimpleImputer()),
+            ("scale", StandardScaler()),
+            (
+                "net",
+                IRNetRegressor(hidden_layer_sizes="32x2", lr=1e-2, max_epochs=5, random_state=0),
+            ),
+        ]
+    )
     pipe.fit(structures, y)
     assert pipe.named_steps["net"].n_features_in_ == 273
     assert np.isfinite(pipe.predict(structures[:5])).all()

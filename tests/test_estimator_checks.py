@@ -11,7 +11,12 @@ def _checked(cls):
     # Small, quick-to-train instances: at the paper's lr=1e-4 a few epochs cannot reach the
     # R² > 0.5 that check_regressors_train asks for.
     return cls(
-        hidden_layer_sizes="16x2-8", lr=1e-2, batch_size=64, max_epochs=30, patience=5, random_state=0
+        hidden_layer_sizes="16x2-8",
+        lr=1e-2,
+        batch_size=64,
+        max_epochs=30,
+        patience=5,
+        random_state=0,
     )
 
 

@@ -85,8 +85,12 @@ def test_multi_output_shapes(data):
 
 @pytest.mark.parametrize(
     ("where", "value", "message"),
-    [("X", np.nan, "Input X contains NaN"), ("X", np.inf, "Input X contains infinity"),
-     ("y", np.nan, "Input y contains NaN"), ("y", -np.inf, "Input y contains infinity")],
+    [
+        ("X", np.nan, "Input X contains NaN"),
+        ("X", np.inf, "Input X contains infinity"),
+        ("y", np.nan, "Input y contains NaN"),
+        ("y", -np.inf, "Input y contains infinity"),
+    ],
 )
 def test_non_finite_input_is_rejected(where, value, message, data):
     X, y = data[0].copy(), data[1].copy()
@@ -109,8 +113,9 @@ def test_two_samples_train_without_validation():
 def test_last_batch_of_one_sample_does_not_crash(fast_path):
     rng = np.random.RandomState(1)
     X, y = rng.normal(size=(33, 4)), rng.normal(size=33)
-    model = IRNetRegressor(**{**FAST, "batch_size": 32, "validation_fraction": 0.0},
-                           fast_path=fast_path).fit(X, y)
+    model = IRNetRegressor(
+        **{**FAST, "batch_size": 32, "validation_fraction": 0.0}, fast_path=fast_path
+    ).fit(X, y)
     assert model.history_[-1]["batches"][0]["train_batch_size"] == 32
     assert len(model.history_[-1]["batches"]) == 1
 
@@ -128,8 +133,9 @@ def test_same_seed_same_predictions_and_global_rng_untouched(data):
 
 def test_early_stopping_restores_the_best_weights(data):
     X, y = data
-    model = IRNetRegressor(hidden_layer_sizes="32x2", lr=3e-2, max_epochs=300, patience=3,
-                           random_state=0).fit(X, y)
+    model = IRNetRegressor(
+        hidden_layer_sizes="32x2", lr=3e-2, max_epochs=300, patience=3, random_state=0
+    ).fit(X, y)
     assert model.n_iter_ < 300
     assert model.n_iter_ - model.best_epoch_ == 3
     valid = model.net_.train_split.keywords["valid_ds"]
@@ -149,8 +155,14 @@ def test_divergence_stops_with_the_epoch_in_the_message():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(64, 3)), rng.normal(size=64)
     with pytest.raises(TrainingDivergedError, match=r"became (nan|inf) at epoch [12]\."):
-        IRNetRegressor(hidden_layer_sizes="4", optimizer="sgd", lr=1e38, max_epochs=5,
-                       validation_fraction=0.0, random_state=0).fit(X, y)
+        IRNetRegressor(
+            hidden_layer_sizes="4",
+            optimizer="sgd",
+            lr=1e38,
+            max_epochs=5,
+            validation_fraction=0.0,
+            random_state=0,
+        ).fit(X, y)
 
 
 def test_warm_start_continues_training(data):
@@ -240,18 +252,24 @@ def test_pipeline_with_scaler(data):
 
 def test_grid_search_over_the_papers_depths(data):
     X, y = data
-    pipe = Pipeline([("scale", StandardScaler()),
-                     ("net", IRNetRegressor(max_epochs=1, lr=1e-3, random_state=0))])
-    search = GridSearchCV(pipe, {"net__depth": [10, 17, 24, 48]}, cv=2,
-                          scoring="neg_mean_absolute_error")
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("net", IRNetRegressor(max_epochs=1, lr=1e-3, random_state=0)),
+        ]
+    )
+    search = GridSearchCV(
+        pipe, {"net__depth": [10, 17, 24, 48]}, cv=2, scoring="neg_mean_absolute_error"
+    )
     search.fit(X[:64], y[:64])
     assert search.best_params_["net__depth"] in (10, 17, 24, 48)
     assert len(search.cv_results_["mean_test_score"]) == 4
     depths = [p["net__depth"] for p in search.cv_results_["params"]]
     assert depths == [10, 17, 24, 48]
-    assert search.best_estimator_.named_steps["net"].module_.n_skips == {
-        10: 9, 17: 16, 24: 23, 48: 47
-    }[search.best_params_["net__depth"]]
+    assert (
+        search.best_estimator_.named_steps["net"].module_.n_skips
+        == {10: 9, 17: 16, 24: 23, 48: 47}[search.best_params_["net__depth"]]
+    )
 
 
 def test_cross_val_score_against_random_forest(data):
@@ -259,8 +277,13 @@ def test_cross_val_score_against_random_forest(data):
     folds = KFold(3, shuffle=True, random_state=0)
     net = IRNetRegressor(hidden_layer_sizes="32x2", lr=1e-2, max_epochs=60, random_state=0)
     ours = cross_val_score(net, X, y, cv=folds, scoring="neg_mean_absolute_error")
-    forest = cross_val_score(RandomForestRegressor(n_estimators=50, random_state=0), X, y,
-                             cv=folds, scoring="neg_mean_absolute_error")
+    forest = cross_val_score(
+        RandomForestRegressor(n_estimators=50, random_state=0),
+        X,
+        y,
+        cv=folds,
+        scoring="neg_mean_absolute_error",
+    )
     assert ours.shape == forest.shape == (3,)
     # a linear target: the network should beat the forest's piecewise-constant fit
     assert -ours.mean() < -forest.mean()

@@ -15,16 +15,27 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {
     "pipeline_fit.py": ["Test MAE on 200 formulas", "predicting the training median"],
     "grid_search_depth.py": ["GridSearchCV over IRNet depth", "Best depth:"],
-    "cross_val_vs_forest.py": ["IRNet-17      fold MAEs", "RandomForest  fold MAEs",
-                               "Same 3 folds of 200 formulas"],
-    "structure_and_composition.py": ["273 features (128 structural + 145 composition)",
-                                     "IRNet-17      test MAE", "RandomForest  test MAE"],
+    "cross_val_vs_forest.py": [
+        "IRNet-17      fold MAEs",
+        "RandomForest  fold MAEs",
+        "Same 3 folds of 200 formulas",
+    ],
+    "structure_and_composition.py": [
+        "273 features (128 structural + 145 composition)",
+        "IRNet-17      test MAE",
+        "RandomForest  test MAE",
+    ],
 }
 
 
 def _run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "SKIRNET_EXAMPLE_FAST": "1", "OMP_NUM_THREADS": "1",
-                "MPLBACKEND": "Agg", **env}
+    full_env = {
+        **os.environ,
+        "SKIRNET_EXAMPLE_FAST": "1",
+        "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        **env,
+    }
     return subprocess.run([sys.executable, str(EXAMPLES / script)], capture_output=True,
                           text=True, env=full_env, timeout=180)  # fmt: skip
 

@@ -20,7 +20,18 @@ def test_architecture_table_matches_the_issue():
     assert ARCHITECTURES[17] == ((1024, 4), (512, 3), (256, 3), (128, 3), (64, 2), (32, 1))
     assert ARCHITECTURES[24][-1] == (16, 2)
     assert [w for w, _ in ARCHITECTURES[48]] == [
-        1024, 1024, 512, 512, 256, 256, 128, 128, 64, 64, 32, 16
+        1024,
+        1024,
+        512,
+        512,
+        256,
+        256,
+        128,
+        128,
+        64,
+        64,
+        32,
+        16,
     ]
 
 

@@ -25,8 +25,9 @@ def data():
 @pytest.fixture(scope="module", params=[IRNetRegressor, SRNetRegressor, PlainNetRegressor])
 def fitted(request, data):
     X, y = data
-    return request.param(hidden_layer_sizes="16x2-8", lr=1e-2, max_epochs=4,
-                         random_state=0).fit(X, y)
+    return request.param(hidden_layer_sizes="16x2-8", lr=1e-2, max_epochs=4, random_state=0).fit(
+        X, y
+    )
 
 
 def test_pickle_round_trip(fitted, data):
@@ -38,8 +39,9 @@ def test_pickle_round_trip(fitted, data):
 def test_joblib_round_trip(fitted, data, tmp_path):
     X, _ = data
     joblib.dump(fitted, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(X),
-                                  fitted.predict(X))
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "model.joblib").predict(X), fitted.predict(X)
+    )
 
 
 def test_save_load_round_trip(fitted, data, tmp_path):
@@ -79,8 +81,9 @@ def test_feature_names_and_multi_output_survive(tmp_path):
 
 def test_loaded_model_can_warm_start(data, tmp_path):
     X, y = data
-    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=2, warm_start=True,
-                           random_state=0).fit(X, y)
+    model = IRNetRegressor(
+        hidden_layer_sizes="8", max_epochs=2, warm_start=True, random_state=0
+    ).fit(X, y)
     loaded = load(save(model, tmp_path / "m"))
     loaded.fit(X, y)
     assert loaded.n_iter_ == 4
@@ -88,8 +91,9 @@ def test_loaded_model_can_warm_start(data, tmp_path):
 
 def test_custom_callbacks_are_dropped_with_a_warning(data, tmp_path):
     X, y = data
-    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, callbacks=[EpochTimer()],
-                           random_state=0).fit(X, y)
+    model = IRNetRegressor(
+        hidden_layer_sizes="8", max_epochs=1, callbacks=[EpochTimer()], random_state=0
+    ).fit(X, y)
     with pytest.warns(UserWarning, match="Custom callbacks are not saved"):
         folder = save(model, tmp_path / "m")
     assert load(folder).callbacks is None
@@ -122,8 +126,9 @@ def test_cuda_saved_model_loads_on_cpu(fitted, data, tmp_path):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_really_trained_on_cuda_loads_on_cpu(data, tmp_path):
     X, y = data
-    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=2, device="cuda",
-                           random_state=0).fit(X, y)
+    model = IRNetRegressor(
+        hidden_layer_sizes="8", max_epochs=2, device="cuda", random_state=0
+    ).fit(X, y)
     loaded = load(save(model, tmp_path / "m"), device="cpu")
     assert loaded.device_ == "cpu"
     np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-4, atol=1e-4)

@@ -47,9 +47,7 @@ class ResidualBlock(nn.Module):
         super().__init__()
         self.body = body
         self.shortcut = (
-            nn.Identity()
-            if in_features == out_features
-            else nn.Linear(in_features, out_features)
+            nn.Identity() if in_features == out_features else nn.Linear(in_features, out_features)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
