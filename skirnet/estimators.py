@@ -46,8 +46,9 @@ _PARAMETERS_DOC = """
     lr : float, default=1e-4
         Learning rate (the paper's value).
     batch_size : int, default=32
-        Mini-batch size (the paper's value). A final training batch of a single sample is
-        dropped, because batch normalisation cannot train on one sample.
+        Mini-batch size (the paper's value), at least 2: batch normalisation cannot train
+        on a single sample, which is also why a final training batch of one sample is
+        dropped.
     max_epochs : int, default=300
         Upper bound on the passes over the training data. The paper trains for up to
         thousands of epochs; with early stopping (below) training ends when the validation
@@ -56,8 +57,9 @@ _PARAMETERS_DOC = """
     validation_fraction : float, default=0.1
         Fraction of the training data held out (at random, seeded by ``random_state``) to
         monitor the validation MAE for early stopping — the paper's 9:1 split. ``0``
-        disables validation and early stopping. With too few samples to hold any out
-        (fewer than 3), training uses all of them without early stopping.
+        disables validation and early stopping. When holding out ``ceil(fraction * n)``
+        samples would leave fewer than 2 to train on (tiny data), training uses all of
+        them without validation or early stopping.
     patience : int, default=20
         Stop when the validation loss has not improved for this many epochs, then restore
         the weights of the best epoch. Twenty epochs rides out the noise of batch-32 Adam
@@ -70,7 +72,8 @@ _PARAMETERS_DOC = """
         Learning-rate schedule. ``None`` keeps ``lr`` fixed (the paper); ``"cosine"``
         anneals it per epoch over ``max_epochs``; ``"onecycle"`` warms up to ``lr`` and
         anneals per batch — with ``optimizer="adamw"``, ``batch_size=1024`` and
-        ``lr=2e-3`` the recommended recipe for large datasets.
+        ``lr=2e-3`` the recommended recipe for large datasets. Each call to ``fit`` (warm
+        start included) runs the whole schedule; ``partial_fit`` needs ``None``.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs forward passes under bfloat16 autocast on CUDA (ignored on CPU).
     fast_path : bool, default=True
@@ -81,7 +84,10 @@ _PARAMETERS_DOC = """
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks, added after the built-in ones.
     warm_start : bool, default=False
-        Keep the trained weights between calls to ``fit`` and continue from them.
+        Keep the trained weights (and the optimiser's state) between calls to ``fit`` and
+        continue from them, with the current ``lr``, ``batch_size``, ``max_epochs``,
+        ``patience``, ``weight_decay``, ``lr_schedule``, ``precision``, ``fast_path`` and
+        ``verbose``. The architecture, optimiser and device cannot change.
     device : str, default="auto"
         ``"auto"`` trains on CUDA when it is available and on the CPU otherwise; any torch
         device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``) is used as given.
@@ -132,7 +138,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "depth": [Interval(numbers.Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [None, str, "array-like"],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -218,6 +224,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         """
         self._validate_params()
         warm = self.warm_start and hasattr(self, "net_")
+        if warm:
+            self._check_continuable()
         X, y = self._validate_xy(X, y, reset=not warm)
         split_seed, torch_seed = self._seeds(continuing=warm)
         if validation_data is None:
@@ -254,6 +262,14 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         first = not hasattr(self, "net_")
         if first:
             self._validate_params()
+        if self.lr_schedule is not None:
+            raise ValueError(
+                f"lr_schedule={self.lr_schedule!r} plans the learning rate over the "
+                "max_epochs epochs of one call to fit; partial_fit trains one epoch per "
+                "call. Use lr_schedule=None with partial_fit, or fit with warm_start=True."
+            )
+        if not first:
+            self._check_continuable()
         X, y = self._validate_xy(X, y, reset=first)
         _, torch_seed = self._seeds(continuing=not first)
         with self._torch_rng(torch_seed):
@@ -312,11 +328,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.float32)
         if reset:
             self._y_1d = y.ndim == 1
-        elif (y.ndim == 1) != self._y_1d and (y.ndim == 1 or y.shape[1] != 1):
-            raise ValueError(
-                f"y has shape {y.shape} but the model was fitted on "
-                f"{'1-D' if self._y_1d else '2-D'} targets."
-            )
+        # later calls may pass a single target as 1-D or (n, 1) alike; predictions keep
+        # the shape of the first fit
         y = y.reshape(len(y), -1)
         if not reset and y.shape[1] != self.n_outputs_:
             raise ValueError(
@@ -391,18 +404,41 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             return None
         return EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
 
+    def _check_continuable(self) -> None:
+        """Raise if the current parameters cannot continue training the fitted net."""
+        fitted = self.architecture_
+        if self.architecture != fitted:
+            raise ValueError(
+                f"Cannot continue training: the fitted network has hidden stacks {fitted}, "
+                f"but depth/hidden_layer_sizes now give {self.architecture}. Set "
+                "warm_start=False (fit) or start from a new estimator (partial_fit) to train "
+                "a new network."
+            )
+        if not isinstance(self.net_.optimizer_, _OPTIMIZERS[self.optimizer]):
+            raise ValueError(
+                f"Cannot continue training with optimizer={self.optimizer!r}: the fitted "
+                f"network was trained with {type(self.net_.optimizer_).__name__}."
+            )
+        if self._resolve_device() != self.device_:
+            raise ValueError(
+                f"Cannot continue training on {self._resolve_device()!r}: the fitted network "
+                f"lives on {self.device_!r}."
+            )
+
     def _reconfigure(self, n_train: int, valid: Dataset | None) -> None:
-        """Point an existing net at new training data (warm start, partial_fit)."""
+        """Point an existing net at new data and the current parameters (warm start, partial_fit)."""
         net = self.net_
+        net.set_params(lr=self.lr, optimizer__weight_decay=self.weight_decay)
+        for group in net.optimizer_.param_groups:
+            group.pop("initial_lr", None)  # a new schedule starts from the current lr
+        net.batch_size = self.batch_size
+        net.max_epochs = self.max_epochs
+        net.verbose = self.verbose
+        net.precision = self.precision
+        net.device_batches = self.fast_path
         net.train_split = None if valid is None else predefined_split(valid)
         net.iterator_train__drop_last = self._drop_last(n_train)
-        early_stopping = self._early_stopping(valid is not None)
-        net.callbacks = [
-            ("early_stopping", early_stopping)
-            if isinstance(entry, tuple) and entry[0] == "early_stopping"
-            else entry
-            for entry in net.callbacks
-        ]
+        net.callbacks = self._callbacks(valid is not None, n_train)
         net.initialize_callbacks()
 
     def _callbacks(self, validation: bool, n_train: int) -> list:
@@ -415,7 +451,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                 (
                     "lr_schedule",
                     LRScheduler(
-                        policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
+                        policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                        T_max=self.max_epochs,
+                        last_epoch=-1,
                     ),
                 )
             )
@@ -431,6 +469,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                         max_lr=self.lr,
                         total_steps=self.max_epochs * max(steps, 1),
                         step_every="batch",
+                        last_epoch=-1,
                     ),
                 )
             )
@@ -484,9 +523,12 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = len(self.history_)
         self.n_outputs_ = self.net_.module_.output.out_features
         self.device_ = str(self.net_.device)
-        self.architecture_ = self.architecture
+        self.architecture_ = self.net_.module_.stacks
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
+        # the validation set (and its copy on the device) is not needed after training;
+        # keeping it would double the size of a pickled model and hold GPU memory
+        self.net_.train_split = None
 
 
 def _estimator_doc(summary: str, skips: str, example_cls: str) -> str:

@@ -44,7 +44,10 @@ _CLASSES = {cls.__name__: cls for cls in (IRNetRegressor, SRNetRegressor, PlainN
 
 
 def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
-    params = estimator.get_params()
+    # numpy scalars (np.int64(3), np.float32(1e-3), ...) become plain Python numbers
+    params = {
+        k: v.item() if isinstance(v, np.generic) else v for k, v in estimator.get_params().items()
+    }
     if params["callbacks"]:
         warnings.warn(
             "Custom callbacks are not saved; the loaded model has callbacks=None.",
@@ -53,11 +56,20 @@ def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
         )
         params["callbacks"] = None
     if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+        warnings.warn(
+            "random_state is a RandomState instance, which is not saved; the loaded model "
+            "has random_state=None.",
+            UserWarning,
+            stacklevel=3,
+        )
         params["random_state"] = None
-    if params["hidden_layer_sizes"] is not None and not isinstance(
-        params["hidden_layer_sizes"], str
-    ):
-        params["hidden_layer_sizes"] = [int(w) for w in params["hidden_layer_sizes"]]
+    sizes = params["hidden_layer_sizes"]
+    if sizes is not None and not isinstance(sizes, str):
+        # JSON has only lists: remember whether the user gave a list or another sequence
+        params["hidden_layer_sizes"] = {
+            "widths": [int(w) for w in sizes],
+            "type": "list" if isinstance(sizes, list) else "tuple",
+        }
     return params
 
 
@@ -168,8 +180,12 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     if cls is None:
         raise ValueError(f"Unknown estimator class {config['class']!r} in {path}.")
     params = config["params"]
-    if isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    sizes = params.get("hidden_layer_sizes")
+    if isinstance(sizes, dict):
+        widths = sizes["widths"]
+        params["hidden_layer_sizes"] = list(widths) if sizes["type"] == "list" else tuple(widths)
+    elif isinstance(sizes, list):  # written before the container type was recorded
+        params["hidden_layer_sizes"] = tuple(sizes)
     estimator = cls(**params)
     if device is None:
         device = estimator.device

@@ -136,7 +136,12 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
 
     def _device_tensors(self, dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor | None]:
         cached = getattr(dataset, "_skirnet_device_tensors", None)
-        if cached is not None and cached[0].device.type == torch.device(self.device).type:
+        device = torch.device(self.device)
+        if (
+            cached is not None
+            and cached[0].device.type == device.type
+            and (device.index is None or cached[0].device.index == device.index)
+        ):
             return cached
         X = torch.as_tensor(_writable(dataset.X), device=self.device)
         y = (

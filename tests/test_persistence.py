@@ -59,12 +59,40 @@ def test_save_load_round_trip(fitted, data, tmp_path):
     assert "batches" not in config["history"][0]
 
 
-def test_weights_load_with_torch_weights_only_rules(fitted, tmp_path):
+def test_weights_file_is_plain_safetensors(fitted, tmp_path):
+    """Any safetensors reader gets the module's exact state dict: no pickle involved."""
     from safetensors.torch import load_file
 
     folder = save(fitted, tmp_path / "model")
     state = load_file(str(folder / "weights.safetensors"))
-    assert state.keys() == fitted.module_.state_dict().keys()
+    expected = fitted.module_.state_dict()
+    assert state.keys() == expected.keys()
+    for name, tensor in expected.items():
+        assert torch.equal(state[name], tensor.cpu()), name
+
+
+def test_numpy_scalars_and_list_sizes_round_trip(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes=[8, 8],
+        max_epochs=np.int64(2),
+        lr=np.float32(1e-2),
+        random_state=np.int64(3),
+    ).fit(X, y)
+    loaded = load(save(model, tmp_path / "model"))
+    assert loaded.get_params() == model.get_params()
+    assert type(loaded.hidden_layer_sizes) is list and loaded.random_state == 3
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_random_state_instance_is_not_saved_and_says_so(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes="8", max_epochs=1, random_state=np.random.RandomState(0)
+    ).fit(X, y)
+    with pytest.warns(UserWarning, match="random_state is a RandomState instance"):
+        folder = save(model, tmp_path / "model")
+    assert load(folder).random_state is None
 
 
 def test_feature_names_and_multi_output_survive(tmp_path):

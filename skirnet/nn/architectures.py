@@ -7,6 +7,7 @@ it, so a depth-``d`` network has ``d - 1`` hidden layers.
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
 
@@ -71,7 +72,8 @@ def parse_architecture(spec: int | str | Sequence[int]) -> Stacks:
     """
     if isinstance(spec, bool):
         raise ValueError(f"Invalid architecture {spec!r}.")
-    if isinstance(spec, int):
+    if isinstance(spec, numbers.Integral):
+        spec = int(spec)
         if spec not in ARCHITECTURES:
             raise ValueError(
                 f"depth must be one of {sorted(ARCHITECTURES)}, got {spec}; "

@@ -68,6 +68,15 @@ class ResidualMLP(nn.Module):
     shortcut : {"individual", "stacked", "none"}, default="individual"
         Where the skip connections go.
 
+    Attributes
+    ----------
+    stacks : tuple of (width, n_layers)
+        The hidden architecture, as built.
+    hidden : torch.nn.Sequential
+        The hidden layers (residual blocks, or plain stacks for ``shortcut="none"``).
+    output : torch.nn.Linear
+        The final linear layer.
+
     Examples
     --------
     >>> import torch
@@ -90,6 +99,7 @@ class ResidualMLP(nn.Module):
         if shortcut not in SHORTCUTS:
             raise ValueError(f"shortcut must be one of {SHORTCUTS}, got {shortcut!r}.")
         self.shortcut = shortcut
+        self.stacks = tuple((int(width), int(count)) for width, count in stacks)
         blocks: list[nn.Module] = []
         width_in = n_features
         for width, count in stacks:
