@@ -73,6 +73,27 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _fold_count(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, got {text!r}")
+    return value
+
+
+def _device(text: str) -> str:
+    import torch
+
+    if text == "auto":
+        return text
+    try:
+        torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {text!r}"
+        ) from None
+    return text
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -97,7 +118,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     _add_threads(p)
     p.add_argument(
-        "--device", default="auto", help="'auto' (CUDA when available, default), 'cpu' or 'cuda'"
+        "--device",
+        default="auto",
+        type=_device,
+        help="'auto' (CUDA when available, default), 'cpu' or 'cuda'",
     )
     p.add_argument(
         "--verbose",
@@ -245,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     split.add_argument(
         "--cv",
-        type=_positive_int,
+        type=_fold_count,
         metavar="K",
         help="K-fold cross-validation instead of one split",
     )
@@ -347,24 +371,41 @@ def _settings(args: argparse.Namespace, **overrides: Any):
 def _read_user_table(args: argparse.Namespace) -> tuple[pd.Series, np.ndarray, str, str]:
     from skirnet.datasets import read_table
 
-    bunch = read_table(
-        args.data, formula_col=args.formula_col, target_col=args.target_col, as_frame=True
-    )
-    formula_col = bunch.feature_names[0] if bunch.feature_names else args.formula_col
-    target_col = bunch.target_names[0] if bunch.target_names else args.target_col
-    if isinstance(bunch.data, pd.DataFrame):
-        formulas = bunch.data.iloc[:, 0]
-    else:
-        formulas = pd.Series(bunch.data)
-    if formulas.map(lambda v: not isinstance(v, str)).any():
+    if Path(args.data).is_dir():
+        raise CLIError(f"{args.data} is a folder; the command line reads one CSV or Parquet file")
+    try:
+        bunch = read_table(
+            args.data, formula_col=args.formula_col, target_col=args.target_col, as_frame=True
+        )
+    except ValueError as exc:
+        # read_table speaks of its keyword arguments; here they are options
+        message = str(exc).replace("pass formula_col= or cif_col=", "pass --formula-col")
+        raise CLIError(message.replace("target_col=", "--target-col")) from None
+    formula_col, target_col = bunch.feature_names[0], bunch.target_names[0]
+    if bunch.input_type != "formula":
         raise CLIError(
-            f"column {formula_col!r} of {args.data} must hold chemical formulas; "
-            "CIF/structure tables are not supported by the command line"
+            f"{args.data} has no formula column (found the CIF column {formula_col!r}); "
+            "CIF/structure tables are not supported by the command line: pass --formula-col"
         )
     y = np.asarray(bunch.target, dtype=np.float64)
     if len(y) < 10:
         raise CLIError(f"{args.data} has only {len(y)} rows; at least 10 are needed")
-    return formulas.reset_index(drop=True), y, str(formula_col), str(target_col)
+    return bunch.data.reset_index(drop=True), y, str(formula_col), str(target_col)
+
+
+def _check_output_folder(out: Path) -> None:
+    """Fail before any work if results cannot be written to the folder ``out``."""
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} is a file; give a folder (it is created if needed)")
+
+
+def _check_output_file(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir():
+        raise CLIError(f"--output {path} is a folder; give a CSV file name")
+    if not path.parent.is_dir():
+        raise CLIError(f"--output {path}: the folder {path.parent} does not exist")
 
 
 def _print_header(title: str, settings: Any) -> None:
@@ -463,6 +504,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
 
     start = time.perf_counter()
+    _check_output_folder(args.out)
     names = parse_models(args.models)
     depths = parse_depths(args.depths)
     settings = _settings(args)
@@ -507,6 +549,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
 
     start = time.perf_counter()
+    _check_output_folder(args.out)
     (name,) = parse_models(args.model)
     if name not in NET_CLASSES:
         raise CLIError(f"--model must be a network ({', '.join(NET_CLASSES)}), got {args.model!r}")
@@ -532,24 +575,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from skirnet.datasets.readers import _read_frame
     from skirnet.workflow import load_pipeline
 
+    _check_output_file(args.output)
     pipe, spec = load_pipeline(args.model)
     path = Path(args.data)
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    if path.is_dir() or path.stat().st_size == 0:
-        raise CLIError(f"{path} is {'a folder' if path.is_dir() else 'empty'}")
-    try:
-        frame = (
-            pd.read_parquet(path)
-            if path.suffix.lower() in (".parquet", ".pq")
-            else pd.read_csv(path)
-        )
-    except pd.errors.EmptyDataError:
-        raise CLIError(f"the file {path} is empty") from None
-    except pd.errors.ParserError as exc:
-        raise CLIError(f"cannot read {path} as CSV: {exc}") from None
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; give one CSV or Parquet file")
+    frame = _read_frame(path)
     if frame.empty:
         raise CLIError(f"the file {path} has a header but no data rows")
     column = args.formula_col
@@ -598,8 +632,8 @@ _EXPECTED = (
     KeyError,
     ImportError,
     FloatingPointError,
-    NotADirectoryError,
-    PermissionError,
+    OSError,  # FileExistsError, IsADirectoryError, PermissionError, a full disk, ...
+    EOFError,
 )
 
 

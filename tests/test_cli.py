@@ -174,6 +174,16 @@ def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
     bad_formula = tmp / "badformula.csv"
     rows = "\n".join(f"NaCl,{i}" for i in range(12))
     bad_formula.write_text(f"formula,target\n{rows}\nXx2Qq,1.0\n")
+    cif_table = tmp / "cifs.csv"
+    cif_table.write_text(
+        "cif,target\n" + "".join(f'"data_x{i}\n_cell_length_a 3",{i}\n' for i in range(12))
+    )
+    unnamed = tmp / "unnamed.csv"
+    unnamed.write_text("material,gap,band\nNaCl,1,2\n")
+    not_gzip = tmp / "table.csv.gz"
+    not_gzip.write_text("formula,target\nNaCl,1\n")
+    a_file = tmp / "afile"
+    a_file.write_text("")
     data = ["--data", str(good), "--formula-col", "Composition", "--target-col", "dH"]
     return {
         "missing file": (["compare", "--data", str(tmp / "nope.csv")], "no such file"),
@@ -198,6 +208,17 @@ def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
         "unknown command": (["fly"], "fly"),
         "missing model dir": (["predict", "--model", str(tmp / "none"), "--data", str(good)],
                               "no such model folder"),
+        "CIF table": (["compare", "--data", str(cif_table)], "CIF/structure tables are not"),
+        "no formula column": (["compare", "--data", str(unnamed)], "pass --formula-col"),
+        "not gzip": (["compare", "--data", str(not_gzip)], "cannot read"),
+        "--out is a file": (["compare", *data, "--out", str(a_file)], "is a file"),
+        "train --out is a file": (["train", *data, "--out", str(a_file)], "is a file"),
+        "unknown device": (["compare", *data, "--device", "gpu0"], "gpu0"),
+        "one fold": (["compare", *data, "--cv", "1"], "at least 2 folds"),
+        "--output is a folder": (["predict", "--model", str(tmp / "none"), "--data", str(good),
+                                  "--output", str(tmp)], "is a folder"),
+        "--output in no folder": (["predict", "--model", str(tmp / "none"), "--data", str(good),
+                                   "--output", str(tmp / "no" / "p.csv")], "does not exist"),
     }  # fmt: skip
 
 

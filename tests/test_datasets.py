@@ -402,12 +402,31 @@ def test_read_table_csv_gz_and_autodetect(tmp_path):
     assert isinstance(X, pd.Series) and y.name == "gap"
 
 
+def test_read_table_keeps_formulas_that_look_like_missing_values(tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("formula,target\nNaN,1.0\nNA,2.0\nNaCl,3.0\n")
+    ds = datasets.read_table(path)
+    assert ds.data.tolist() == ["NaN", "NA", "NaCl"] and ds.input_type == "formula"
+    blank = tmp_path / "blank.csv"
+    blank.write_text("formula,target\nNaCl,1.0\n,2.0\n")
+    with pytest.raises(ValueError, match="missing value at data row 1"):
+        datasets.read_table(blank)
+
+
+def test_read_table_unreadable_compressed_file(tmp_path):
+    fake = tmp_path / "t.csv.gz"
+    fake.write_text("formula,target\nNaCl,1\n")
+    with pytest.raises(ValueError, match=r"cannot read .*t.csv.gz as a CSV table"):
+        datasets.read_table(fake)
+
+
 def test_read_table_cif_column(tmp_path, shared_env):
     mp = datasets.load_structure_dataset("mp_2018", n_rows=2, parse=False, as_frame=True)
     path = tmp_path / "cifs.csv"
     pd.DataFrame({"cif": mp.data, "e": mp.target}).to_csv(path, index=False)
     ds = datasets.read_table(path, cif_col="cif", target_col="e", parse=True)
     assert ds.data[1].composition.reduced_formula == "BaTe"
+    assert ds.input_type == "cif"
 
 
 def test_read_table_errors(tmp_path):

@@ -232,6 +232,20 @@ def test_clone_get_params_and_fitted_attributes():
     assert g.n_features_in_ == 1
     assert g.n_features_out_ == 145
     assert list(g.feature_names_in_) == ["f"]
+    # several columns: all are input columns (as in scikit-learn), the formulas are one
+    g.fit(pd.DataFrame({"f": ["NaCl"], "y": [1.0], "z": [2.0]}))
+    assert g.n_features_in_ == 3 and list(g.feature_names_in_) == ["f", "y", "z"]
+    g.fit(["NaCl"])  # a refit on a list forgets the old column names
+    assert g.n_features_in_ == 1 and not hasattr(g, "feature_names_in_")
+
+
+def test_pandas_missing_values_are_reported_as_missing():
+    values = pd.Series(["NaCl", pd.NA], dtype="string")
+    with pytest.raises(ValueError, match=r"row 1: <NA>: missing value"):
+        CompositionFeaturizer().fit_transform(values)
+    with pytest.warns(UserWarning, match="1 row"):
+        out = CompositionFeaturizer(errors="nan").fit_transform(values)
+    assert np.isnan(out[1]).all() and not np.isnan(out[0]).any()
 
 
 def test_pipeline_with_scaler():

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from pymatgen.core import Lattice, Structure
 from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skirnet.featurizers import structure as structure_module
 from skirnet.featurizers.structure import StructureFeaturizer
@@ -107,7 +109,10 @@ def test_sklearn_api():
     g = clone(f)
     assert g.get_params() == f.get_params()
     assert f.fit([_nacl()]) is f
+    assert f.n_features_in_ == 1 and not hasattr(f, "feature_names_in_")
     assert f.n_features_out_ == 128
+    pipe = make_pipeline(StructureFeaturizer(), StandardScaler()).fit([_nacl(), _cscl()])
+    assert pipe.n_features_in_ == 1
     assert list(f.feature_names_out_) == list(f.get_feature_names_out())
     with pytest.raises(ValueError, match="preset"):
         StructureFeaturizer(preset="nope").fit([_nacl()])
@@ -119,6 +124,7 @@ def test_set_output_pandas_keeps_index():
     df = pd.DataFrame({"structure": [_nacl(), _cscl()], "y": [1.0, 2.0]}, index=["a", "b"])
     f = StructureFeaturizer(column="structure").set_output(transform="pandas")
     out = f.fit_transform(df)
+    assert f.n_features_in_ == 2 and list(f.feature_names_in_) == ["structure", "y"]
     assert isinstance(out, pd.DataFrame)
     assert list(out.index) == ["a", "b"]
     assert list(out.columns) == list(f.get_feature_names_out())

@@ -98,9 +98,14 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
     try:
-        return pd.read_csv(path)
+        # only empty cells are missing: "NaN" (sodium nitride) and "NA" are formulas
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"the file {path} is empty") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
 
 
 def _pick_column(
@@ -175,8 +180,9 @@ def read_table(
     -------
     sklearn.utils.Bunch or tuple
         ``data`` (formulas, CIF strings or Structures), ``target`` (float64), ``frame``
-        (the whole table), ``feature_names``, ``target_names``, ``DESCR``; or
-        ``(data, target)``.
+        (the whole table), ``feature_names``, ``target_names``, ``input_type``
+        (``"formula"`` or ``"cif"``: which kind of column ``data`` came from), ``DESCR``;
+        or ``(data, target)``.
 
     Raises
     ------
@@ -247,6 +253,7 @@ def read_table(
         frame=frame,
         feature_names=[str(input_col)],
         target_names=[str(tcol)],
+        input_type=role,
         DESCR=f"User table {path}: {role} column {input_col!r}, target column {tcol!r}, "
         f"{len(frame)} rows.",
     )

@@ -69,13 +69,20 @@ class ParsedCompositions:
     errors: list[tuple[int, Any, str]]
 
 
+def _is_missing(value: Any) -> bool:
+    """None, NaN (any float type), pandas' NA or NaT."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
 def _key(value: Any) -> Hashable:
     """Deduplication key of one input value."""
     if isinstance(value, str):
         return value
     if isinstance(value, Composition):
         return ("__composition__", tuple((str(sp), amt) for sp, amt in value.items()))
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return ("__missing__",)
     try:
         hash(value)
@@ -145,7 +152,7 @@ def _fast_path(formula: str) -> tuple[list[int], list[float], float, None] | Non
 
 def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] | None]:
     """Parse one value into (atomic numbers, amounts, charge-balance flag or NaN, ion weights)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         raise _BadValue("missing value (None/NaN)")
     if isinstance(value, Composition):
         comp = value

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._input import record_input_columns
 from ._parse import ParsedCompositions, parse_compositions, report_errors
 
 __all__ = ["CompositionFeaturizer"]
@@ -277,9 +278,11 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Always 1 (one formula per row).
+        Number of columns of ``X`` at fit time: 1 for a sequence of formulas, the
+        DataFrame's column count otherwise (the formulas are read from ``column``).
     feature_names_in_ : ndarray of str
-        Column names of ``X`` if it was a DataFrame at fit time.
+        Column names of ``X`` if it was a DataFrame with string column names at fit
+        time.
     feature_names_out_ : ndarray of str
         matminer's feature labels, e.g. ``"MagpieData mean Number"``.
     n_features_out_ : int
@@ -374,7 +377,9 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or Composition, Series or DataFrame
-            Formulas (only used to record input metadata).
+            Formulas; only the input's columns are recorded (``n_features_in_``: the
+            number of columns of a DataFrame, else 1; ``feature_names_in_`` for a
+            DataFrame with string column names).
         y : ignored
 
         Returns
@@ -382,9 +387,7 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
         self : CompositionFeaturizer
         """
         self._validate_params_()
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = 1
+        record_input_columns(self, X)
         self.feature_names_out_ = np.asarray(_labels(self.preset), dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
         return self

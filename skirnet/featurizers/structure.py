@@ -13,6 +13,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_memory
 
+from skirnet.featurizers._input import record_input_columns
 from skirnet.featurizers._voronoi import (
     VoronoiNeighbors,
     compute_voronoi_neighbors,
@@ -363,6 +364,12 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_features_in_ : int
+        Number of columns of ``X`` at fit time: 1 for a sequence of structures, the
+        DataFrame's column count otherwise (the structures are read from ``column``).
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` if it was a DataFrame with string column names at fit
+        time.
     feature_names_out_ : ndarray of str
         Output column names (matminer's labels), set by :meth:`fit`.
     n_features_out_ : int
@@ -454,7 +461,9 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of structures or DataFrame, optional
-            Ignored apart from checking ``column``.
+            Only checked (``column``) and its columns recorded: ``n_features_in_`` is the
+            number of columns of a DataFrame, else 1; ``feature_names_in_`` is set for a
+            DataFrame with string column names.
         y : None
             Ignored.
 
@@ -466,6 +475,7 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
         self._validate()
         if X is not None:
             _as_items(X, self.column)
+            record_input_columns(self, X)
         self.feature_names_out_ = self.get_feature_names_out()
         self.n_features_out_ = len(self.feature_names_out_)
         return self
