@@ -16,7 +16,7 @@ ridge      median imputer -> StandardScaler -> Ridge(alpha=1)           imputed
 svr        median imputer -> StandardScaler -> SVR(rbf, C=10)           imputed
 tree       DecisionTreeRegressor(min_samples_leaf=2)                    native
 rf         RandomForestRegressor(100 trees, n_jobs=-1)                  native
-hgb        HistGradientBoostingRegressor(max_iter=500, early stopping)  native
+hgb        HistGradientBoostingRegressor(500 iter; early stop >10k)     native
 ========== ============================================================ ============
 
 ``hgb`` (gradient boosting) is a modern extra, not in the paper. The final step of every
