@@ -73,6 +73,15 @@ def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
     return params
 
 
+def _plain_module(module: torch.nn.Module) -> torch.nn.Module:
+    """The module itself, or the original one under a ``torch.compile`` wrapper.
+
+    Weights are saved and loaded without the wrapper's ``_orig_mod.`` prefix, so a file
+    written with ``compile=True`` loads into a plain :class:`~skirnet.nn.ResidualMLP`.
+    """
+    return getattr(module, "_orig_mod", module)
+
+
 def _epoch_records(history: History) -> list[dict[str, Any]]:
     """Per-epoch history without the per-batch lists (they can be millions of entries)."""
     return [{k: v for k, v in row.items() if k != "batches"} for row in history]
@@ -112,7 +121,10 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         raise ValueError("The estimator is not fitted yet; call fit before save.")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
+    state = {
+        k: v.detach().cpu().contiguous()
+        for k, v in _plain_module(estimator.module_).state_dict().items()
+    }
     safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
     fitted = {
         "n_features_in_": estimator.n_features_in_,
@@ -195,7 +207,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     fitted = config["fitted"]
     net = estimator._build_net(fitted["n_features_in_"], fitted["n_outputs_"], 0, None)
     state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
-    net.module_.load_state_dict(state)
+    _plain_module(net.module_).load_state_dict(state)
     net.module_.to(net.device)
     net.history = History(config["history"])
     estimator.net_ = net

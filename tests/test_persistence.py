@@ -162,3 +162,27 @@ def test_really_trained_on_cuda_loads_on_cpu(data, tmp_path):
     np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-4, atol=1e-4)
     pickled = pickle.loads(pickle.dumps(model))
     np.testing.assert_allclose(pickled.predict(X), model.predict(X), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_compiled_model_saves_plain_weights(data, tmp_path):
+    """compile=True (torch.compile, ~40 s on 2 CPU cores): the weights file has no wrapper prefix."""
+    from safetensors.torch import load_file
+
+    from skirnet.nn import ResidualMLP
+
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes="16x2-8", lr=1e-2, max_epochs=2, random_state=0, compile=True
+    ).fit(X, y)
+    assert type(model.module_).__name__ == "OptimizedModule"
+    folder = save(model, tmp_path / "model")
+    state = load_file(str(folder / "weights.safetensors"))
+    assert not any(key.startswith("_orig_mod.") for key in state)
+    plain = ResidualMLP(X.shape[1], model.architecture_, 1).eval()
+    plain.load_state_dict(state)
+    expected = model.predict(X)
+    with torch.no_grad():
+        got = plain(torch.as_tensor(X, dtype=torch.float32)).numpy().ravel()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(load(folder).predict(X), expected)
