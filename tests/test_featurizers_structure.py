@@ -170,6 +170,12 @@ def test_bad_input_raises_with_row_and_problem(problem):
         StructureFeaturizer().transform([_nacl(), bad])
 
 
+def test_bad_input_in_a_series_names_its_index_label():
+    bad = _bad_inputs()["no sites"]
+    with pytest.raises(ValueError, match=r"row 1 \(index 'mp-2'\): .*no sites"):
+        StructureFeaturizer().transform(pd.Series([_nacl(), bad], index=["mp-1", "mp-2"]))
+
+
 def test_bad_inputs_nan_with_one_warning():
     bad = list(_bad_inputs().values())
     with warnings.catch_warnings(record=True) as caught:

@@ -523,7 +523,7 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
             Rows of structures that failed are NaN when ``errors="nan"``.
         """
         self._validate()
-        items, _ = _as_items(X, self.column)
+        items, index = _as_items(X, self.column)
         n = len(items)
         n_struct = len(_ward2017_labels())
         out = np.full((n, n_struct), np.nan)
@@ -559,14 +559,20 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
                 bar.update(len(res))
 
         failures.sort()
+
+        def where(row: int) -> str:
+            if index is not None and index[row] != row:
+                return f"row {row} (index {index[row]!r})"
+            return f"row {row}"
+
         if failures:
             if self.errors == "raise":
                 row, msg = failures[0]
                 more = (
                     f" ({len(failures) - 1} more row(s) failed too)" if len(failures) > 1 else ""
                 )
-                raise ValueError(f"StructureFeaturizer: row {row}: {msg}{more}")
-            examples = "; ".join(f"row {r}: {m}" for r, m in failures[:3])
+                raise ValueError(f"StructureFeaturizer: {where(row)}: {msg}{more}")
+            examples = "; ".join(f"{where(r)}: {m}" for r, m in failures[:3])
             warnings.warn(
                 f"StructureFeaturizer: {len(failures)} of {n} structure(s) could not be featurized "
                 f"and were set to NaN (first: {examples})",
