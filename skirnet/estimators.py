@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from skirnet.nn import ResidualMLP, parse_architecture
-from skirnet.training import DivergenceGuard, FastNeuralNetRegressor
+from skirnet.training import DivergenceGuard, FastNeuralNetRegressor, cpu_has_native_bf16
 
 __all__ = ["IRNetRegressor", "PlainNetRegressor", "ResidualNetRegressor", "SRNetRegressor"]
 
@@ -75,7 +76,11 @@ _PARAMETERS_DOC = """
         ``lr=2e-3`` the recommended recipe for large datasets. Each call to ``fit`` (warm
         start included) runs the whole schedule; ``partial_fit`` needs ``None``.
     precision : {"fp32", "bf16"}, default="fp32"
-        ``"bf16"`` runs forward passes under bfloat16 autocast on CUDA (ignored on CPU).
+        ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
+        loss and the output layer stay float32). It pays on GPUs and on CPUs that compute
+        bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere it warns, as PyTorch then
+        emulates bfloat16 and training is slower. Results differ from ``"fp32"`` by
+        rounding.
     fast_path : bool, default=True
         Serve mini-batches as slices of arrays moved to the device once per fit, instead of
         skorch's ``DataLoader``. Both give the same batches in the same order.
@@ -226,6 +231,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "net_")
         if warm:
             self._check_continuable()
+        self._check_precision()
         X, y = self._validate_xy(X, y, reset=not warm)
         split_seed, torch_seed = self._seeds(continuing=warm)
         if validation_data is None:
@@ -270,6 +276,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             )
         if not first:
             self._check_continuable()
+        self._check_precision()
         X, y = self._validate_xy(X, y, reset=first)
         _, torch_seed = self._seeds(continuing=not first)
         with self._torch_rng(torch_seed):
@@ -403,6 +410,18 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         if not validation:
             return None
         return EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
+
+    def _check_precision(self) -> None:
+        """Warn when bfloat16 is requested on a CPU that can only emulate it."""
+        on_cpu = torch.device(self._resolve_device()).type == "cpu"
+        if self.precision == "bf16" and on_cpu and not cpu_has_native_bf16():
+            warnings.warn(
+                "precision='bf16' on a CPU without bfloat16 instructions (AVX512-BF16 or "
+                "AMX): PyTorch emulates bfloat16 here, so training will be slower than with "
+                "precision='fp32'.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _check_continuable(self) -> None:
         """Raise if the current parameters cannot continue training the fitted net."""

@@ -120,3 +120,18 @@ def test_layer_unit_order_and_output_head():
 def test_unknown_shortcut():
     with pytest.raises(ValueError, match="shortcut must be one of"):
         ResidualMLP(4, ((4, 1),), shortcut="dense")
+
+
+def test_output_layer_stays_float32_under_autocast():
+    torch.manual_seed(0)
+    net = ResidualMLP(6, parse_architecture("16x2-8")).eval()
+    x = torch.randn(5, 6)
+    dtypes = []
+    net.hidden[0].body[0][0].register_forward_hook(lambda m, i, out: dtypes.append(out.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = net(x)
+        hidden = net.hidden(x)
+    assert dtypes[0] == torch.bfloat16  # the hidden layers did run in bfloat16
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, net.output(hidden.float()), rtol=0, atol=0)
+    assert net(x).dtype == torch.float32  # and nothing changes outside autocast

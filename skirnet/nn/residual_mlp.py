@@ -1,6 +1,7 @@
 """The fully connected residual network of Jha et al. (2021) in plain PyTorch.
 
-Every hidden layer is ``Linear → BatchNorm1d → ReLU``; the output layer is a bare ``Linear``.
+Every hidden layer is ``Linear → BatchNorm1d → ReLU``; the output layer is a bare ``Linear``
+(which stays in float32 under autocast).
 Skip connections are added after the activation and come in three modes:
 
 ``"individual"`` (IRNet)
@@ -127,4 +128,11 @@ class ResidualMLP(nn.Module):
         return sum(isinstance(m, ResidualBlock) for m in self.modules())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.hidden(x))
+        hidden = self.hidden(x)
+        device_type = hidden.device.type
+        if torch.is_autocast_enabled(device_type):
+            # Under mixed precision the hidden layers run in low precision, but the output
+            # layer does not: a bfloat16 prediction would keep only 8 significant bits.
+            with torch.autocast(device_type, enabled=False):
+                return self.output(hidden.float())
+        return self.output(hidden)
