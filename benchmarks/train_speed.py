@@ -21,7 +21,10 @@ the time of the last epoch is reported (the first one pays for warm-up), as the 
     the same network and optimiser: the floor for fp32 training on the device (it draws its
     own initial weights and batch order, so its MAE is only a sanity check);
 ``fast-bf16``
-    the fast path with ``precision="bf16"`` (bfloat16 autocast).
+    the fast path with ``precision="bf16"`` (bfloat16 autocast);
+``fast-compile``, ``fast-bf16-compile`` (not run by default)
+    the same with ``compile=True`` (:func:`torch.compile`; its compile time is in
+    ``fit_wall_s`` of the JSON, not in the epoch time).
 
 Prints a table with epoch seconds, samples per second, the speed-up over the standard loop,
 the arithmetic per epoch, the fraction of the device's nominal fp32 peak it reaches and the
@@ -50,6 +53,9 @@ from skirnet import IRNetRegressor  # noqa: E402
 #: Dense (non-sparse) fp32 peaks in TFLOP/s from the vendors' data sheets; TF32/bf16 tensor
 #: cores are faster, so these are the fair ceiling for fp32 training.
 GPU_FP32_PEAK_TFLOPS = {"H100": 67.0, "H200": 67.0, "A100": 19.5, "V100": 15.7}
+
+
+PATHS = ("fast", "standard", "bare", "fast-bf16", "fast-compile", "fast-bf16-compile")
 
 
 def nominal_peak_flops(device: str) -> tuple[float | None, str]:
@@ -88,7 +94,8 @@ def time_epoch(depth: int, batch_size: int, path: str, X, y, epochs: int, device
         max_epochs=epochs,
         validation_fraction=0.0,
         fast_path=path != "standard",
-        precision="bf16" if path == "fast-bf16" else "fp32",
+        precision="bf16" if "bf16" in path else "fp32",
+        compile="compile" in path,
         device=device,
         random_state=0,
     )
@@ -151,6 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--tag", default="", help="suffix of the JSON file name")
     args = parser.parse_args(argv)
+    unknown = set(args.paths.split(",")) - set(PATHS)
+    if unknown:
+        parser.error(f"unknown paths {sorted(unknown)}; choose from {', '.join(PATHS)}")
 
     X, y = oqmd_split("train")
     X_val, y_val = oqmd_split("val")
