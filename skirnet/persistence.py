@@ -3,13 +3,17 @@
 A saved model is a folder::
 
     model/
-      weights.safetensors   the module's tensors (loadable with torch's weights_only rules)
-      skirnet.json          estimator class, parameters, fitted attributes, training
-                            history and the versions of the packages that made it
+      weights.safetensors     the module's tensors (loadable with torch's weights_only rules)
+      optimizer.safetensors   the optimiser's state tensors (Adam's moments and step counts)
+      skirnet.json            estimator class, parameters, fitted attributes, optimiser
+                              settings, training history and the versions of the packages
+                              that made it
 
 Loading never unpickles anything, so a model file from elsewhere cannot run code, and a
-model trained on CUDA loads on a CPU-only machine. The optimiser state is not kept: a
-loaded model predicts, and ``warm_start=True`` fine-tunes it with a fresh optimiser.
+model trained on CUDA loads on a CPU-only machine. The optimiser state and the random
+stream that shuffles later epochs are kept too, so ``warm_start=True`` (or ``partial_fit``)
+on a loaded model continues training exactly as the saved estimator would have. Folders
+written before the optimiser was saved still load; they continue with a fresh optimiser.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ __all__ = ["load", "save"]
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
+OPTIMIZER_FILE = "optimizer.safetensors"
 CONFIG_FILE = "skirnet.json"
 _CLASSES = {cls.__name__: cls for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)}
 
@@ -80,6 +85,49 @@ def _plain_module(module: torch.nn.Module) -> torch.nn.Module:
     written with ``compile=True`` loads into a plain :class:`~skirnet.nn.ResidualMLP`.
     """
     return getattr(module, "_orig_mod", module)
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
+    """The optimiser's state as flat ``"<param index>.<name>"`` tensors, and its groups."""
+    state_dict = optimizer.state_dict()
+    tensors = {
+        f"{index}.{name}": value.detach().cpu().contiguous()
+        for index, state in state_dict["state"].items()
+        for name, value in state.items()
+        if isinstance(value, torch.Tensor)
+    }
+    # learning rates set from numpy scalars stay numpy scalars in the groups
+    groups = [
+        {k: v.item() if isinstance(v, np.generic) else v for k, v in group.items()}
+        for group in state_dict["param_groups"]
+    ]
+    return tensors, groups
+
+
+def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: list) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in safetensors.torch.load_file(str(path), device="cpu").items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    # load_state_dict moves the moments to the parameters' device and dtype
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def _seed_stream(estimator: ResidualNetRegressor) -> dict[str, Any] | None:
+    """The seed stream that shuffles continued training, as JSON."""
+    seed_state = getattr(estimator, "_seed_state", None)
+    if seed_state is None:
+        return None
+    base, stream = seed_state
+    name, keys, pos, has_gauss, cached_gaussian = stream.get_state()
+    return {"base": base, "state": [name, keys.tolist(), pos, has_gauss, cached_gaussian]}
+
+
+def _restore_seed_stream(estimator: ResidualNetRegressor, saved: dict[str, Any]) -> None:
+    name, keys, pos, has_gauss, cached_gaussian = saved["state"]
+    stream = np.random.RandomState()
+    stream.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached_gaussian))
+    estimator._seed_state = (saved["base"], stream)
 
 
 def _epoch_records(history: History) -> list[dict[str, Any]]:
@@ -126,12 +174,15 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         for k, v in _plain_module(estimator.module_).state_dict().items()
     }
     safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
+    optimizer_tensors, optimizer_groups = _optimizer_tensors(estimator.net_.optimizer_)
+    safetensors.torch.save_file(optimizer_tensors, str(path / OPTIMIZER_FILE))
     fitted = {
         "n_features_in_": estimator.n_features_in_,
         "n_outputs_": estimator.n_outputs_,
         "y_1d": estimator._y_1d,
         "device_": estimator.device_,
         "best_epoch_": estimator.best_epoch_,
+        "seed_stream": _seed_stream(estimator),
     }
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
@@ -140,6 +191,7 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         "class": type(estimator).__name__,
         "params": _json_params(estimator),
         "fitted": fitted,
+        "optimizer": {"param_groups": optimizer_groups},
         "history": _epoch_records(estimator.history_),
         "versions": {
             "skirnet": __version__,
@@ -209,12 +261,18 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
     _plain_module(net.module_).load_state_dict(state)
     net.module_.to(net.device)
+    if "optimizer" in config and (path / OPTIMIZER_FILE).is_file():
+        _restore_optimizer(
+            net.optimizer_, path / OPTIMIZER_FILE, config["optimizer"]["param_groups"]
+        )
     net.history = History(config["history"])
     estimator.net_ = net
     estimator.n_features_in_ = fitted["n_features_in_"]
     estimator._y_1d = fitted["y_1d"]
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    if fitted.get("seed_stream") is not None:
+        _restore_seed_stream(estimator, fitted["seed_stream"])
     estimator._record_fit()
     estimator.best_epoch_ = fitted["best_epoch_"]
     return estimator

@@ -47,7 +47,11 @@ def test_joblib_round_trip(fitted, data, tmp_path):
 def test_save_load_round_trip(fitted, data, tmp_path):
     X, _ = data
     folder = save(fitted, tmp_path / "model")
-    assert sorted(p.name for p in folder.iterdir()) == ["skirnet.json", "weights.safetensors"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "optimizer.safetensors",
+        "skirnet.json",
+        "weights.safetensors",
+    ]
     loaded = load(folder)
     assert type(loaded) is type(fitted)
     assert loaded.get_params() == fitted.get_params()
@@ -115,6 +119,58 @@ def test_loaded_model_can_warm_start(data, tmp_path):
     loaded = load(save(model, tmp_path / "m"))
     loaded.fit(X, y)
     assert loaded.n_iter_ == 4
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+@pytest.mark.parametrize("continue_with", ["fit", "partial_fit"])
+def test_loaded_model_resumes_training_exactly(data, tmp_path, optimizer, continue_with):
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes="16x2-8",
+        lr=1e-2,
+        max_epochs=3,
+        validation_fraction=0.0,
+        optimizer=optimizer,
+        warm_start=True,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    model.partial_fit(X, y)  # one draw of the shuffling stream used
+    loaded = load(save(model, tmp_path / "m"))
+    for estimator in (model, loaded):
+        getattr(estimator, continue_with)(X, y)
+        getattr(estimator, continue_with)(X, y)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_optimizer_state_is_saved_and_old_folders_still_load(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes="8",
+        max_epochs=2,
+        validation_fraction=0.0,
+        warm_start=True,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    folder = save(model, tmp_path / "m")
+    loaded = load(folder)
+    saved_state = model.net_.optimizer_.state_dict()["state"]
+    loaded_state = loaded.net_.optimizer_.state_dict()["state"]
+    # four layers (projection, hidden, batch norm, output) x (weight, bias)
+    assert loaded_state.keys() == saved_state.keys() and len(saved_state) == 8
+    for index, state in saved_state.items():
+        assert set(state) == {"step", "exp_avg", "exp_avg_sq"}
+        for name, value in state.items():
+            torch.testing.assert_close(loaded_state[index][name], value, rtol=0, atol=0)
+    # a folder from before the optimiser was saved: loads, continues with a fresh optimiser
+    (folder / "optimizer.safetensors").unlink()
+    old = load(folder)
+    assert old.net_.optimizer_.state_dict()["state"] == {}
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    old.fit(X, y)
+    model.fit(X, y)
+    assert not np.array_equal(old.predict(X), model.predict(X))
 
 
 def test_custom_callbacks_are_dropped_with_a_warning(data, tmp_path):
