@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -25,6 +24,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from skirnet._warnings import warn_at_caller
 from skirnet.nn import ResidualMLP, parse_architecture
 from skirnet.training import DivergenceGuard, FastNeuralNetRegressor, cpu_has_native_bf16
 
@@ -415,12 +415,11 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         """Warn when bfloat16 is requested on a CPU that can only emulate it."""
         on_cpu = torch.device(self._resolve_device()).type == "cpu"
         if self.precision == "bf16" and on_cpu and not cpu_has_native_bf16():
-            warnings.warn(
+            warn_at_caller(
                 "precision='bf16' on a CPU without bfloat16 instructions (AVX512-BF16 or "
                 "AMX): PyTorch emulates bfloat16 here, so training will be slower than with "
                 "precision='fp32'.",
                 UserWarning,
-                stacklevel=3,
             )
 
     def _check_continuable(self) -> None:

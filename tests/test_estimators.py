@@ -246,8 +246,9 @@ def test_bf16_warns_on_a_cpu_that_emulates_it(data, monkeypatch):
     monkeypatch.setattr(skirnet.estimators, "cpu_has_native_bf16", lambda: False)
     for train in ("fit", "partial_fit"):
         model = IRNetRegressor(**FAST, precision="bf16")
-        with pytest.warns(UserWarning, match="PyTorch emulates bfloat16 here"):
+        with pytest.warns(UserWarning, match="PyTorch emulates bfloat16 here") as caught:
             getattr(model, train)(X, y)
+        assert caught[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         IRNetRegressor(**FAST).fit(X, y)  # fp32 never warns

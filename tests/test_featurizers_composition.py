@@ -187,6 +187,7 @@ def test_errors_nan_fills_rows_and_warns_once():
         X = f.fit_transform(values)
     ours = [w for w in caught if "could not be featurized" in str(w.message)]
     assert len(ours) == 1
+    assert ours[0].filename == __file__  # the user's line, not sklearn's set_output wrapper
     msg = str(ours[0].message)
     assert msg.startswith("5 row(s) could not be featurized")
     assert "'Xx2O'" in msg and "row 1" in msg

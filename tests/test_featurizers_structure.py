@@ -183,6 +183,7 @@ def test_bad_inputs_nan_with_one_warning():
         out = StructureFeaturizer(errors="nan").transform([_nacl(), *bad, _cscl()])
     ours = [w for w in caught if "StructureFeaturizer" in str(w.message)]
     assert len(ours) == 1
+    assert ours[0].filename == __file__  # the user's line
     msg = str(ours[0].message)
     assert "4 of 6" in msg and "row 1: could not parse CIF" in msg
     assert np.isnan(out[1:5]).all()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,8 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Composition, DummySpecies, Element
 from pymatgen.core import composition as _pymatgen_composition
+
+from skirnet._warnings import warn_at_caller
 
 __all__ = ["ParsedCompositions", "parse_compositions"]
 
@@ -354,8 +355,7 @@ def report_errors(
         raise ValueError(f"cannot featurize {where(row)}: {value!r}: {msg}")
     n_bad = int((~parsed.valid[parsed.inverse]).sum())
     examples = "; ".join(f"{where(r)}: {v!r} ({m})" for r, v, m in parsed.errors[:3])
-    warnings.warn(
+    warn_at_caller(
         f"{n_bad} row(s) could not be featurized and were set to NaN, e.g. {examples}",
         UserWarning,
-        stacklevel=3,
     )

@@ -13,6 +13,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_memory
 
+from skirnet._warnings import warn_at_caller
 from skirnet.featurizers._input import record_input_columns
 from skirnet.featurizers._voronoi import (
     VoronoiNeighbors,
@@ -573,11 +574,10 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
                 )
                 raise ValueError(f"StructureFeaturizer: {where(row)}: {msg}{more}")
             examples = "; ".join(f"{where(r)}: {m}" for r, m in failures[:3])
-            warnings.warn(
+            warn_at_caller(
                 f"StructureFeaturizer: {len(failures)} of {n} structure(s) could not be featurized "
                 f"and were set to NaN (first: {examples})",
                 RuntimeWarning,
-                stacklevel=2,
             )
 
         if self.composition:
