@@ -19,6 +19,10 @@ file; Adam, batch 64, lr 5e-4, at most 10 epochs, patience 3. ``full``: every ro
 paper's recipe (Adam, batch 32, lr 1e-4), at most 400 epochs, patience 20; ``--recipe
 large-batch`` trains with AdamW, batch 1024, lr 2e-3 and a one-cycle schedule instead.
 
+``--train-rows``, ``--val-rows``, ``--test-rows``, ``--max-epochs`` and ``--patience``
+override the scale's settings (for instance, to compare the two recipes on a CPU-sized
+subset of the full scale).
+
 Each finished model is appended to the JSON at once, and ``--resume`` skips the models
 already there, so a long run can go on across several commands. Prints the table, writes
 ``benchmarks/results/reproduce_paper_<scale>.json`` and the depth-study plot
@@ -169,6 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--depths", default="10,17,24,48")
     parser.add_argument("--no-forest", action="store_true")
     parser.add_argument("--max-epochs", type=int)
+    parser.add_argument("--patience", type=int)
+    for split in ("train", "val", "test"):
+        parser.add_argument(
+            f"--{split}-rows", type=int, help=f"draw this many {split} rows (overrides --scale)"
+        )
     parser.add_argument("--precision", choices=["fp32", "bf16"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
@@ -180,8 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = dict(SCALES[args.scale])
     if args.recipe == "large-batch":
         settings.update(LARGE_BATCH)
-    if args.max_epochs:
-        settings["max_epochs"] = args.max_epochs
+    for key in ("max_epochs", "patience", "train_rows", "val_rows", "test_rows"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
     if args.precision:
         settings["precision"] = args.precision
     name = f"reproduce_paper_{args.scale}{args.tag}"
