@@ -1,7 +1,7 @@
 # skirnet's two entry points (see README.md):
 #   make demo   set up a virtual environment and run the main job (`skirnet demo`)
 #   make test   set up a virtual environment and run the test suite
-# TORCH is installed first so that the project's "torch>=2.1" is already satisfied and pip
+# TORCH is installed first so that the project's "torch>=2.4" is already satisfied and pip
 # never pulls a CUDA build by itself; override it (e.g. TORCH="torch --index-url ...") to
 # choose another build.
 

@@ -26,7 +26,7 @@ from skorch.helper import predefined_split
 
 from skirnet._warnings import warn_at_caller
 from skirnet.nn import ResidualMLP, parse_architecture
-from skirnet.training import DivergenceGuard, FastNeuralNetRegressor, cpu_has_native_bf16
+from skirnet.training import DivergenceGuard, FastNeuralNetRegressor, bf16_autocast_applies
 
 __all__ = ["IRNetRegressor", "PlainNetRegressor", "ResidualNetRegressor", "SRNetRegressor"]
 
@@ -77,10 +77,10 @@ _PARAMETERS_DOC = """
         start included) runs the whole schedule; ``partial_fit`` needs ``None``.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
-        loss and the output layer stay float32). It pays on GPUs and on CPUs that compute
-        bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere it warns, as PyTorch then
-        emulates bfloat16 and training is slower. Results differ from ``"fp32"`` by
-        rounding.
+        loss and the output layer stay float32) on GPUs and on CPUs that compute bfloat16
+        in hardware (AVX512-BF16 or AMX). On other CPUs, where PyTorch would only emulate
+        it many times slower, ``fit`` warns and everything runs in float32. Results differ
+        from ``"fp32"`` by rounding.
     fast_path : bool, default=True
         Serve mini-batches as slices of arrays moved to the device once per fit, instead of
         skorch's ``DataLoader``. Both give the same batches in the same order.
@@ -412,15 +412,22 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         return EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
 
     def _check_precision(self) -> None:
-        """Warn when bfloat16 is requested on a CPU that can only emulate it."""
-        on_cpu = torch.device(self._resolve_device()).type == "cpu"
-        if self.precision == "bf16" and on_cpu and not cpu_has_native_bf16():
-            warn_at_caller(
-                "precision='bf16' on a CPU without bfloat16 instructions (AVX512-BF16 or "
-                "AMX): PyTorch emulates bfloat16 here, so training will be slower than with "
-                "precision='fp32'.",
-                UserWarning,
+        """Warn when bfloat16 is requested on a CPU that would only emulate it."""
+        device = self._resolve_device()
+        if self.precision != "bf16" or bf16_autocast_applies(device):
+            return
+        if torch.device(device).type == "cpu":
+            reason = (
+                "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), and PyTorch's "
+                "emulation is many times slower than float32"
             )
+        else:
+            reason = "PyTorch has no autocast for this device type"
+        warn_at_caller(
+            f"precision='bf16' is ignored on {device!r}: {reason}. Training and prediction "
+            "run in float32.",
+            UserWarning,
+        )
 
     def _check_continuable(self) -> None:
         """Raise if the current parameters cannot continue training the fitted net."""

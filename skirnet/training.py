@@ -14,6 +14,7 @@ same batches in the same order and train to the same weights (within float toler
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 
@@ -28,6 +29,7 @@ __all__ = [
     "DivergenceGuard",
     "FastNeuralNetRegressor",
     "TrainingDivergedError",
+    "bf16_autocast_applies",
     "cpu_has_native_bf16",
 ]
 
@@ -52,7 +54,8 @@ class DivergenceGuard(Callback):
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 matrix products in hardware (AVX512-BF16 or AMX).
 
-    Elsewhere PyTorch emulates them, and bfloat16 autocast makes training slower, not faster.
+    Elsewhere PyTorch emulates them, many times slower than float32 (about 2x without
+    AVX512-BF16, about 30x on an AVX2-only CPU, in our measurements).
 
     Returns
     -------
@@ -66,8 +69,40 @@ def cpu_has_native_bf16() -> bool:
     >>> cpu_has_native_bf16() in (True, False)
     True
     """
+    return _cpu_has_native_bf16()
+
+
+@functools.cache
+def _cpu_has_native_bf16() -> bool:
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def bf16_autocast_applies(device: str | torch.device) -> bool:
+    """Whether ``precision="bf16"`` runs under bfloat16 autocast on ``device``.
+
+    It does on GPUs and on CPUs with bfloat16 instructions; on other CPUs (and on device
+    types autocast does not know) the setting falls back to float32.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        The training device.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from skirnet.training import bf16_autocast_applies
+    >>> bf16_autocast_applies("meta")
+    False
+    """
+    device_type = torch.device(device).type
+    if device_type == "cpu":
+        return cpu_has_native_bf16()
+    return torch.amp.is_autocast_available(device_type)
 
 
 def _draw_loader_seed() -> int:
@@ -142,8 +177,8 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
     Datasets of numpy arrays (skorch's own :class:`~skorch.dataset.Dataset`) are copied to
     ``device`` once and cached on the dataset object; any other dataset falls back to
     skorch's ``DataLoader``. ``iterator_train__drop_last`` and ``iterator_train__shuffle`` are
-    honoured. With ``precision="bf16"``, forward passes run under bfloat16 autocast (on
-    CUDA and on the CPU alike).
+    honoured. With ``precision="bf16"``, forward passes run under bfloat16 autocast where
+    :func:`bf16_autocast_applies` (GPUs, CPUs with bfloat16 instructions), else in float32.
 
     Parameters
     ----------
@@ -152,8 +187,9 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
     device_batches : bool, default=True
         Use the in-memory device batches; False keeps skorch's ``DataLoader``.
     precision : {"fp32", "bf16"}, default="fp32"
-        Mixed precision for the forward pass: ``"bf16"`` runs it under bfloat16 autocast,
-        weights and optimiser state stay float32.
+        Mixed precision for the forward pass: ``"bf16"`` runs it under bfloat16 autocast
+        where the device computes bfloat16 in hardware; weights and optimiser state stay
+        float32.
     """
 
     def __init__(
@@ -198,7 +234,7 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
         )
 
     def infer(self, x, **fit_params):
-        if self.precision == "bf16":
+        if self.precision == "bf16" and bf16_autocast_applies(self.device):
             with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
                 return super().infer(x, **fit_params).float()
         return super().infer(x, **fit_params)

@@ -135,3 +135,11 @@ def test_output_layer_stays_float32_under_autocast():
     assert out.dtype == torch.float32
     torch.testing.assert_close(out, net.output(hidden.float()), rtol=0, atol=0)
     assert net(x).dtype == torch.float32  # and nothing changes outside autocast
+
+
+def test_forward_works_where_autocast_does_not():
+    net = ResidualMLP(6, parse_architecture("16x2-8")).to("meta")
+    assert net(torch.empty(4, 6, device="meta")).shape == (4, 1)
+    double = ResidualMLP(6, parse_architecture("16x2-8")).double().eval()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert double(torch.randn(4, 6, dtype=torch.float64)).dtype == torch.float64

@@ -130,9 +130,9 @@ class ResidualMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden = self.hidden(x)
         device_type = hidden.device.type
-        if torch.is_autocast_enabled(device_type):
+        if torch.amp.is_autocast_available(device_type) and torch.is_autocast_enabled(device_type):
             # Under mixed precision the hidden layers run in low precision, but the output
             # layer does not: a bfloat16 prediction would keep only 8 significant bits.
             with torch.autocast(device_type, enabled=False):
-                return self.output(hidden.float())
+                return self.output(hidden.to(self.output.weight.dtype))
         return self.output(hidden)
