@@ -10,7 +10,8 @@ Usage::
 For each model and batch size, every path trains the same network from the same seed on the
 same OQMD formation-enthalpy rows (Magpie features, no validation) for ``--epochs`` epochs;
 the time of the last epoch is reported (the first one pays for warm-up), as the median over
-``--repeats`` runs in which the paths take turns. The paths:
+``--repeats`` runs; the paths take turns going first, from one round and one table row to
+the next. The paths:
 
 ``fast``
     the estimators' default: batches sliced from arrays moved to the device once per fit;
@@ -66,16 +67,32 @@ def nominal_peak_flops(device: str) -> tuple[float | None, str]:
             if key in name:
                 return tflops * 1e12, f"{name} fp32 data sheet"
         return None, name
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    mhz = [float(m) for m in re.findall(r"cpu MHz\s*:\s*([\d.]+)", flags)]
-    per_cycle = 64 if "avx512f" in flags else 32 if "fma" in flags else 8
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    mhz = [float(m) for m in re.findall(r"cpu MHz\s*:\s*([\d.]+)", cpuinfo)]
     if not mhz:
         return None, cpu_model()
+    per_cycle, units = cpu_fp32_flop_per_cycle(cpuinfo)
     cores = torch.get_num_threads()
     return cores * max(mhz) * 1e6 * per_cycle, (
-        f"{cores} threads x {max(mhz):.0f} MHz x {per_cycle} fp32 FLOP/cycle "
-        f"({'AVX-512' if per_cycle == 64 else 'AVX2 FMA'})"
+        f"{cores} threads x {max(mhz):.0f} MHz x {per_cycle} fp32 FLOP/cycle ({units})"
     )
+
+
+def cpu_fp32_flop_per_cycle(cpuinfo: str) -> tuple[int, str]:
+    """fp32 FLOP per cycle and core: FMA units x vector lanes x 2, from /proc/cpuinfo.
+
+    Two FMA units are assumed. AMD cores before Zen 5 (family 26) execute AVX-512 on
+    256-bit units, so they peak like AVX2.
+    """
+    flags = re.search(r"^flags\s*:(.*)$", cpuinfo, re.MULTILINE)
+    flags = set(flags.group(1).split()) if flags else set()
+    family = re.search(r"^cpu family\s*:\s*(\d+)", cpuinfo, re.MULTILINE)
+    amd_256_bit = "AuthenticAMD" in cpuinfo and family is not None and int(family.group(1)) < 26
+    if "avx512f" in flags and not amd_256_bit:
+        return 64, "2 x 512-bit FMA"
+    if "fma" in flags:
+        return 32, "2 x 256-bit FMA" + (", AVX-512 on 256-bit units" if "avx512f" in flags else "")
+    return 8, "no FMA"
 
 
 def train_flops_per_sample(model: torch.nn.Module) -> float:
@@ -180,7 +197,9 @@ def main(argv: list[str] | None = None) -> None:
             paths = args.paths.split(",")
             runs: dict[str, list] = {path: [] for path in paths}
             for repeat in range(args.repeats):
-                for path in paths:
+                # the paths take turns going first, so that no path is always timed first
+                turn = (len(rows) // max(len(paths), 1) + repeat) % len(paths)
+                for path in paths[turn:] + paths[:turn]:
                     run = time_epoch(depth, batch_size, path, X, y, args.epochs, device)
                     runs[path].append(run)
                     label = f"IRNet-{depth} batch {batch_size} {path}"
