@@ -1,10 +1,10 @@
 """The training loop pieces that skorch does not have: in-memory batching and a NaN guard.
 
 skorch's standard loop builds a :class:`torch.utils.data.DataLoader` that collates every
-batch sample by sample on the CPU and copies it to the device. For tabular data that already
-sits in memory this dominates the step time of a small network. :class:`FastNeuralNetRegressor`
-instead moves the whole training and validation arrays to the device once per ``fit`` and
-serves batches as index slices of a per-epoch permutation. Everything else — the training
+batch sample by sample on the CPU and copies it to the device, a per-batch cost that
+matters where the arithmetic per batch is small (small batches, a fast GPU).
+:class:`FastNeuralNetRegressor` instead moves the whole training and validation arrays to
+the device once per ``fit`` and serves batches as index slices of a per-epoch permutation. Everything else — the training
 step, the loss, callbacks, history — is skorch's own code.
 
 The permutation is drawn from the global torch generator exactly as a shuffling
