@@ -4,8 +4,8 @@ skorch's standard loop builds a :class:`torch.utils.data.DataLoader` that collat
 batch sample by sample on the CPU and copies it to the device, a per-batch cost that
 matters where the arithmetic per batch is small (small batches, a fast GPU).
 :class:`FastNeuralNetRegressor` instead moves the whole training and validation arrays to
-the device once per ``fit`` and serves batches as index slices of a per-epoch permutation. Everything else — the training
-step, the loss, callbacks, history — is skorch's own code.
+the device once per ``fit`` and serves batches as index slices of a per-epoch permutation.
+Everything else — the training step, the loss, callbacks, history — is skorch's own code.
 
 The permutation is drawn from the global torch generator exactly as a shuffling
 ``DataLoader`` draws it, so for the same seed the fast path and the standard loop see the
@@ -51,6 +51,7 @@ class DivergenceGuard(Callback):
             )
 
 
+@functools.cache
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 matrix products in hardware (AVX512-BF16 or AMX).
 
@@ -69,11 +70,6 @@ def cpu_has_native_bf16() -> bool:
     >>> cpu_has_native_bf16() in (True, False)
     True
     """
-    return _cpu_has_native_bf16()
-
-
-@functools.cache
-def _cpu_has_native_bf16() -> bool:
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
@@ -92,6 +88,7 @@ def bf16_autocast_applies(device: str | torch.device) -> bool:
     Returns
     -------
     bool
+        True where forward passes run under bfloat16 autocast.
 
     Examples
     --------
