@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import warnings
 from pathlib import Path
 
+import joblib
 import sklearn
 
+#: Packages whose frames stand between the user's call and the warning: skirnet itself,
+#: scikit-learn's wrappers (set_output, pipelines, model selection) and joblib, which
+#: scikit-learn calls through even without parallelism.
 _INTERNAL = tuple(
-    str(Path(package).resolve())
-    for package in (Path(__file__).parent, Path(sklearn.__file__).parent)
+    os.path.join(str(Path(package).resolve()), "")
+    for package in (
+        Path(__file__).parent,
+        Path(sklearn.__file__).parent,
+        Path(joblib.__file__).parent,
+    )
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _is_internal(filename: str) -> bool:
+    if not os.path.isabs(filename):  # "<string>", "<stdin>", "<frozen ...>": the user's
+        return False
+    try:
+        return str(Path(filename).resolve()).startswith(_INTERNAL)
+    except (OSError, RuntimeError):
+        return False
+
+
 def warn_at_caller(message: str, category: type[Warning] = UserWarning) -> None:
-    """Warn, attributing the warning to the first frame outside skirnet and scikit-learn.
+    """Warn, attributing the warning to the first frame outside skirnet, scikit-learn and joblib.
 
     A transformer's warning otherwise names a line inside scikit-learn's ``set_output``
     wrapper or a pipeline, which tells the user nothing.
@@ -38,9 +58,7 @@ def warn_at_caller(message: str, category: type[Warning] = UserWarning) -> None:
     """
     frame = sys._getframe(1)
     stacklevel = 2  # the caller of this function
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
-        _INTERNAL
-    ):
+    while frame is not None and _is_internal(frame.f_code.co_filename):
         frame = frame.f_back
         stacklevel += 1
     warnings.warn(message, category, stacklevel=stacklevel)

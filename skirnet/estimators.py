@@ -77,9 +77,9 @@ _PARAMETERS_DOC = """
         start included) runs the whole schedule; ``partial_fit`` needs ``None``.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
-        loss and the output layer stay float32) on GPUs and on CPUs that compute bfloat16
-        in hardware (AVX512-BF16 or AMX). On other CPUs, where PyTorch would only emulate
-        it many times slower, ``fit`` warns and everything runs in float32. Results differ
+        loss and the output layer stay float32) on GPUs and CPUs that compute bfloat16 in
+        hardware (NVIDIA Ampere or later; AVX512-BF16 or AMX). Elsewhere, where PyTorch
+        would only emulate it, ``fit`` warns and everything runs in float32. Results differ
         from ``"fp32"`` by rounding.
     fast_path : bool, default=True
         Serve mini-batches as slices of arrays moved to the device once per fit, instead of
@@ -416,11 +416,14 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         device = self._resolve_device()
         if self.precision != "bf16" or bf16_autocast_applies(device):
             return
-        if torch.device(device).type == "cpu":
+        device_type = torch.device(device).type
+        if device_type == "cpu":
             reason = (
                 "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), and PyTorch's "
                 "emulation is many times slower than float32"
             )
+        elif device_type == "cuda":
+            reason = "this GPU has no bfloat16 hardware (it needs NVIDIA Ampere or later)"
         else:
             reason = "PyTorch has no autocast for this device type"
         warn_at_caller(
@@ -453,7 +456,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     def _reconfigure(self, n_train: int, valid: Dataset | None) -> None:
         """Point an existing net at new data and the current parameters (warm start, partial_fit)."""
         net = self.net_
-        net.set_params(lr=self.lr, optimizer__weight_decay=self.weight_decay)
+        net.set_params(lr=float(self.lr), optimizer__weight_decay=float(self.weight_decay))
         for group in net.optimizer_.param_groups:
             group.pop("initial_lr", None)  # a new schedule starts from the current lr
         net.batch_size = self.batch_size
@@ -491,7 +494,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                     "lr_schedule",
                     LRScheduler(
                         policy=torch.optim.lr_scheduler.OneCycleLR,
-                        max_lr=self.lr,
+                        max_lr=float(self.lr),
                         total_steps=self.max_epochs * max(steps, 1),
                         step_every="batch",
                         last_epoch=-1,
@@ -514,8 +517,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             module__shortcut=self._shortcut,
             criterion=torch.nn.L1Loss,
             optimizer=_OPTIMIZERS[self.optimizer],
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
+            optimizer__weight_decay=float(self.weight_decay),
+            lr=float(self.lr),
             batch_size=self.batch_size,
             max_epochs=self.max_epochs,
             train_split=None if valid is None else predefined_split(valid),

@@ -105,12 +105,22 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
 
 
 def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: list) -> None:
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     state: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in safetensors.torch.load_file(str(path), device="cpu").items():
         index, name = key.split(".", 1)
-        state.setdefault(int(index), {})[name] = value
-    # load_state_dict moves the moments to the parameters' device and dtype
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
+        index = int(index)
+        if index >= len(params) or (value.dim() > 0 and value.shape != params[index].shape):
+            raise ValueError(
+                f"{path} does not belong to this model: its optimiser state {key!r} has "
+                f"shape {tuple(value.shape)}, which matches no parameter of the network."
+            )
+        state.setdefault(index, {})[name] = value
+    try:
+        # moves the moments to the parameters' device and dtype
+        optimizer.load_state_dict({"state": state, "param_groups": groups})
+    except ValueError as exc:
+        raise ValueError(f"{path} does not belong to this model: {exc}") from exc
 
 
 def _seed_stream(estimator: ResidualNetRegressor) -> dict[str, Any] | None:
@@ -128,6 +138,13 @@ def _restore_seed_stream(estimator: ResidualNetRegressor, saved: dict[str, Any])
     stream = np.random.RandomState()
     stream.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached_gaussian))
     estimator._seed_state = (saved["base"], stream)
+
+
+def _json_scalar(value: Any) -> Any:
+    """numpy and torch scalars (e.g. in a custom callback's history entries) as numbers."""
+    if isinstance(value, np.generic) or (isinstance(value, torch.Tensor) and value.numel() == 1):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _epoch_records(history: History) -> list[dict[str, Any]]:
@@ -173,9 +190,7 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         k: v.detach().cpu().contiguous()
         for k, v in _plain_module(estimator.module_).state_dict().items()
     }
-    safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
     optimizer_tensors, optimizer_groups = _optimizer_tensors(estimator.net_.optimizer_)
-    safetensors.torch.save_file(optimizer_tensors, str(path / OPTIMIZER_FILE))
     fitted = {
         "n_features_in_": estimator.n_features_in_,
         "n_outputs_": estimator.n_outputs_,
@@ -202,7 +217,11 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
             "python": platform.python_version(),
         },
     }
-    (path / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    # serialise first: a failure must not leave a folder mixing two models
+    config_text = json.dumps(config, indent=2, default=_json_scalar)
+    safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
+    safetensors.torch.save_file(optimizer_tensors, str(path / OPTIMIZER_FILE))
+    (path / CONFIG_FILE).write_text(config_text)
     return path
 
 

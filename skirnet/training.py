@@ -77,8 +77,9 @@ def cpu_has_native_bf16() -> bool:
 def bf16_autocast_applies(device: str | torch.device) -> bool:
     """Whether ``precision="bf16"`` runs under bfloat16 autocast on ``device``.
 
-    It does on GPUs and on CPUs with bfloat16 instructions; on other CPUs (and on device
-    types autocast does not know) the setting falls back to float32.
+    It does on GPUs that compute bfloat16 in hardware (NVIDIA Ampere and later) and on CPUs
+    with bfloat16 instructions; elsewhere (older GPUs, other CPUs, device types autocast
+    does not know) the setting falls back to float32.
 
     Parameters
     ----------
@@ -99,6 +100,8 @@ def bf16_autocast_applies(device: str | torch.device) -> bool:
     device_type = torch.device(device).type
     if device_type == "cpu":
         return cpu_has_native_bf16()
+    if device_type == "cuda":  # GPUs before Ampere (V100, T4) only emulate bfloat16
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     return torch.amp.is_autocast_available(device_type)
 
 

@@ -255,6 +255,23 @@ def test_bf16_inference_matches_fp32_up_to_rounding(data, native_bf16):
     assert 0 < difference.max() < 0.1  # measured: 0.02-0.04 over 6 seeds; y's std is 2.4
 
 
+def test_bf16_autocast_applies_only_with_bfloat16_hardware(monkeypatch):
+    from skirnet.training import bf16_autocast_applies
+
+    assert not bf16_autocast_applies("meta")
+    for native in (True, False):
+        monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda n=native: n)
+        assert bf16_autocast_applies("cpu") is native
+    calls = []
+
+    def is_bf16_supported(including_emulation=True):
+        calls.append(including_emulation)
+        return False
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    assert not bf16_autocast_applies("cuda:0") and calls == [False]  # emulation does not count
+
+
 def test_bf16_falls_back_to_fp32_on_a_cpu_that_emulates_it(data, monkeypatch):
     X, y = data
     monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: False)

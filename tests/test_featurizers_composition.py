@@ -268,3 +268,13 @@ def test_n_jobs_and_progress_give_same_result(shared_data, monkeypatch):
     serial = CompositionFeaturizer(progress=False).fit_transform(formulas)
     parallel = CompositionFeaturizer(n_jobs=2, progress=True).fit_transform(formulas)
     np.testing.assert_array_equal(serial, parallel)
+
+
+def test_warning_points_at_the_user_through_pipelines_and_joblib():
+    from sklearn.compose import ColumnTransformer
+
+    frame = pd.DataFrame({"formula": ["NaCl", "Xx2O"]})
+    transformer = ColumnTransformer([("magpie", CompositionFeaturizer(errors="nan"), "formula")])
+    with pytest.warns(UserWarning, match="could not be featurized") as caught:
+        transformer.fit_transform(frame)  # sklearn runs the featurizer through joblib
+    assert caught[0].filename == __file__

@@ -242,3 +242,45 @@ def test_compiled_model_saves_plain_weights(data, tmp_path):
         got = plain(torch.as_tensor(X, dtype=torch.float32)).numpy().ravel()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(load(folder).predict(X), expected)
+
+
+def test_a_foreign_optimizer_file_is_refused(data, tmp_path):
+    X, y = data
+    small = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, random_state=0).fit(X, y)
+    large = IRNetRegressor(hidden_layer_sizes="16", max_epochs=1, random_state=0).fit(X, y)
+    folder = save(small, tmp_path / "small")
+    save(large, tmp_path / "large")
+    (tmp_path / "large" / "optimizer.safetensors").replace(folder / "optimizer.safetensors")
+    with pytest.raises(ValueError, match="does not belong to this model"):
+        load(folder)
+
+
+def test_a_failed_save_leaves_the_previous_model_intact(data, tmp_path):
+    X, y = data
+    first = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, random_state=0).fit(X, y)
+    second = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, random_state=1).fit(X, y)
+    folder = save(first, tmp_path / "m")
+    second.history_.record("note", object())  # a history entry JSON cannot hold
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        save(second, folder)
+    np.testing.assert_array_equal(load(folder).predict(X), first.predict(X))
+    second.history_[-1]["note"] = np.float32(1.5)  # numpy scalars are fine
+    save(second, folder)
+    assert load(folder).history_[-1]["note"] == 1.5
+
+
+def test_numpy_float_learning_rate_resumes_exactly(data, tmp_path):
+    X, y = data
+    model = IRNetRegressor(
+        hidden_layer_sizes="8",
+        lr=np.float32(3e-3),
+        max_epochs=2,
+        validation_fraction=0.0,
+        warm_start=True,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    loaded = load(save(model, tmp_path / "m"))
+    model.fit(X, y)
+    loaded.fit(X, y)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
