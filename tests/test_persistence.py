@@ -121,20 +121,25 @@ def test_loaded_model_can_warm_start(data, tmp_path):
     assert loaded.n_iter_ == 4
 
 
+def _resumable(**params) -> IRNetRegressor:
+    """A warm-starting CPU model without validation, so every epoch trains."""
+    defaults = {
+        "hidden_layer_sizes": "8",
+        "max_epochs": 2,
+        "validation_fraction": 0.0,
+        "warm_start": True,
+        "random_state": 0,
+        "device": "cpu",
+    }
+    return IRNetRegressor(**{**defaults, **params})
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
 @pytest.mark.parametrize("continue_with", ["fit", "partial_fit"])
 def test_loaded_model_resumes_training_exactly(data, tmp_path, optimizer, continue_with):
     X, y = data
-    model = IRNetRegressor(
-        hidden_layer_sizes="16x2-8",
-        lr=1e-2,
-        max_epochs=3,
-        validation_fraction=0.0,
-        optimizer=optimizer,
-        warm_start=True,
-        random_state=0,
-        device="cpu",
-    ).fit(X, y)
+    model = _resumable(hidden_layer_sizes="16x2-8", lr=1e-2, max_epochs=3, optimizer=optimizer)
+    model.fit(X, y)
     model.partial_fit(X, y)  # one draw of the shuffling stream used
     loaded = load(save(model, tmp_path / "m"))
     for estimator in (model, loaded):
@@ -145,14 +150,7 @@ def test_loaded_model_resumes_training_exactly(data, tmp_path, optimizer, contin
 
 def test_optimizer_state_is_saved_and_old_folders_still_load(data, tmp_path):
     X, y = data
-    model = IRNetRegressor(
-        hidden_layer_sizes="8",
-        max_epochs=2,
-        validation_fraction=0.0,
-        warm_start=True,
-        random_state=0,
-        device="cpu",
-    ).fit(X, y)
+    model = _resumable().fit(X, y)
     folder = save(model, tmp_path / "m")
     loaded = load(folder)
     saved_state = model.net_.optimizer_.state_dict()["state"]
@@ -271,15 +269,7 @@ def test_a_failed_save_leaves_the_previous_model_intact(data, tmp_path):
 
 def test_numpy_float_learning_rate_resumes_exactly(data, tmp_path):
     X, y = data
-    model = IRNetRegressor(
-        hidden_layer_sizes="8",
-        lr=np.float32(3e-3),
-        max_epochs=2,
-        validation_fraction=0.0,
-        warm_start=True,
-        random_state=0,
-        device="cpu",
-    ).fit(X, y)
+    model = _resumable(lr=np.float32(3e-3)).fit(X, y)
     loaded = load(save(model, tmp_path / "m"))
     model.fit(X, y)
     loaded.fit(X, y)
