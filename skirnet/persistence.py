@@ -96,12 +96,7 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
         for name, value in state.items()
         if isinstance(value, torch.Tensor)
     }
-    # learning rates set from numpy scalars stay numpy scalars in the groups
-    groups = [
-        {k: v.item() if isinstance(v, np.generic) else v for k, v in group.items()}
-        for group in state_dict["param_groups"]
-    ]
-    return tensors, groups
+    return tensors, state_dict["param_groups"]
 
 
 def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: list) -> None:
