@@ -23,10 +23,24 @@ large-batch`` trains with AdamW, batch 1024, lr 2e-3 and a one-cycle schedule in
 override the scale's settings (for instance, to compare the two recipes on a CPU-sized
 subset of the full scale).
 
-Each finished model is appended to the JSON at once, and ``--resume`` skips the models
-already there, so a long run can go on across several commands. Prints the table, writes
+``small``: each finished model is appended to the JSON at once, and ``--resume`` skips the
+models already there. Prints the table, writes
 ``benchmarks/results/reproduce_paper_<scale>.json`` and the depth-study plot
 ``benchmarks/results/depth_study_<scale>.png``.
+
+``full`` (without row overrides) runs independent *units*, one (model, depth, recipe, epochs, seed) each, named by
+``--units`` (``irnet17,plain48,random_forest,hgb``; ``--recipe``, ``--max-epochs`` and
+``--seed`` complete them). A finished unit writes ``benchmarks/results/full/<unit>.json``
+and is skipped on a re-run; a network unit checkpoints every epoch (weights, optimiser,
+schedule, early stopping and random state, see :class:`skirnet.checkpoint.TrainingCheckpoint`)
+under ``benchmarks/cache/checkpoints/<unit>`` and continues from there when run again, to
+the same result as an uninterrupted run. ``--time-limit SECONDS`` stops the command cleanly
+at the end of the epoch that would otherwise overrun it; ``--threads`` sets torch's (and the
+forest's) threads. Beside other work, run long units with one thread and
+``OMP_WAIT_POLICY=PASSIVE``. Each network's test MAE is also recorded after every epoch
+(for the time-to-forest figure; the test split chooses nothing: early stopping and the
+restored epoch follow the validation split). The trained network is saved with
+:func:`skirnet.save` under ``benchmarks/cache/models/<unit>``.
 """
 
 from __future__ import annotations
@@ -41,7 +55,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import torch  # noqa: E402
 from _common import RESULTS, format_table, machine_info  # noqa: E402
+from _full_scale import run_units  # noqa: E402
 from _oqmd_features import oqmd_split  # noqa: E402
 
 from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor  # noqa: E402
@@ -184,7 +200,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--tag", default="", help="suffix of the output file names")
     parser.add_argument("--verbose", type=int, default=0)
+    parser.add_argument(
+        "--units",
+        default="random_forest,hgb,irnet17,irnet48,plain48,srnet48",
+        help="full scale: the units to run, in order",
+    )
+    parser.add_argument("--lr", type=float, help="full scale: override the recipe's lr")
+    parser.add_argument("--batch-size", type=int, help="full scale: override the batch size")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--time-limit", type=float, help="seconds; end cleanly before this")
     args = parser.parse_args(argv)
+    subset = any(getattr(args, f"{s}_rows") is not None for s in ("train", "val", "test"))
+    if args.scale == "full" and not subset:  # row overrides keep the one-file subset study
+        run_units(args, load_data)
+        return
 
     settings = dict(SCALES[args.scale])
     if args.recipe == "large-batch":

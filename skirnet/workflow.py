@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from skorch.callbacks import Callback
 
 from skirnet._version import __version__
 from skirnet.baselines import BASELINE_NAMES, compare_models, make_baseline
@@ -43,6 +41,7 @@ from skirnet.estimators import (
 from skirnet.featurizers import CompositionFeaturizer
 from skirnet.nn import parse_architecture
 from skirnet.nn.architectures import ARCHITECTURES
+from skirnet.training import EpochProgress, TimeBudget
 
 __all__ = [
     "NET_CLASSES",
@@ -184,77 +183,6 @@ def parse_depths(text: str | Sequence[int]) -> list[int]:
     if not depths:
         raise ValueError(f"no depth given; pass e.g. --depths 17 (choose from {allowed})")
     return depths
-
-
-# --------------------------------------------------------------------------- callbacks
-
-
-class TimeBudget(Callback):
-    """Stop training before an epoch that would end after ``seconds`` of training.
-
-    After each epoch the callback stops training when one more epoch, of the average
-    duration so far, would overrun the budget, so a fit takes at most about ``seconds``
-    (plus the first epoch, which always runs).
-
-    The estimator's early stopping (``load_best``) still restores the weights of the best
-    validation epoch, because skorch runs ``on_train_end`` after the interruption.
-
-    Parameters
-    ----------
-    seconds : float
-        Budget of one ``fit`` call.
-
-    Attributes
-    ----------
-    exhausted_ : bool
-        Whether the last fit was stopped by the budget.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.start_ = time.perf_counter()
-        self.epochs_ = 0
-        self.exhausted_ = False
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.epochs_ += 1
-        elapsed = time.perf_counter() - self.start_
-        # stop now if one more epoch of average length would overrun the budget
-        if elapsed * (self.epochs_ + 1) / self.epochs_ > self.seconds:
-            self.exhausted_ = len(net.history) < net.max_epochs
-            if self.exhausted_:
-                raise KeyboardInterrupt  # skorch ends the fit loop and runs on_train_end
-
-
-class EpochProgress(Callback):
-    """A tqdm bar over epochs showing the training and validation loss.
-
-    Parameters
-    ----------
-    label : str
-        Bar description (the model's name).
-    """
-
-    def __init__(self, label: str = "training") -> None:
-        self.label = label
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        from tqdm.auto import tqdm
-
-        self.bar_ = tqdm(total=net.max_epochs, desc=self.label, unit="epoch", leave=False)
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        row = net.history[-1]
-        post = {"train": f"{row['train_loss']:.4f}"}
-        if "valid_loss" in row:
-            post["valid"] = f"{row['valid_loss']:.4f}"
-        self.bar_.set_postfix(post)
-        self.bar_.update(1)
-
-    def on_train_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.bar_.close()
 
 
 # --------------------------------------------------------------------------- models

@@ -1,0 +1,226 @@
+"""Full-scale OQMD units for ``reproduce_paper.py --scale full``: resumable, one JSON each.
+
+A unit is one (model, depth, recipe, max_epochs, seed). See ``reproduce_paper.py``'s
+docstring for the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from _common import RESULTS, machine_info
+from _oqmd_features import CACHE
+from skorch.callbacks import Callback
+
+from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor, save
+from skirnet.checkpoint import TrainingCheckpoint
+from skirnet.recipes import recipe_params
+from skirnet.training import TimeBudget, bf16_autocast_applies
+
+UNITS = RESULTS / "full"
+CHECKPOINTS = CACHE / "checkpoints"
+MODELS = CACHE / "models"
+NETS = {"irnet": IRNetRegressor, "srnet": SRNetRegressor, "plain": PlainNetRegressor}
+FORESTS = ("random_forest", "hgb")
+
+
+class EpochTestMAE(Callback):
+    """Record the test MAE after every epoch (for reporting only; it chooses nothing)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.X, self.y = np.asarray(X, dtype=np.float32), y
+
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
+        with torch.random.fork_rng(devices=[]):  # prediction must not move the batch order
+            pred = net.predict(self.X).ravel()
+        net.history.record("test_mae", float(np.mean(np.abs(pred - self.y))))
+
+
+def parse_unit(text: str) -> tuple[str, int | None]:
+    """``"irnet17"`` → ``("irnet", 17)``; ``"random_forest"`` → ``("random_forest", None)``."""
+    if text in FORESTS:
+        return text, None
+    match = re.fullmatch(r"(irnet|srnet|plain)(\d+)", text)
+    if not match:
+        raise SystemExit(
+            f"unknown unit {text!r}: use irnet|srnet|plain followed by a depth, "
+            f"or one of {', '.join(FORESTS)}"
+        )
+    return match[1], int(match[2])
+
+
+def unit_name(model: str, depth: int | None, settings: dict, seed: int) -> str:
+    if depth is None:
+        return f"{model}_s{seed}"
+    tag = settings["recipe_tag"]
+    return f"{model}{depth}_{tag}_e{settings['max_epochs']}_s{seed}"
+
+
+def _record(
+    name: str, model: str, depth: int | None, settings: dict, data, seed: int, extra: dict
+) -> dict:
+    train, valid, test = data
+    return {
+        "benchmark": "reproduce_paper",
+        "scale": "full",
+        "unit": name,
+        "model": model,
+        "depth": depth,
+        "recipe": settings["recipe_tag"] if depth is not None else None,
+        "seed": seed,
+        "train_rows": len(train[0]),
+        "val_rows": len(valid[0]),
+        "test_rows": len(test[0]),
+        "command": "python benchmarks/reproduce_paper.py " + " ".join(sys.argv[1:]),
+        "machine": machine_info(),
+        **extra,
+    }
+
+
+def _write(name: str, record: dict) -> Path:
+    UNITS.mkdir(parents=True, exist_ok=True)
+    path = UNITS / f"{name}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2))
+    tmp.replace(path)
+    return path
+
+
+def run_forest(model: str, data, seed: int, threads: int) -> dict:
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+
+    train, _, test = data
+    if model == "random_forest":
+        est = RandomForestRegressor(n_estimators=100, n_jobs=threads, random_state=seed)
+    else:
+        est = HistGradientBoostingRegressor(
+            max_iter=2000, learning_rate=0.1, max_leaf_nodes=127, random_state=seed
+        )
+    start = time.perf_counter()
+    est.fit(*train)
+    wall = time.perf_counter() - start
+    pred = est.predict(test[0])
+    return {
+        "test_mae": float(np.mean(np.abs(pred - test[1]))),
+        "wall_s": wall,
+        "epochs": None,
+        "best_epoch": None,
+        "params": {k: v for k, v in est.get_params().items() if _jsonable(v)},
+    }
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def run_net(
+    name: str, kind: str, depth: int, settings: dict, data, seed: int, time_left: float
+) -> dict | None:
+    """Train (or resume) one network unit; None when the time limit stopped it."""
+    train, valid, test = data
+    params = {k: settings[k] for k in settings if k not in ("recipe_tag",)}
+    budget = TimeBudget(time_left)
+    checkpoint = TrainingCheckpoint(CHECKPOINTS / name)
+    model = NETS[kind](
+        depth=depth,
+        random_state=seed,
+        device="cpu",
+        callbacks=[EpochTestMAE(*test), checkpoint, budget],
+        **params,
+    )
+    start = time.perf_counter()
+    model.fit(*train, validation_data=valid)
+    this_run = time.perf_counter() - start
+    if budget.exhausted_:
+        print(
+            f"{name}: stopped by --time-limit after epoch {model.n_iter_} "
+            f"of {model.max_epochs}; run the command again to continue",
+            flush=True,
+        )
+        return None
+    pred = model.predict(test[0])
+    history = model.history_
+    durations = np.cumsum([row["dur"] for row in history])
+    curve = [
+        {
+            "epoch": row["epoch"],
+            "wall_s": float(t),
+            "val_mae": row["valid_loss"],
+            "train_mae": row["train_loss"],
+            "test_mae": row.get("test_mae"),
+        }
+        for row, t in zip(history, durations, strict=True)
+    ]
+    model.set_params(callbacks=None)
+    save(model, MODELS / name)
+    shutil.rmtree(CHECKPOINTS / name, ignore_errors=True)
+    return {
+        "test_mae": float(np.mean(np.abs(pred - test[1]))),
+        "val_mae": float(min(history[:, "valid_loss"])),
+        "best_epoch": model.best_epoch_,
+        "epochs": model.n_iter_,
+        "wall_s": float(durations[-1]),
+        "resumed_from_epoch": checkpoint.resumed_epochs_,
+        "this_run_s": this_run,
+        "mean_epoch_s": float(np.mean([row["dur"] for row in history])),
+        "parameters": int(sum(p.numel() for p in model.module_.parameters())),
+        "precision_effective": (
+            "bf16"
+            if settings.get("precision") == "bf16" and bf16_autocast_applies("cpu")
+            else "fp32"
+        ),
+        "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
+        "curve": curve,
+    }
+
+
+def run_units(args, load_data) -> None:
+    """Run the units named by ``--units`` that have no result yet."""
+    t0 = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    settings = recipe_params(args.recipe)
+    settings["recipe_tag"] = args.recipe + (args.tag or "")
+    for key in ("max_epochs", "patience"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    if args.max_epochs is not None and args.patience is None and args.recipe != "paper":
+        settings["patience"] = args.max_epochs
+    for key in ("lr", "batch_size"):
+        if getattr(args, key, None) is not None:
+            settings[key] = getattr(args, key)
+    if args.precision:
+        settings["precision"] = args.precision
+    data = None
+    for text in args.units.split(","):
+        model, depth = parse_unit(text)
+        name = unit_name(model, depth, settings, args.seed)
+        if (UNITS / f"{name}.json").is_file():
+            print(f"{name}: done (benchmarks/results/full/{name}.json)", flush=True)
+            continue
+        left = args.time_limit - (time.perf_counter() - t0) if args.time_limit else float("inf")
+        if left <= 0:
+            print(f"{name}: not started, --time-limit reached", flush=True)
+            continue
+        if data is None:
+            data = load_data({"train_rows": None, "val_rows": None, "test_rows": None}, 0)
+        print(f"{name}: starting ({left:.0f} s left)", flush=True)
+        if depth is None:
+            extra = run_forest(model, data, args.seed, args.threads)
+        else:
+            extra = run_net(name, model, depth, settings, data, args.seed, left)
+            if extra is None:
+                continue
+        extra["threads"] = args.threads
+        path = _write(name, _record(name, model, depth, settings, data, args.seed, extra))
+        print(
+            f"{name}: test MAE {extra['test_mae']:.4f} in {extra['wall_s']:.0f} s -> {path}",
+            flush=True,
+        )

@@ -1,0 +1,41 @@
+"""Named training recipes."""
+
+from __future__ import annotations
+
+import pytest
+
+from skirnet import IRNetRegressor
+from skirnet.recipes import RECIPES, recipe_for_rows, recipe_params
+
+
+def test_paper_recipe_is_the_papers():
+    assert recipe_params("paper") == {
+        "optimizer": "adam",
+        "lr": 1e-4,
+        "batch_size": 32,
+        "lr_schedule": None,
+        "weight_decay": 0.0,
+        "max_epochs": 300,
+        "patience": 20,
+    }
+
+
+def test_recipe_params_are_estimator_parameters_and_a_copy():
+    params = recipe_params("large-batch")
+    params["lr"] = 1.0
+    assert RECIPES["large-batch"]["lr"] == 2e-3
+    model = IRNetRegressor(**recipe_params("large-batch"))
+    assert model.get_params()["batch_size"] == 1024
+    assert model.get_params()["lr_schedule"] == "onecycle"
+
+
+def test_unknown_recipe_names_the_choices():
+    with pytest.raises(ValueError, match="Unknown recipe 'fast'; choose from large-batch, paper"):
+        recipe_params("fast")
+
+
+@pytest.mark.parametrize(
+    ("rows", "name"), [(0, "paper"), (19_999, "paper"), (20_000, "large-batch")]
+)
+def test_recipe_for_rows(rows, name):
+    assert recipe_for_rows(rows) == name
