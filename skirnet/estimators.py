@@ -26,9 +26,21 @@ from skorch.helper import predefined_split
 
 from skirnet._warnings import warn_at_caller
 from skirnet.nn import ResidualMLP, parse_architecture
-from skirnet.training import DivergenceGuard, FastNeuralNetRegressor, bf16_autocast_applies
+from skirnet.training import (
+    DivergenceGuard,
+    FastNeuralNetRegressor,
+    bf16_autocast_applies,
+    resolve_device,
+)
 
-__all__ = ["IRNetRegressor", "PlainNetRegressor", "ResidualNetRegressor", "SRNetRegressor"]
+__all__ = [
+    "NETWORKS",
+    "IRNetRegressor",
+    "PlainNetRegressor",
+    "ResidualNetRegressor",
+    "SRNetRegressor",
+    "network_name",
+]
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -138,6 +150,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     """
 
     _shortcut: ClassVar[str] = "individual"
+    #: The network's display name ("IRNet", "SRNet", "PlainNet").
+    label: ClassVar[str] = "IRNet"
 
     _parameter_constraints: ClassVar[dict] = {
         "depth": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -385,14 +399,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         return X[train], y[train], Dataset(X[valid], y[valid])
 
     def _resolve_device(self) -> str:
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if torch.device(self.device).type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available; "
-                "use device='auto' or 'cpu'."
-            )
-        return self.device
+        return resolve_device(self.device)
 
     @contextlib.contextmanager
     def _torch_rng(self, seed: int) -> Iterator[None]:
@@ -589,6 +596,7 @@ def _estimator_doc(summary: str, skips: str, example_cls: str) -> str:
 
 class IRNetRegressor(ResidualNetRegressor):
     _shortcut = "individual"
+    label = "IRNet"
     __doc__ = _estimator_doc(
         "Individual residual network (IRNet): a skip connection around every layer.",
         "A depth-``d`` IRNet has ``d - 1`` skips; where a layer changes width, its skip is a "
@@ -599,6 +607,7 @@ class IRNetRegressor(ResidualNetRegressor):
 
 class SRNetRegressor(ResidualNetRegressor):
     _shortcut = "stacked"
+    label = "SRNet"
     __doc__ = _estimator_doc(
         "Stacked residual network (SRNet): a skip connection around each stack of layers.",
         "A stack is a run of equally wide layers (a group of ``hidden_layer_sizes``); the "
@@ -609,8 +618,49 @@ class SRNetRegressor(ResidualNetRegressor):
 
 class PlainNetRegressor(ResidualNetRegressor):
     _shortcut = "none"
+    label = "PlainNet"
     __doc__ = _estimator_doc(
         "Plain deep network: the same layers as IRNet, with no skip connection.",
         "It is the paper's control: without skips, deeper plain networks train worse.",
         "PlainNetRegressor",
     )
+
+
+#: The networks by short name (the command line's ``--models irnet,srnet,plain``).
+NETWORKS: dict[str, type[ResidualNetRegressor]] = {
+    "irnet": IRNetRegressor,
+    "srnet": SRNetRegressor,
+    "plain": PlainNetRegressor,
+}
+_ALIASES = {"plainnet": "plain"}
+
+
+def network_name(name: str) -> str:
+    """The short name of a network, from its short name, alias or label (any case).
+
+    Parameters
+    ----------
+    name : str
+        ``"irnet"``, ``"IRNet"``, ``"PlainNet"``, ``"plainnet"``, ...
+
+    Returns
+    -------
+    str
+        A key of :data:`NETWORKS`.
+
+    Raises
+    ------
+    KeyError
+        When ``name`` names no network.
+
+    Examples
+    --------
+    >>> from skirnet.estimators import network_name
+    >>> network_name("PlainNet"), network_name("irnet")
+    ('plain', 'irnet')
+    """
+    key = name.lower()
+    key = _ALIASES.get(key, key)
+    if key not in NETWORKS:
+        raise KeyError(name)
+    return key

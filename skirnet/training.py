@@ -35,6 +35,7 @@ __all__ = [
     "TrainingDivergedError",
     "bf16_autocast_applies",
     "cpu_has_native_bf16",
+    "resolve_device",
 ]
 
 
@@ -107,6 +108,40 @@ def bf16_autocast_applies(device: str | torch.device) -> bool:
     if device_type == "cuda":  # GPUs before Ampere (V100, T4) only emulate bfloat16
         return torch.cuda.is_bf16_supported(including_emulation=False)
     return torch.amp.is_autocast_available(device_type)
+
+
+def resolve_device(device: str) -> str:
+    """The torch device a ``device`` setting means on this machine.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"`` (CUDA when available, else the CPU) or any torch device string.
+
+    Returns
+    -------
+    str
+        The device to use.
+
+    Raises
+    ------
+    ValueError
+        When CUDA is asked for and is not available.
+
+    Examples
+    --------
+    >>> from skirnet.training import resolve_device
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; "
+            "use device='auto' or 'cpu'."
+        )
+    return device
 
 
 def _draw_loader_seed() -> int:
