@@ -117,6 +117,36 @@ def run_forest(model: str, data, seed: int, threads: int) -> dict:
     }
 
 
+def clean_training_rows(y: np.ndarray) -> np.ndarray:
+    """Mask of the training rows the IRNet reference code keeps; the test split is untouched.
+
+    The reference code keeps -20 < ΔH < 5 eV/atom, drops targets more than 5 standard
+    deviations from the mean, and keeps one row per reduced formula. Which row it keeps of a
+    repeated composition is not stated; we keep the lowest ΔH (the ground state), which is
+    what a formation-enthalpy model of a composition should predict.
+    """
+    import pandas as pd
+    from _common import use_shared_data
+    from pymatgen.core import Composition
+
+    from skirnet.datasets import load_composition_dataset
+
+    use_shared_data()
+    formulas, target = load_composition_dataset(
+        "oqmd_formation_enthalpy", split="train", return_X_y=True
+    )
+    if not np.allclose(np.asarray(target, dtype=np.float64), y):
+        raise RuntimeError("cached features are out of step with the training file")
+    keep = (y > -20) & (y < 5)
+    keep &= np.abs(y - y[keep].mean()) <= 5 * y[keep].std()
+    reduced = pd.Series([Composition(f).reduced_formula for f in formulas], dtype=object)
+    frame = pd.DataFrame({"reduced": reduced, "y": y, "keep": keep})
+    first = frame[frame["keep"]].sort_values("y", kind="stable").drop_duplicates("reduced")
+    mask = np.zeros(len(y), dtype=bool)
+    mask[first.index.to_numpy()] = True
+    return mask
+
+
 def _jsonable(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
 
@@ -211,6 +241,11 @@ def run_units(args, load_data) -> None:
             continue
         if data is None:
             data = load_data({"train_rows": None, "val_rows": None, "test_rows": None}, 0)
+            if args.clean_train:
+                (X_tr, y_tr), valid, test = data
+                mask = clean_training_rows(y_tr)
+                print(f"--clean-train keeps {mask.sum()} of {len(mask)} training rows")
+                data = ((X_tr[mask], y_tr[mask]), valid, test)
         print(f"{name}: starting ({left:.0f} s left)", flush=True)
         if depth is None:
             extra = run_forest(model, data, args.seed, args.threads)
@@ -219,6 +254,7 @@ def run_units(args, load_data) -> None:
             if extra is None:
                 continue
         extra["threads"] = args.threads
+        extra["clean_train"] = bool(args.clean_train)
         path = _write(name, _record(name, model, depth, settings, data, args.seed, extra))
         print(
             f"{name}: test MAE {extra['test_mae']:.4f} in {extra['wall_s']:.0f} s -> {path}",

@@ -209,6 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, help="full scale: override the batch size")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--time-limit", type=float, help="seconds; end cleanly before this")
+    parser.add_argument(
+        "--clean-train",
+        action="store_true",
+        help="full scale: clean the training rows as the IRNet reference code does "
+        "(-20 < ΔH < 5 eV/atom, within 5 σ, one row per reduced formula); use with --tag",
+    )
     args = parser.parse_args(argv)
     subset = any(getattr(args, f"{s}_rows") is not None for s in ("train", "val", "test"))
     if args.scale == "full" and not subset:  # row overrides keep the one-file subset study

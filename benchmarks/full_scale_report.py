@@ -1,0 +1,179 @@
+"""Tables and plots of the full-scale OQMD units in ``benchmarks/results/full/``.
+
+Usage::
+
+    python benchmarks/full_scale_report.py
+
+Reads every unit JSON written by ``reproduce_paper.py --scale full``, prints
+
+- the results table (test MAE on all 51,255 test rows, epochs, training time, threads);
+- the best validation MAE each network had reached after 15, 30 and 60 minutes of training
+  (the recipe comparison: accuracy per CPU-hour);
+- the time from the start of ``fit`` until a network's test MAE first fell below the random
+  forest's (the per-epoch test MAE is recorded for this figure only; it chooses nothing);
+- the best IRNet's test MAE, the forest's, and how far below the forest IRNet is,
+
+and writes ``benchmarks/results/full_scale_summary.json``, the validation-MAE-against-time
+plot ``full_scale_curves.png`` and, once two or more depths of a network are there, the
+depth-study plot ``depth_study_full.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import RESULTS, format_table  # noqa: E402
+
+UNITS = RESULTS / "full"
+MARKS_MIN = (15, 30, 60)
+
+
+def load_units() -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(UNITS.glob("*.json"))]
+
+
+def best_val_by(curve: list[dict], seconds: float) -> float | None:
+    seen = [p["val_mae"] for p in curve if p["wall_s"] <= seconds]
+    return min(seen) if seen else None
+
+
+def time_to_reach(curve: list[dict], target: float) -> float | None:
+    for point in curve:
+        if point.get("test_mae") is not None and point["test_mae"] <= target:
+            return point["wall_s"]
+    return None
+
+
+def label(unit: dict) -> str:
+    if unit["depth"] is None:
+        return {"random_forest": "RandomForest", "hgb": "HistGradientBoosting"}[unit["model"]]
+    names = {"irnet": "IRNet", "srnet": "SRNet", "plain": "PlainNet"}
+    return f"{names[unit['model']]}-{unit['depth']}"
+
+
+def summarise(units: list[dict]) -> dict:
+    forest = next((u for u in units if u["model"] == "random_forest"), None)
+    rows, curves = [], []
+    for u in units:
+        row = {
+            "model": label(u),
+            "recipe": u.get("recipe") or "",
+            "test_mae": u["test_mae"],
+            "val_mae": u.get("val_mae"),
+            "epochs": u.get("epochs"),
+            "best_epoch": u.get("best_epoch"),
+            "train_min": u["wall_s"] / 60,
+            "threads": u.get("threads"),
+            "unit": u["unit"],
+        }
+        rows.append(row)
+        if u.get("curve"):
+            c = {"unit": u["unit"], "model": label(u), "recipe": u.get("recipe")}
+            for m in MARKS_MIN:
+                c[f"val_mae_{m}min"] = best_val_by(u["curve"], m * 60)
+            c["s_to_forest"] = time_to_reach(u["curve"], forest["test_mae"]) if forest else None
+            curves.append(c)
+    irnets = [u for u in units if u["model"] == "irnet"]
+    best = min(irnets, key=lambda u: u["test_mae"]) if irnets else None
+    headline = {}
+    if best and forest:
+        headline = {
+            "best_irnet": best["unit"],
+            "best_irnet_test_mae": best["test_mae"],
+            "forest_test_mae": forest["test_mae"],
+            "ratio": best["test_mae"] / forest["test_mae"],
+            "below_forest_pct": 100 * (1 - best["test_mae"] / forest["test_mae"]),
+        }
+    return {"rows": rows, "curves": curves, "headline": headline}
+
+
+def plot_curves(units: list[dict], path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
+    for u in units:
+        if u.get("curve"):
+            t = [p["wall_s"] / 60 for p in u["curve"]]
+            ax.plot(t, [p["val_mae"] for p in u["curve"]], marker=".", label=u["unit"])
+    for u in units:
+        if u["depth"] is None:
+            ax.axhline(u["test_mae"], ls="--", color="gray")
+            ax.annotate(f"{label(u)} (test)", (0, u["test_mae"]), fontsize=8, va="bottom")
+    ax.set_xlabel("training time (min, as run; see threads in the JSON)")
+    ax.set_ylabel("validation MAE (eV/atom)")
+    ax.set_title("OQMD ΔH, all 239,190 training rows")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def plot_depths(units: list[dict], path: Path) -> bool:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from skirnet.plotting import plot_depth_study
+
+    nets = pd.DataFrame(
+        [
+            {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
+            for u in units
+            if u["depth"] is not None
+        ]
+    )
+    if nets.empty or nets["depth"].nunique() < 2:
+        return False
+    forest = next((u["test_mae"] for u in units if u["model"] == "random_forest"), None)
+    fig = Figure(figsize=(6, 4.5))
+    plot_depth_study(
+        nets,
+        ax=fig.add_subplot(),
+        baseline=forest,
+        units="eV/atom",
+        title="OQMD ΔH, full scale: test MAE vs depth",
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return True
+
+
+def main() -> None:
+    units = load_units()
+    if not units:
+        raise SystemExit(f"no unit results in {UNITS}")
+    summary = summarise(units)
+    columns = [
+        "model",
+        "recipe",
+        "test_mae",
+        "val_mae",
+        "epochs",
+        "best_epoch",
+        "train_min",
+        "threads",
+    ]
+    print(format_table(summary["rows"], columns))
+    print()
+    curve_columns = ["unit", *(f"val_mae_{m}min" for m in MARKS_MIN), "s_to_forest"]
+    print(format_table(summary["curves"], curve_columns))
+    if summary["headline"]:
+        h = summary["headline"]
+        print(
+            f"\nbest IRNet {h['best_irnet_test_mae']:.4f}, forest {h['forest_test_mae']:.4f}: "
+            f"ratio {h['ratio']:.3f} ({h['below_forest_pct']:.1f} % below the forest)"
+        )
+    (RESULTS / "full_scale_summary.json").write_text(json.dumps(summary, indent=2))
+    plot_curves(units, RESULTS / "full_scale_curves.png")
+    wrote = ["full_scale_summary.json", "full_scale_curves.png"]
+    if plot_depths(units, RESULTS / "depth_study_full.png"):
+        wrote.append("depth_study_full.png")
+    print("wrote " + ", ".join(f"benchmarks/results/{w}" for w in wrote))
+
+
+if __name__ == "__main__":
+    main()
