@@ -79,9 +79,10 @@ class TrainingCheckpoint(Callback):
     >>> folder = tempfile.mkdtemp()
     >>> model = IRNetRegressor(hidden_layer_sizes="8x2", max_epochs=3, random_state=0,
     ...                        callbacks=[TrainingCheckpoint(folder)]).fit(X, y)
+    >>> checkpoint = TrainingCheckpoint(folder)
     >>> again = IRNetRegressor(hidden_layer_sizes="8x2", max_epochs=3, random_state=0,
-    ...                        callbacks=[TrainingCheckpoint(folder)]).fit(X, y)
-    >>> again.net_.callbacks_[-1][1].resumed_epochs_  # nothing left to train
+    ...                        callbacks=[checkpoint]).fit(X, y)
+    >>> checkpoint.resumed_epochs_  # nothing left to train
     3
     """
 

@@ -10,27 +10,37 @@ kept as ``net_``, so the estimator itself is a plain scikit-learn estimator: ``c
 from __future__ import annotations
 
 import contextlib
+import functools
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from torch.utils.data import DataLoader
 
+from skirnet._estimator_docs import estimator_doc
 from skirnet._warnings import warn_at_caller
-from skirnet.nn import ResidualMLP, parse_architecture
+from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture
+from skirnet.recipes import recipe_params
 from skirnet.training import (
-    DivergenceGuard,
+    FLOAT_DTYPES,
+    DeviceBatches,
     FastNeuralNetRegressor,
-    bf16_autocast_applies,
+    SigintWatch,
+    TrainingDivergedError,
+    as_float32,
+    drop_unfinished_epoch,
     resolve_device,
+    resolve_precision,
+    seeded_torch,
+    training_callbacks,
 )
 
 __all__ = [
@@ -44,103 +54,6 @@ __all__ = [
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-
-_PARAMETERS_DOC = """
-    Parameters
-    ----------
-    depth : {10, 17, 24, 48}, default=17
-        Total number of layers (hidden layers + output layer) of one of the paper's
-        architectures, see :data:`skirnet.nn.ARCHITECTURES`. Ignored when
-        ``hidden_layer_sizes`` is given.
-    hidden_layer_sizes : str or tuple of int, default=None
-        A custom architecture: ``"1024x4-512x3-256x3"`` (groups are the stacks SRNet puts
-        its skips around) or one width per hidden layer (runs of equal widths form the
-        stacks). Overrides ``depth``.
-    lr : float, default=1e-4
-        Learning rate (the paper's value).
-    batch_size : int, default=32
-        Mini-batch size (the paper's value), at least 2: batch normalisation cannot train
-        on a single sample, which is also why a final training batch of one sample is
-        dropped.
-    max_epochs : int, default=300
-        Upper bound on the passes over the training data. The paper trains for up to
-        thousands of epochs; with early stopping (below) training ends when the validation
-        loss has stalled, which on the paper's datasets happens well before 300 epochs at
-        ``lr=1e-4``, while 300 keeps a run without validation within reach of a CPU.
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out (at random, seeded by ``random_state``) to
-        monitor the validation MAE for early stopping — the paper's 9:1 split. ``0``
-        disables validation and early stopping. When holding out ``ceil(fraction * n)``
-        samples would leave fewer than 2 to train on (tiny data), training uses all of
-        them without validation or early stopping.
-    patience : int, default=20
-        Stop when the validation loss has not improved for this many epochs, then restore
-        the weights of the best epoch. Twenty epochs rides out the noise of batch-32 Adam
-        without paying for long plateaus.
-    optimizer : {"adam", "adamw", "sgd"}, default="adam"
-        The optimiser (Adam in the paper).
-    weight_decay : float, default=0.0
-        Weight decay of the optimiser.
-    lr_schedule : {None, "cosine", "onecycle"}, default=None
-        Learning-rate schedule. ``None`` keeps ``lr`` fixed (the paper); ``"cosine"``
-        anneals it per epoch over ``max_epochs``; ``"onecycle"`` warms up to ``lr`` and
-        anneals per batch — with ``optimizer="adamw"``, ``batch_size=1024`` and
-        ``lr=2e-3`` the recommended recipe for large datasets. Each call to ``fit`` (warm
-        start included) runs the whole schedule; ``partial_fit`` needs ``None``.
-    precision : {"fp32", "bf16"}, default="fp32"
-        ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
-        loss and the output layer stay float32) on GPUs and CPUs that compute bfloat16 in
-        hardware (NVIDIA Ampere or later; AVX512-BF16 or AMX). Elsewhere, where PyTorch
-        would only emulate it, ``fit`` warns and everything runs in float32. Results differ
-        from ``"fp32"`` by rounding.
-    fast_path : bool, default=True
-        Serve mini-batches as slices of arrays moved to the device once per fit, instead of
-        skorch's ``DataLoader``. Both give the same batches in the same order.
-    compile : bool, default=False
-        Compile the network with :func:`torch.compile` (skorch's ``compile=True``).
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, added after the built-in ones.
-    warm_start : bool, default=False
-        Keep the trained weights (and the optimiser's state) between calls to ``fit`` and
-        continue from them, with the current ``lr``, ``batch_size``, ``max_epochs``,
-        ``patience``, ``weight_decay``, ``lr_schedule``, ``precision``, ``fast_path`` and
-        ``verbose``. The architecture, optimiser and device cannot change.
-    device : str, default="auto"
-        ``"auto"`` trains on CUDA when it is available and on the CPU otherwise; any torch
-        device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``) is used as given.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the validation split, the weight initialisation and the batch order. An int
-        gives identical predictions run after run on the CPU. Training never changes the
-        global torch random state.
-    verbose : int, default=0
-        ``1`` prints skorch's table of per-epoch losses.
-    progress_bar : bool, default=False
-        Show a tqdm progress bar over the batches of each epoch.
-
-    Attributes
-    ----------
-    net_ : skorch.NeuralNetRegressor
-        The fitted skorch net (its ``history``, callbacks and module are all reachable).
-    module_ : skirnet.nn.ResidualMLP
-        The trained PyTorch module.
-    history_ : skorch.History
-        Per-epoch records: ``epoch``, ``train_loss``, ``valid_loss`` (with validation),
-        ``dur`` and per-batch details.
-    n_iter_ : int
-        Number of epochs trained (over all ``fit`` calls when warm-starting).
-    best_epoch_ : int or None
-        Epoch whose weights were restored by early stopping (None without validation).
-    device_ : str
-        Device the network was trained on.
-    architecture_ : tuple of (width, n_layers)
-        Hidden stacks of the network.
-    n_outputs_ : int
-        Number of targets.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of str
-        Names of the features seen during ``fit``; only when ``X`` had string column names.
-"""
 
 
 class ResidualNetRegressor(RegressorMixin, BaseEstimator):
@@ -220,6 +133,41 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ public API
 
+    @classmethod
+    def from_recipe(cls, name: str, **overrides: Any) -> ResidualNetRegressor:
+        """An estimator with the parameters of a named training recipe.
+
+        The recipe's values are ordinary constructor parameters: they all show in
+        ``get_params``, and ``clone``, ``set_params`` and grid searches treat them as if
+        they had been typed out.
+
+        Parameters
+        ----------
+        name : {"paper", "large-batch"}
+            The recipe, see :func:`skirnet.recipes.recipe_params`.
+        **overrides
+            Constructor parameters that replace or add to the recipe's.
+
+        Returns
+        -------
+        estimator : ResidualNetRegressor
+            A new, unfitted estimator of this class.
+
+        Raises
+        ------
+        ValueError
+            For an unknown recipe name.
+
+        Examples
+        --------
+        >>> from skirnet import IRNetRegressor
+        >>> model = IRNetRegressor.from_recipe("large-batch", depth=48)
+        >>> model.get_params()["batch_size"], model.optimizer, model.depth
+        (1024, 'adamw', 48)
+        """
+        return cls(**{**recipe_params(name), **overrides})
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: Any, y: Any, *, validation_data: tuple[Any, Any] | None = None
     ) -> ResidualNetRegressor:
@@ -228,7 +176,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-            Training features (float or int; NaN and inf are rejected).
+            Training features (float or int; NaN, inf and values beyond float32's range
+            are rejected).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets. A 1-D ``y`` gives 1-D predictions, a 2-D one 2-D predictions.
         validation_data : tuple (X_val, y_val), default=None
@@ -241,26 +190,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
-        warm = self.warm_start and hasattr(self, "net_")
-        if warm:
-            self._check_continuable()
-        self._check_precision()
-        X, y = self._validate_xy(X, y, reset=not warm)
-        split_seed, torch_seed = self._seeds(continuing=warm)
-        if validation_data is None:
-            X_train, y_train, valid = self._split(X, y, split_seed)
-        else:
-            X_train, y_train, valid = X, y, self._validation_dataset(validation_data, y)
-        with self._torch_rng(torch_seed):
-            if warm:
-                self._reconfigure(len(X_train), valid)
-            else:
-                self.net_ = self._new_net(X_train, y_train, valid)
-            self.net_.partial_fit(X_train, y_train)
-        self._record_fit()
-        return self
+        return self._fit(X, y, validation_data=validation_data, incremental=False)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any) -> ResidualNetRegressor:
         """Train for a single epoch on ``X`` and ``y``, without validation.
 
@@ -279,28 +211,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
-        first = not hasattr(self, "net_")
-        if first:
-            self._validate_params()
-        if self.lr_schedule is not None:
-            raise ValueError(
-                f"lr_schedule={self.lr_schedule!r} plans the learning rate over the "
-                "max_epochs epochs of one call to fit; partial_fit trains one epoch per "
-                "call. Use lr_schedule=None with partial_fit, or fit with warm_start=True."
-            )
-        if not first:
-            self._check_continuable()
-        self._check_precision()
-        X, y = self._validate_xy(X, y, reset=first)
-        _, torch_seed = self._seeds(continuing=not first)
-        with self._torch_rng(torch_seed):
-            if first:
-                self.net_ = self._new_net(X, y, valid=None)
-            else:
-                self._reconfigure(len(X), None)
-            self.net_.partial_fit(X, y, epochs=1)
-        self._record_fit()
-        return self
+        return self._fit(X, y, incremental=True)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict targets for ``X``.
@@ -316,7 +227,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             Predictions; 1-D when the model was fitted on a 1-D ``y``.
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=np.float32)
+        X = as_float32(validate_data(self, X, reset=False, dtype=FLOAT_DTYPES), "X")
         with torch.random.fork_rng(devices=[]):
             y_pred = self.net_.predict(X).astype(np.float64)
         return y_pred.ravel() if self._y_1d else y_pred
@@ -327,7 +238,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         tags.non_deterministic = False
         return tags
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ training
 
     @property
     def architecture(self) -> tuple[tuple[int, int], ...]:
@@ -335,7 +246,105 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         spec = self.depth if self.hidden_layer_sizes is None else self.hidden_layer_sizes
         return parse_architecture(spec)
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        validation_data: tuple[Any, Any] | None = None,
+        incremental: bool,
+    ) -> ResidualNetRegressor:
+        """The one training path of ``fit`` (``incremental=False``) and ``partial_fit``.
+
+        A fresh fit builds its net aside and commits it only when training succeeds; a
+        continued one (warm start, ``partial_fit``) is rolled back when it fails, so a
+        failure never leaves a half-trained or half-recorded model.
+        """
+        if incremental and self.lr_schedule is not None:
+            raise ValueError(
+                f"lr_schedule={self.lr_schedule!r} plans the learning rate over the "
+                "max_epochs epochs of one call to fit; partial_fit trains one epoch per "
+                "call. Use lr_schedule=None with partial_fit, or fit with warm_start=True."
+            )
+        continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        device = resolve_device(self.device)
+        if continuing:
+            self._check_continuable(device)
+        precision = resolve_precision(self.precision, device)
+        with self._rollback_on_failure(continuing):
+            X, y = self._validate_xy(
+                X, y, reset=not continuing, n_outputs=self.n_outputs_ if continuing else None
+            )
+            split_seed, torch_seed = self._seeds(continuing=continuing)
+            if incremental:
+                X_train, y_train, valid = X, y, None
+            elif validation_data is None:
+                X_train, y_train, valid = self._split(X, y, split_seed)
+            else:
+                X_val, y_val = self._validate_xy(
+                    *validation_data, reset=False, n_outputs=y.shape[1], what="validation "
+                )
+                X_train, y_train, valid = X, y, Dataset(X_val, y_val)
+            params = self._net_params(len(X_train), valid, device, precision)
+            with seeded_torch(torch_seed, device), SigintWatch() as sigint:
+                net = self.net_ if continuing else self._new_net(X_train, y_train, params, device)
+                if continuing:
+                    self._reconfigure(net, params)
+                net.partial_fit(X_train, y_train, epochs=1 if incremental else None)
+            # the validation set (and its copy on the device) is not needed after
+            # training; keeping it would double a pickled model and hold GPU memory
+            net.train_split = None
+            interrupted_at = None
+            if sigint.interrupted:
+                interrupted_at = drop_unfinished_epoch(net.history, valid is not None)
+            broken = non_finite_tensors(net.module_)
+            if broken:
+                raise TrainingDivergedError(
+                    f"Training left non-finite values in the network's {broken[0]!r} "
+                    f"({len(broken)} tensor(s) in all) after epoch {len(net.history)}. Lower "
+                    "the learning rate (lr), check the inputs for extreme values, or scale "
+                    "the features."
+                )
+        self._commit(net, interrupted=interrupted_at is not None)
+        if interrupted_at is not None:
+            kept = "its best epoch's weights" if self.best_epoch_ else "the weights it had then"
+            warn_at_caller(
+                f"Training was interrupted at epoch {interrupted_at} (KeyboardInterrupt): the "
+                f"model keeps {kept}, n_iter_={self.n_iter_} completed epochs and "
+                "interrupted_=True.",
+                UserWarning,
+            )
+        return self
+
+    @contextlib.contextmanager
+    def _rollback_on_failure(self, continuing: bool) -> Iterator[None]:
+        """Restore the estimator (and a continued net's weights) when training fails."""
+        saved = dict(vars(self))
+        seed_state = getattr(self, "_seed_state", None)
+        stream = None if seed_state is None else seed_state[1].get_state()
+        net = self.net_ if continuing else None
+        if net is not None:
+            weights = cpu_copy(net.module_.state_dict())
+            optimizer = cpu_copy(net.optimizer_.state_dict())
+            n_epochs = len(net.history)
+        try:
+            yield
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            if seed_state is not None:
+                seed_state[1].set_state(stream)
+            if net is not None:
+                net.module_.load_state_dict(weights)
+                net.optimizer_.load_state_dict(optimizer)
+                del net.history[n_epochs:]
+                net.train_split = None
+            raise
+
+    def _validate_xy(
+        self, X: Any, y: Any, *, reset: bool, n_outputs: int | None = None, what: str = ""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Validated float32 ``X`` and 2-D ``y`` (``what="validation "`` for validation_data)."""
         X, y = validate_data(
             self,
             X,
@@ -343,34 +352,20 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             reset=reset,
             multi_output=True,
             y_numeric=True,
-            ensure_min_samples=2,
-            dtype=np.float32,
+            ensure_min_samples=1 if what else 2,
+            dtype=FLOAT_DTYPES,
         )
-        y = np.asarray(y, dtype=np.float32)
+        X, y = as_float32(X, f"{what}X"), as_float32(np.asarray(y), f"{what}y")
         if reset:
             self._y_1d = y.ndim == 1
         # later calls may pass a single target as 1-D or (n, 1) alike; predictions keep
         # the shape of the first fit
         y = y.reshape(len(y), -1)
-        if not reset and y.shape[1] != self.n_outputs_:
+        if n_outputs is not None and y.shape[1] != n_outputs:
             raise ValueError(
-                f"y has {y.shape[1]} targets but the model was fitted on {self.n_outputs_}."
+                f"{what}y has {y.shape[1]} targets but the model is trained on {n_outputs}."
             )
         return X, y
-
-    def _validation_dataset(
-        self, validation_data: tuple[Any, Any], y_train: np.ndarray
-    ) -> Dataset:
-        X_val, y_val = validation_data
-        X_val, y_val = validate_data(
-            self, X_val, y_val, reset=False, multi_output=True, y_numeric=True, dtype=np.float32
-        )
-        y_val = np.asarray(y_val, dtype=np.float32).reshape(len(y_val), -1)
-        if y_val.shape[1] != y_train.shape[1]:
-            raise ValueError(
-                f"validation_data has {y_val.shape[1]} targets but y has {y_train.shape[1]}."
-            )
-        return Dataset(X_val, y_val)
 
     def _seeds(self, continuing: bool) -> tuple[int, int]:
         """Seeds of the validation split and of torch for this call.
@@ -398,48 +393,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         train, valid = order[n_valid:], order[:n_valid]
         return X[train], y[train], Dataset(X[valid], y[valid])
 
-    def _resolve_device(self) -> str:
-        return resolve_device(self.device)
-
-    @contextlib.contextmanager
-    def _torch_rng(self, seed: int) -> Iterator[None]:
-        """Seed torch for this fit without touching the caller's global random state."""
-        device = self._resolve_device()
-        cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            yield
-
     def _drop_last(self, n_train: int) -> bool:
         return n_train % self.batch_size == 1
 
-    def _early_stopping(self, validation: bool) -> EarlyStopping | None:
-        if not validation:
-            return None
-        return EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
-
-    def _check_precision(self) -> None:
-        """Warn when bfloat16 is requested on a CPU that would only emulate it."""
-        device = self._resolve_device()
-        if self.precision != "bf16" or bf16_autocast_applies(device):
-            return
-        device_type = torch.device(device).type
-        if device_type == "cpu":
-            reason = (
-                "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), and PyTorch's "
-                "emulation is many times slower than float32"
-            )
-        elif device_type == "cuda":
-            reason = "this GPU has no bfloat16 hardware (it needs NVIDIA Ampere or later)"
-        else:
-            reason = "PyTorch has no autocast for this device type"
-        warn_at_caller(
-            f"precision='bf16' is ignored on {device!r}: {reason}. Training and prediction "
-            "run in float32.",
-            UserWarning,
-        )
-
-    def _check_continuable(self) -> None:
+    def _check_continuable(self, device: str) -> None:
         """Raise if the current parameters cannot continue training the fitted net."""
         fitted = self.architecture_
         if self.architecture != fitted:
@@ -454,66 +411,71 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                 f"Cannot continue training with optimizer={self.optimizer!r}: the fitted "
                 f"network was trained with {type(self.net_.optimizer_).__name__}."
             )
-        if self._resolve_device() != self.device_:
+        if device != self.device_:
             raise ValueError(
-                f"Cannot continue training on {self._resolve_device()!r}: the fitted network "
-                f"lives on {self.device_!r}."
+                f"Cannot continue training on {device!r}: the fitted network lives on "
+                f"{self.device_!r}."
             )
 
-    def _reconfigure(self, n_train: int, valid: Dataset | None) -> None:
+    def _net_params(
+        self, n_train: int, valid: Dataset | None, device: str, precision: str
+    ) -> dict[str, Any]:
+        """The skorch arguments that follow this estimator's parameters.
+
+        One dict serves both a new net (:meth:`_build_net`) and a net that continues
+        training (:meth:`_reconfigure`), so they cannot drift apart.
+        """
+        iterator = (
+            functools.partial(DeviceBatches, device=device) if self.fast_path else DataLoader
+        )
+        return {
+            "lr": float(self.lr),
+            "optimizer__weight_decay": float(self.weight_decay),
+            "batch_size": self.batch_size,
+            "max_epochs": self.max_epochs,
+            "verbose": self.verbose,
+            "precision": precision,
+            "train_split": None if valid is None else predefined_split(valid),
+            "callbacks": self._callbacks(valid is not None, n_train),
+            "iterator_train": iterator,
+            "iterator_valid": iterator,
+            "iterator_train__shuffle": True,
+            "iterator_train__drop_last": self._drop_last(n_train),
+        }
+
+    @staticmethod
+    def _reconfigure(net: FastNeuralNetRegressor, params: dict[str, Any]) -> None:
         """Point an existing net at new data and the current parameters (warm start, partial_fit)."""
-        net = self.net_
-        net.set_params(lr=float(self.lr), optimizer__weight_decay=float(self.weight_decay))
+        params = dict(params)
+        # the learning rate and weight decay go to the optimiser's parameter groups, which
+        # skorch's set_params updates in place (keeping the optimiser's state)
+        net.set_params(**{k: params.pop(k) for k in ("lr", "optimizer__weight_decay")})
         for group in net.optimizer_.param_groups:
             group.pop("initial_lr", None)  # a new schedule starts from the current lr
-        net.batch_size = self.batch_size
-        net.max_epochs = self.max_epochs
-        net.verbose = self.verbose
-        net.precision = self.precision
-        net.device_batches = self.fast_path
-        net.train_split = None if valid is None else predefined_split(valid)
-        net.iterator_train__drop_last = self._drop_last(n_train)
-        net.callbacks = self._callbacks(valid is not None, n_train)
+        # skorch's set_params refuses iterator_* on an initialised net: set them directly
+        vars(net).update(params)
         net.initialize_callbacks()
 
     def _callbacks(self, validation: bool, n_train: int) -> list:
-        callbacks: list = [
-            ("divergence_guard", DivergenceGuard()),
-            ("early_stopping", self._early_stopping(validation)),
-        ]
-        if self.lr_schedule == "cosine":
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy=torch.optim.lr_scheduler.CosineAnnealingLR,
-                        T_max=self.max_epochs,
-                        last_epoch=-1,
-                    ),
-                )
-            )
-        elif self.lr_schedule == "onecycle":
-            steps = n_train // self.batch_size + (
-                0 if self._drop_last(n_train) else int(n_train % self.batch_size > 0)
-            )
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy=torch.optim.lr_scheduler.OneCycleLR,
-                        max_lr=float(self.lr),
-                        total_steps=self.max_epochs * max(steps, 1),
-                        step_every="batch",
-                        last_epoch=-1,
-                    ),
-                )
-            )
-        if self.progress_bar:
-            callbacks.append(("progress_bar", ProgressBar()))
+        drop = self._drop_last(n_train)
+        steps = n_train // self.batch_size + (0 if drop else int(n_train % self.batch_size > 0))
+        callbacks = training_callbacks(
+            validation=validation,
+            patience=self.patience,
+            lr_schedule=self.lr_schedule,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            steps_per_epoch=steps,
+            progress_bar=self.progress_bar,
+        )
         return callbacks + list(self.callbacks or [])
 
     def _build_net(
-        self, n_features: int, n_outputs: int, n_train: int, valid: Dataset | None
+        self,
+        n_features: int,
+        n_outputs: int,
+        params: dict[str, Any],
+        device: str,
     ) -> FastNeuralNetRegressor:
         """Create and initialise the skorch net (fresh weights, nothing trained)."""
         net = FastNeuralNetRegressor(
@@ -524,80 +486,44 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             module__shortcut=self._shortcut,
             criterion=torch.nn.L1Loss,
             optimizer=_OPTIMIZERS[self.optimizer],
-            optimizer__weight_decay=float(self.weight_decay),
-            lr=float(self.lr),
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            train_split=None if valid is None else predefined_split(valid),
-            callbacks=self._callbacks(valid is not None, n_train),
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=self._drop_last(n_train),
-            device_batches=self.fast_path,
-            precision=self.precision,
             compile=self.compile,
-            device=self._resolve_device(),
-            verbose=self.verbose,
+            device=device,
+            **params,
         )
         return net.initialize()
 
-    def _new_net(self, X_train: np.ndarray, y_train: np.ndarray, valid: Dataset | None):
+    def _new_net(
+        self, X_train: np.ndarray, y_train: np.ndarray, params: dict[str, Any], device: str
+    ) -> FastNeuralNetRegressor:
         """Build a net for this data, its output bias at the median target.
 
         The median is the best constant under the L1 loss, so training does not spend its
         first epochs walking the bias to the data's offset (eV/atom, Å³/atom or GPa alike).
         """
-        net = self._build_net(X_train.shape[1], y_train.shape[1], len(X_train), valid)
+        net = self._build_net(X_train.shape[1], y_train.shape[1], params, device)
         bias = net.module_.output.bias
         with torch.no_grad():
             bias.copy_(torch.as_tensor(np.median(y_train, axis=0), device=bias.device))
         return net
 
-    def _record_fit(self) -> None:
-        self.module_ = self.net_.module_
-        self.history_ = self.net_.history
+    def _commit(self, net: FastNeuralNetRegressor, interrupted: bool = False) -> None:
+        """Make a trained (or loaded) net this estimator's model and record its attributes."""
+        self.net_ = net
+        self.module_ = net.module_
+        self.history_ = net.history
         self.n_iter_ = len(self.history_)
-        self.n_outputs_ = self.net_.module_.output.out_features
-        self.device_ = str(self.net_.device)
-        self.architecture_ = self.net_.module_.stacks
-        early = dict(self.net_.callbacks_).get("early_stopping")
+        self.n_outputs_ = net.module_.output.out_features
+        self.device_ = str(net.device)
+        self.architecture_ = net.module_.stacks
+        early = dict(net.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
-        # the validation set (and its copy on the device) is not needed after training;
-        # keeping it would double the size of a pickled model and hold GPU memory
-        self.net_.train_split = None
-
-
-def _estimator_doc(summary: str, skips: str, example_cls: str) -> str:
-    return f"""{summary}
-
-    {skips}
-
-    Every hidden layer is ``Linear → BatchNorm1d → ReLU``, the output a bare ``Linear``
-    (no activation); training minimises the mean absolute error with Adam, as in Jha et
-    al., "Enabling deeper learning on big data for materials informatics applications",
-    Sci. Rep. 11:4244 (2021).
-{_PARAMETERS_DOC}
-    See Also
-    --------
-    IRNetRegressor, SRNetRegressor, PlainNetRegressor
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skirnet import {example_cls}
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(200, 8))
-    >>> y = X[:, 0] - 2 * X[:, 1]
-    >>> model = {example_cls}(hidden_layer_sizes="32x2-16", lr=1e-2, max_epochs=20,
-    ...                      random_state=0).fit(X, y)
-    >>> model.predict(X[:3]).shape
-    (3,)
-    """
+        self.interrupted_ = interrupted
 
 
 class IRNetRegressor(ResidualNetRegressor):
     _shortcut = "individual"
     label = "IRNet"
-    __doc__ = _estimator_doc(
+    __doc__ = estimator_doc(
         "Individual residual network (IRNet): a skip connection around every layer.",
         "A depth-``d`` IRNet has ``d - 1`` skips; where a layer changes width, its skip is a "
         "linear projection.",
@@ -608,7 +534,7 @@ class IRNetRegressor(ResidualNetRegressor):
 class SRNetRegressor(ResidualNetRegressor):
     _shortcut = "stacked"
     label = "SRNet"
-    __doc__ = _estimator_doc(
+    __doc__ = estimator_doc(
         "Stacked residual network (SRNet): a skip connection around each stack of layers.",
         "A stack is a run of equally wide layers (a group of ``hidden_layer_sizes``); the "
         "48-layer SRNet has 12 skips.",
@@ -619,7 +545,7 @@ class SRNetRegressor(ResidualNetRegressor):
 class PlainNetRegressor(ResidualNetRegressor):
     _shortcut = "none"
     label = "PlainNet"
-    __doc__ = _estimator_doc(
+    __doc__ = estimator_doc(
         "Plain deep network: the same layers as IRNet, with no skip connection.",
         "It is the paper's control: without skips, deeper plain networks train worse.",
         "PlainNetRegressor",

@@ -38,6 +38,7 @@ from skirnet.estimators import (
     ResidualNetRegressor,
     SRNetRegressor,
 )
+from skirnet.training import resolve_device, resolve_precision
 
 __all__ = ["load", "save"]
 
@@ -265,13 +266,19 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     elif isinstance(sizes, list):  # written before the container type was recorded
         params["hidden_layer_sizes"] = tuple(sizes)
     estimator = cls(**params)
-    if device is None:
-        device = estimator.device
-        if device != "auto" and torch.device(device).type == "cuda":
-            device = device if torch.cuda.is_available() else "cpu"
+    if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
+        saved = estimator.device
+        device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
     estimator.set_params(device=device)
     fitted = config["fitted"]
-    net = estimator._build_net(fitted["n_features_in_"], fitted["n_outputs_"], 0, None)
+    resolved = resolve_device(device)
+    precision = resolve_precision(estimator.precision, resolved, warn=False)
+    net = estimator._build_net(
+        fitted["n_features_in_"],
+        fitted["n_outputs_"],
+        estimator._net_params(0, None, resolved, precision),
+        resolved,
+    )
     state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
     _plain_module(net.module_).load_state_dict(state)
     net.module_.to(net.device)
@@ -280,13 +287,12 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
             net.optimizer_, path / OPTIMIZER_FILE, config["optimizer"]["param_groups"]
         )
     net.history = History(config["history"])
-    estimator.net_ = net
     estimator.n_features_in_ = fitted["n_features_in_"]
     estimator._y_1d = fitted["y_1d"]
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     if fitted.get("seed_stream") is not None:
         _restore_seed_stream(estimator, fitted["seed_stream"])
-    estimator._record_fit()
+    estimator._commit(net)
     estimator.best_epoch_ = fitted["best_epoch_"]
     return estimator

@@ -1,11 +1,12 @@
-"""The training loop pieces that skorch does not have: in-memory batching and a NaN guard.
+"""The training loop pieces that skorch does not have: device batches, guards, interrupts.
 
 skorch's standard loop builds a :class:`torch.utils.data.DataLoader` that collates every
 batch sample by sample on the CPU and copies it to the device, a per-batch cost that
 matters where the arithmetic per batch is small (small batches, a fast GPU).
-:class:`FastNeuralNetRegressor` instead moves the whole training and validation arrays to
-the device once per ``fit`` and serves batches as index slices of a per-epoch permutation.
-Everything else — the training step, the loss, callbacks, history — is skorch's own code.
+:class:`DeviceBatches` is a drop-in for skorch's ``iterator_train``/``iterator_valid``: it
+moves the whole training and validation arrays to the device once per ``fit`` and serves
+batches as index slices of a per-epoch permutation. Everything else — the training step,
+the loss, callbacks, history — is skorch's own code.
 
 The permutation is drawn from the global torch generator exactly as a shuffling
 ``DataLoader`` draws it, so for the same seed the fast path and the standard loop see the
@@ -14,46 +15,118 @@ same batches in the same order and train to the same weights (within float toler
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import signal
+import threading
 import time
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import numpy as np
 import torch
 from skorch import NeuralNetRegressor
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
+from skorch.history import History
+
+from skirnet._warnings import warn_at_caller
 
 __all__ = [
+    "FLOAT_DTYPES",
     "DeviceBatches",
     "DivergenceGuard",
     "EpochProgress",
     "FastNeuralNetRegressor",
+    "SigintWatch",
     "TimeBudget",
     "TrainingDivergedError",
+    "as_float32",
     "bf16_autocast_applies",
     "cpu_has_native_bf16",
+    "drop_unfinished_epoch",
     "resolve_device",
+    "resolve_precision",
+    "seeded_torch",
+    "training_callbacks",
 ]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised when the training loss stops being finite."""
+    """Raised when the training or validation loss, or a trained weight, is NaN or inf."""
 
 
 class DivergenceGuard(Callback):
-    """Stop training with a clear error as soon as an epoch's training loss is NaN or inf."""
+    """Stop training with a clear error as soon as an epoch's loss is NaN or inf.
 
-    def on_epoch_end(self, net, **kwargs) -> None:
-        loss = net.history[-1].get("train_loss")
-        if loss is not None and not math.isfinite(loss):
-            epoch = net.history[-1]["epoch"]
-            raise TrainingDivergedError(
-                f"Training loss became {loss} at epoch {epoch}. Lower the learning rate "
-                "(lr), check the inputs for extreme values, or scale the features."
-            )
+    Both losses are checked: the training loss is averaged over the batches *before* each
+    optimiser step, so only the validation loss (computed after the epoch's last step)
+    sees a step that broke the weights.
+    """
+
+    def on_epoch_end(self, net, **kwargs) -> None:  # noqa: D102
+        row = net.history[-1]
+        for key, name in (("train_loss", "Training"), ("valid_loss", "Validation")):
+            loss = row.get(key)
+            if loss is not None and not math.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"{name} loss became {loss} at epoch {row['epoch']}. Lower the learning "
+                    "rate (lr), check the inputs for extreme values, or scale the features."
+                )
+
+
+class SigintWatch:
+    """Tell a real Ctrl-C from the ``KeyboardInterrupt`` callbacks raise to end training.
+
+    skorch ends training quietly on any ``KeyboardInterrupt``; early stopping,
+    :class:`TimeBudget` and :class:`~skirnet.checkpoint.TrainingCheckpoint` raise one on
+    purpose. While the context is active (main thread only), SIGINT goes through a handler
+    that calls the previous handler and, when that raises ``KeyboardInterrupt`` (Python's
+    default), records it in ``interrupted``. The previous handler is restored on exit. An
+    ignored SIGINT (``SIG_IGN``) or a non-Python handler is left alone.
+
+    Attributes
+    ----------
+    interrupted : bool
+        Whether a SIGINT interrupted the code inside the context.
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> with SigintWatch() as watch:
+    ...     try:
+    ...         os.kill(os.getpid(), signal.SIGINT)
+    ...     except KeyboardInterrupt:
+    ...         pass
+    >>> watch.interrupted
+    True
+    """
+
+    def __init__(self) -> None:
+        self.interrupted = False
+        self._previous: Any = None
+
+    def __enter__(self) -> SigintWatch:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        try:
+            self._previous(signum, frame)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 @functools.cache
@@ -71,8 +144,10 @@ def cpu_has_native_bf16() -> bool:
 
     Examples
     --------
-    >>> from skirnet.training import cpu_has_native_bf16
-    >>> cpu_has_native_bf16() in (True, False)
+    It decides whether ``precision="bf16"`` runs under autocast on the CPU:
+
+    >>> from skirnet.training import bf16_autocast_applies, cpu_has_native_bf16
+    >>> bf16_autocast_applies("cpu") == cpu_has_native_bf16()
     True
     """
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
@@ -110,13 +185,62 @@ def bf16_autocast_applies(device: str | torch.device) -> bool:
     return torch.amp.is_autocast_available(device_type)
 
 
-def resolve_device(device: str) -> str:
+def resolve_precision(precision: str, device: str, *, warn: bool = True) -> str:
+    """The precision that runs on ``device``: ``"bf16"`` only where autocast applies.
+
+    Parameters
+    ----------
+    precision : {"fp32", "bf16"}
+        The requested precision.
+    device : str
+        The resolved training device.
+    warn : bool, default=True
+        Warn (at the user's line) when ``"bf16"`` falls back to ``"fp32"``.
+
+    Returns
+    -------
+    str
+        ``"bf16"`` or ``"fp32"``.
+
+    Examples
+    --------
+    >>> from skirnet.training import resolve_precision
+    >>> resolve_precision("fp32", "cpu")
+    'fp32'
+    >>> resolve_precision("bf16", "meta", warn=False)
+    'fp32'
+    """
+    if precision != "bf16" or bf16_autocast_applies(device):
+        return precision
+    if warn:
+        device_type = torch.device(device).type
+        if device_type == "cpu":
+            reason = (
+                "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), and PyTorch's "
+                "emulation is many times slower than float32"
+            )
+        elif device_type == "cuda":
+            reason = "this GPU has no bfloat16 hardware (it needs NVIDIA Ampere or later)"
+        else:
+            reason = "PyTorch has no autocast for this device type"
+        warn_at_caller(
+            f"precision='bf16' is ignored on {device!r}: {reason}. Training and prediction "
+            "run in float32.",
+            UserWarning,
+        )
+    return "fp32"
+
+
+def resolve_device(device: str, *, cpu_fallback: bool = False) -> str:
     """The torch device a ``device`` setting means on this machine.
 
     Parameters
     ----------
     device : str
         ``"auto"`` (CUDA when available, else the CPU) or any torch device string.
+    cpu_fallback : bool, default=False
+        When CUDA is asked for and is not available, use the CPU instead of raising (how
+        :func:`skirnet.load` opens a model trained on a GPU).
 
     Returns
     -------
@@ -126,17 +250,22 @@ def resolve_device(device: str) -> str:
     Raises
     ------
     ValueError
-        When CUDA is asked for and is not available.
+        When CUDA is asked for, is not available and ``cpu_fallback`` is False.
 
     Examples
     --------
+    >>> import torch
     >>> from skirnet.training import resolve_device
     >>> resolve_device("cpu")
     'cpu'
+    >>> resolve_device("cuda:1", cpu_fallback=True) == ("cuda:1" if torch.cuda.is_available() else "cpu")
+    True
     """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        if cpu_fallback:
+            return "cpu"
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available; "
             "use device='auto' or 'cpu'."
@@ -144,50 +273,105 @@ def resolve_device(device: str) -> str:
     return device
 
 
+#: The dtypes input validation keeps (anything else becomes float32).
+FLOAT_DTYPES = [np.float32, np.float64]
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def as_float32(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` as float32, the network's dtype; an entry float32 cannot hold is an error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_float32(np.array([[1.0, 2.0], [3.0, 1e39]]), "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X[1, 1] = 1e+39 (row 1) is out of range: the network computes in float32, whose largest value is 3.403e+38. Rescale X (e.g. change its units).
+    """
+    if values.dtype != np.float32 and values.size:
+        if values.max() > _FLOAT32_MAX or values.min() < -_FLOAT32_MAX:
+            where = tuple(int(i) for i in np.argwhere(np.abs(values) > _FLOAT32_MAX)[0])
+            raise ValueError(
+                f"{name}[{', '.join(map(str, where))}] = {values[where]:g} (row {where[0]}) is "
+                "out of range: the network computes in float32, whose largest value is "
+                f"{_FLOAT32_MAX:.4g}. Rescale {name.split()[-1]} (e.g. change its units)."
+            )
+    return values.astype(np.float32, copy=False)
+
+
 def _draw_loader_seed() -> int:
     """Consume the global torch generator the way ``DataLoader.__iter__`` does."""
     return int(torch.empty((), dtype=torch.int64).random_().item())
 
 
-def _writable(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous array torch may wrap (read-only memmaps are copied)."""
-    array = np.ascontiguousarray(array)
-    return array if array.flags.writeable else array.copy()
+def _on_device(values: Any, device: str) -> torch.Tensor:
+    """A tensor of ``values`` on ``device`` (read-only or strided arrays are copied first)."""
+    if isinstance(values, np.ndarray):
+        values = np.ascontiguousarray(values)
+        values = values if values.flags.writeable else values.copy()
+    return torch.as_tensor(values, device=device)
 
 
 class DeviceBatches:
-    """Batches of tensors that already live on the training device.
+    """skorch's batch iterator for in-memory data: slices of arrays kept on the device.
+
+    Pass it (bound to a device with :func:`functools.partial`) as a net's
+    ``iterator_train``/``iterator_valid``; skorch calls it with the dataset and the
+    ``iterator_train__*`` parameters, as it would a ``DataLoader``. The dataset's arrays
+    are copied to ``device`` once and cached on the dataset object, so every epoch reuses
+    them.
 
     Parameters
     ----------
-    X, y : torch.Tensor
-        Whole arrays, on the device. ``y`` may be None (prediction).
+    dataset : skorch.dataset.Dataset
+        Of numpy arrays or tensors; ``y`` may be None (prediction).
     batch_size : int
         Samples per batch.
-    shuffle : bool
+    shuffle : bool, default=False
         Draw a new permutation on each iteration (training), else keep the order.
-    drop_last : bool
+    drop_last : bool, default=False
         Skip a final incomplete batch.
+    device : str, default="cpu"
+        Where the batches live.
 
     Examples
     --------
-    >>> import torch
-    >>> batches = DeviceBatches(torch.arange(5.0)[:, None], None, batch_size=2, shuffle=False)
+    >>> import numpy as np
+    >>> from skorch.dataset import Dataset
+    >>> batches = DeviceBatches(Dataset(np.arange(5.0)[:, None], None), batch_size=2)
     >>> [len(xb) for xb, _ in batches]
     [2, 2, 1]
     """
 
     def __init__(
         self,
-        X: torch.Tensor,
-        y: torch.Tensor | None,
+        dataset: Dataset,
         batch_size: int,
-        shuffle: bool,
+        shuffle: bool = False,
         drop_last: bool = False,
+        device: str = "cpu",
     ) -> None:
-        self.X, self.y = X, y
-        self.batch_size = len(X) if batch_size == -1 else batch_size
-        self.shuffle, self.drop_last = shuffle, drop_last
+        if not isinstance(dataset, Dataset) or not isinstance(
+            dataset.X, (np.ndarray, torch.Tensor)
+        ):
+            raise TypeError(
+                "DeviceBatches serves skorch Datasets of arrays; got "
+                f"{type(dataset).__name__}. Use fast_path=False for other datasets."
+            )
+        self.X, self.y = self._tensors(dataset, device)
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
+
+    @staticmethod
+    def _tensors(dataset: Dataset, device: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        cached = getattr(dataset, "_skirnet_device_tensors", None)
+        target = torch.device(device)
+        if cached is not None and cached[0].device.type == target.type:
+            if target.index is None or cached[0].device.index == target.index:
+                return cached
+        y = None if dataset.y is None else _on_device(dataset.y, device)
+        dataset._skirnet_device_tensors = (_on_device(dataset.X, device), y)
+        return dataset._skirnet_device_tensors
 
     def __len__(self) -> int:
         n, bs = len(self.X), self.batch_size
@@ -211,72 +395,139 @@ class DeviceBatches:
 
 
 class FastNeuralNetRegressor(NeuralNetRegressor):
-    """A :class:`skorch.NeuralNetRegressor` that batches in-memory arrays on the device.
+    """A :class:`skorch.NeuralNetRegressor` with bfloat16 autocast for the forward pass.
 
-    Datasets of numpy arrays (skorch's own :class:`~skorch.dataset.Dataset`) are copied to
-    ``device`` once and cached on the dataset object; any other dataset falls back to
-    skorch's ``DataLoader``. ``iterator_train__drop_last`` and ``iterator_train__shuffle`` are
-    honoured. With ``precision="bf16"``, forward passes run under bfloat16 autocast where
-    :func:`bf16_autocast_applies` (GPUs, CPUs with bfloat16 instructions), else in float32.
+    Batching is skorch's seam: pass ``iterator_train=partial(DeviceBatches, device=...)``
+    (and the same for ``iterator_valid``) for the in-memory device batches, or keep
+    skorch's ``DataLoader``.
 
     Parameters
     ----------
     module : torch.nn.Module class or instance
         As :class:`skorch.NeuralNetRegressor`.
-    device_batches : bool, default=True
-        Use the in-memory device batches; False keeps skorch's ``DataLoader``.
     precision : {"fp32", "bf16"}, default="fp32"
-        Mixed precision for the forward pass: ``"bf16"`` runs it under bfloat16 autocast
-        where the device computes bfloat16 in hardware; weights and optimiser state stay
-        float32.
+        ``"bf16"`` runs the forward pass under bfloat16 autocast (weights and optimiser
+        state stay float32). Resolve it with :func:`resolve_precision` first: the net
+        applies it as given.
     """
 
-    def __init__(
-        self, module, device_batches: bool = True, precision: str = "fp32", **kwargs
-    ) -> None:
+    def __init__(self, module, precision: str = "fp32", **kwargs) -> None:
         super().__init__(module, **kwargs)
-        self.device_batches = device_batches
         self.precision = precision
 
-    def _device_tensors(self, dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor | None]:
-        cached = getattr(dataset, "_skirnet_device_tensors", None)
-        device = torch.device(self.device)
-        if (
-            cached is not None
-            and cached[0].device.type == device.type
-            and (device.index is None or cached[0].device.index == device.index)
-        ):
-            return cached
-        X = torch.as_tensor(_writable(dataset.X), device=self.device)
-        y = (
-            None
-            if dataset.y is None
-            else torch.as_tensor(_writable(dataset.y), device=self.device)
-        )
-        dataset._skirnet_device_tensors = (X, y)
-        return X, y
-
-    def get_iterator(self, dataset, training: bool = False):
-        in_memory = isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray)
-        if not (self.device_batches and in_memory):
-            return super().get_iterator(dataset, training=training)
-        prefix = "iterator_train" if training else "iterator_valid"
-        kwargs = self.get_params_for(prefix)
-        batch_size = kwargs.get("batch_size", self.batch_size)
-        X, y = self._device_tensors(dataset)
-        return DeviceBatches(
-            X,
-            y,
-            batch_size=batch_size,
-            shuffle=kwargs.get("shuffle", False),
-            drop_last=kwargs.get("drop_last", False),
-        )
-
     def infer(self, x, **fit_params):
-        if self.precision == "bf16" and bf16_autocast_applies(self.device):
+        if self.precision == "bf16":
             with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
                 return super().infer(x, **fit_params).float()
         return super().infer(x, **fit_params)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        # skorch maps a CUDA net to the CPU when CUDA is gone; the batches follow it
+        for name in ("iterator_train", "iterator_valid"):
+            iterator = getattr(self, name, None)
+            if isinstance(iterator, functools.partial) and iterator.func is DeviceBatches:
+                setattr(self, name, functools.partial(DeviceBatches, device=self.device))
+
+
+def training_callbacks(
+    *,
+    validation: bool,
+    patience: int,
+    lr_schedule: str | None,
+    lr: float,
+    max_epochs: int,
+    steps_per_epoch: int,
+    progress_bar: bool,
+) -> list[tuple[str, Callback | None]]:
+    """The named skorch callbacks of one training run, in the order they run.
+
+    Parameters
+    ----------
+    validation : bool
+        Whether there is a validation set: early stopping on ``valid_loss``, restoring
+        the best epoch's weights, runs only then.
+    patience, lr_schedule, lr, max_epochs, progress_bar
+        The estimator's parameters of these names.
+    steps_per_epoch : int
+        Optimiser steps per epoch (the one-cycle schedule steps per batch).
+
+    Returns
+    -------
+    callbacks : list of (name, callback)
+        ``"divergence_guard"``, ``"early_stopping"`` (None without validation), then
+        ``"lr_schedule"`` and ``"progress_bar"`` where asked for.
+
+    Examples
+    --------
+    >>> from skirnet.training import training_callbacks
+    >>> [name for name, _ in training_callbacks(
+    ...     validation=True, patience=20, lr_schedule="cosine", lr=1e-3, max_epochs=10,
+    ...     steps_per_epoch=5, progress_bar=False)]
+    ['divergence_guard', 'early_stopping', 'lr_schedule']
+    """
+    early = EarlyStopping(monitor="valid_loss", patience=patience, load_best=True)
+    callbacks: list = [
+        ("divergence_guard", DivergenceGuard()),
+        ("early_stopping", early if validation else None),
+    ]
+    if lr_schedule == "cosine":
+        policy = {"policy": torch.optim.lr_scheduler.CosineAnnealingLR, "T_max": max_epochs}
+    elif lr_schedule == "onecycle":
+        policy = {
+            "policy": torch.optim.lr_scheduler.OneCycleLR,
+            "max_lr": float(lr),
+            "total_steps": max_epochs * max(steps_per_epoch, 1),
+            "step_every": "batch",
+        }
+    if lr_schedule is not None:
+        callbacks.append(("lr_schedule", LRScheduler(**policy, last_epoch=-1)))
+    if progress_bar:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks
+
+
+@contextlib.contextmanager
+def seeded_torch(seed: int, device: str) -> Iterator[None]:
+    """Seed torch (CPU and ``device``) inside the context, restoring the caller's state after.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_rng_state()
+    >>> with seeded_torch(0, "cpu"):
+    ...     a = torch.rand(1)
+    >>> with seeded_torch(0, "cpu"):
+    ...     b = torch.rand(1)
+    >>> bool(torch.equal(a, b)), bool(torch.equal(before, torch.get_rng_state()))
+    (True, True)
+    """
+    cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
+
+
+def drop_unfinished_epoch(history: History, validation: bool) -> int:
+    """Drop the history row of an epoch an interruption cut short; return its number.
+
+    skorch opens an epoch's row when the epoch begins; an epoch that did not reach the
+    end records no loss. When the last row is complete, nothing is dropped and the
+    number of the epoch that would have come next is returned.
+
+    Examples
+    --------
+    >>> from skorch.history import History
+    >>> history = History([{"epoch": 1, "train_loss": 0.5}, {"epoch": 2}])
+    >>> drop_unfinished_epoch(history, validation=False), len(history)
+    (2, 1)
+    """
+    row = history[-1] if history else {}
+    needed = ("train_loss", "valid_loss") if validation else ("train_loss",)
+    if row and not all(key in row for key in needed):
+        history.pop()
+        return row["epoch"]
+    return len(history) + 1
 
 
 class TimeBudget(Callback):

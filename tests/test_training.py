@@ -49,21 +49,49 @@ def test_fast_path_uses_device_batches(data):
     assert isinstance(iterator, torch.utils.data.DataLoader)
 
 
+def test_fast_path_plugs_into_skorchs_iterator_seam(data):
+    """The batches come through skorch's iterator_train/iterator_valid, not an override."""
+    from skirnet.training import FastNeuralNetRegressor
+
+    assert "get_iterator" not in vars(FastNeuralNetRegressor)
+    X, y = data
+    model = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, random_state=0).fit(X, y)
+    for name in ("iterator_train", "iterator_valid"):
+        iterator = getattr(model.net_, name)
+        assert iterator.func is DeviceBatches and iterator.keywords == {"device": "cpu"}
+    assert model.net_.iterator_train__shuffle is True
+    standard = IRNetRegressor(hidden_layer_sizes="8", max_epochs=1, fast_path=False).fit(X, y)
+    assert standard.net_.iterator_train is torch.utils.data.DataLoader
+
+
+def _dataset(X, y=None):
+    from skorch.dataset import Dataset
+
+    return Dataset(X.numpy(), None if y is None else y.numpy())
+
+
 def test_device_batches_cover_every_sample_once_per_epoch():
     X = torch.arange(10.0)[:, None]
-    batches = DeviceBatches(X, X.clone(), batch_size=4, shuffle=True)
+    batches = DeviceBatches(_dataset(X, X.clone()), batch_size=4, shuffle=True)
     assert len(batches) == 3
     seen = torch.cat([xb for xb, _ in batches]).ravel()
     assert sorted(seen.tolist()) == list(range(10))
-    assert [len(xb) for xb, _ in DeviceBatches(X, None, 4, False, drop_last=True)] == [4, 4]
-    assert len(DeviceBatches(X, None, 4, False, drop_last=True)) == 2
-    assert [len(xb) for xb, _ in DeviceBatches(X, None, -1, False)] == [10]
+    dropping = DeviceBatches(_dataset(X), 4, shuffle=False, drop_last=True)
+    assert [len(xb) for xb, _ in dropping] == [4, 4] and len(dropping) == 2
+    with pytest.raises(TypeError, match="fast_path=False"):
+        DeviceBatches(torch.utils.data.TensorDataset(X), 4)
+
+
+def test_device_batches_copy_to_the_device_once_per_dataset():
+    dataset = _dataset(torch.arange(6.0)[:, None])
+    first = DeviceBatches(dataset, batch_size=4)
+    assert DeviceBatches(dataset, batch_size=2).X is first.X
 
 
 def test_device_batches_shuffle_like_a_dataloader():
     X = torch.arange(50.0)[:, None]
     torch.manual_seed(0)
-    ours = torch.cat([xb for xb, _ in DeviceBatches(X, None, 8, shuffle=True)]).ravel()
+    ours = torch.cat([xb for xb, _ in DeviceBatches(_dataset(X), 8, shuffle=True)]).ravel()
     torch.manual_seed(0)
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(X), batch_size=8, shuffle=True

@@ -2,6 +2,7 @@
 
 from skirnet.nn.architectures import ARCHITECTURES, depth_of, parse_architecture
 from skirnet.nn.residual_mlp import SHORTCUTS, DenseUnit, ResidualBlock, ResidualMLP
+from skirnet.nn.state import cpu_copy, non_finite_tensors
 
 __all__ = [
     "ARCHITECTURES",
@@ -9,6 +10,8 @@ __all__ = [
     "DenseUnit",
     "ResidualBlock",
     "ResidualMLP",
+    "cpu_copy",
     "depth_of",
+    "non_finite_tensors",
     "parse_architecture",
 ]
