@@ -520,3 +520,17 @@ def test_single_target_may_be_1d_or_a_column_in_later_calls(data):
         model = IRNetRegressor(**FAST).fit(X, first)
         model.partial_fit(X, later)
         assert model.predict(X).shape == first.shape
+
+
+@pytest.mark.parametrize("name", ["paper", "large-batch"])
+def test_from_recipe_shows_every_value_in_get_params(name):
+    from skirnet.recipes import recipe_params
+
+    model = SRNetRegressor.from_recipe(name, depth=24, lr=5e-4)
+    assert type(model) is SRNetRegressor
+    params = model.get_params()
+    expected = {**recipe_params(name), "depth": 24, "lr": 5e-4}
+    assert {key: params[key] for key in expected} == expected
+    assert clone(model).get_params() == params
+    with pytest.raises(ValueError, match="Unknown recipe 'fast'"):
+        IRNetRegressor.from_recipe("fast")
