@@ -11,7 +11,8 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skirnet.featurizers import CompositionFeaturizer
+from skirnet.featurizers import CompositionFeaturizer, FeaturizationWarning
+from skirnet.featurizers.composition import ELEMNET_ELEMENTS
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:pymatgen.*")
 
@@ -187,9 +188,10 @@ def test_errors_nan_fills_rows_and_warns_once():
         X = f.fit_transform(values)
     ours = [w for w in caught if "could not be featurized" in str(w.message)]
     assert len(ours) == 1
+    assert ours[0].category is FeaturizationWarning
     assert ours[0].filename == __file__  # the user's line, not sklearn's set_output wrapper
     msg = str(ours[0].message)
-    assert msg.startswith("5 row(s) could not be featurized")
+    assert msg.startswith("CompositionFeaturizer: 5 of 7 row(s) could not be featurized")
     assert "'Xx2O'" in msg and "row 1" in msg
     bad = np.isnan(X).all(axis=1)
     np.testing.assert_array_equal(bad, [False, True, True, True, False, True, True])
@@ -221,7 +223,9 @@ def test_feature_names_and_pandas_output():
 
 
 def test_clone_get_params_and_fitted_attributes():
-    f = CompositionFeaturizer(preset="magpie", column="f", errors="nan", n_jobs=2, progress=False)
+    f = CompositionFeaturizer(
+        preset="magpie", column="f", errors="nan", n_jobs=2, progress_bar=False
+    )
     g = clone(f)
     assert g.get_params() == f.get_params()
     assert g.get_params()["preset"] == "magpie"
@@ -244,7 +248,7 @@ def test_pandas_missing_values_are_reported_as_missing():
     values = pd.Series(["NaCl", pd.NA], dtype="string")
     with pytest.raises(ValueError, match=r"row 1: <NA>: missing value"):
         CompositionFeaturizer().fit_transform(values)
-    with pytest.warns(UserWarning, match="1 row"):
+    with pytest.warns(FeaturizationWarning, match="1 of 2 row"):
         out = CompositionFeaturizer(errors="nan").fit_transform(values)
     assert np.isnan(out[1]).all() and not np.isnan(out[0]).any()
 
@@ -257,16 +261,17 @@ def test_pipeline_with_scaler():
     np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-9)
 
 
-def test_n_jobs_and_progress_give_same_result(shared_data, monkeypatch):
-    from skirnet.featurizers import _parse
+def test_n_jobs_and_progress_give_same_result(shared_data, monkeypatch, capsys):
+    from skirnet.featurizers import composition
 
-    monkeypatch.setattr(_parse, "_PARALLEL_MIN_UNIQUE", 10)
-    monkeypatch.setattr(_parse, "_CHUNK", 100)
+    monkeypatch.setattr(composition, "_PARSE_CHUNK", 100)  # 4 chunks: two workers
     formulas = _sample(
         shared_data / "composition" / "oqmd_formation_enthalpy" / "val.csv.gz", 400, 4
     )
-    serial = CompositionFeaturizer(progress=False).fit_transform(formulas)
-    parallel = CompositionFeaturizer(n_jobs=2, progress=True).fit_transform(formulas)
+    serial = CompositionFeaturizer(progress_bar=False).fit_transform(formulas)
+    assert capsys.readouterr().err == ""
+    parallel = CompositionFeaturizer(n_jobs=2, progress_bar=True).fit_transform(formulas)
+    assert "CompositionFeaturizer" in capsys.readouterr().err
     np.testing.assert_array_equal(serial, parallel)
 
 
@@ -275,6 +280,138 @@ def test_warning_points_at_the_user_through_pipelines_and_joblib():
 
     frame = pd.DataFrame({"formula": ["NaCl", "Xx2O"]})
     transformer = ColumnTransformer([("magpie", CompositionFeaturizer(errors="nan"), "formula")])
-    with pytest.warns(UserWarning, match="could not be featurized") as caught:
+    with pytest.warns(FeaturizationWarning, match="could not be featurized") as caught:
         transformer.fit_transform(frame)  # sklearn runs the featurizer through joblib
     assert caught[0].filename == __file__
+
+
+# ----------------------------------------------------------------------------- issue 16 #6, #12
+@pytest.mark.parametrize(
+    ("formula", "reason"),
+    [
+        ("Fe1e400", "amount of Fe overflows"),
+        ("Fe" + "1" * 400, "amount of Fe overflows"),
+        ("Fe1e308", r"1e\+308 atoms per formula unit, more than 1e\+06"),
+        ("Fe1e308O1e308", "more than 1e"),
+        ("Fe2000000O", "more than 1e"),
+    ],
+)
+def test_overflowing_or_absurd_amounts_are_bad_input(formula, reason):
+    with pytest.raises(ValueError, match=rf"row 1: .*{reason}") as excinfo:
+        CompositionFeaturizer().fit_transform(["NaCl", formula])
+    assert repr(formula)[:40] in str(excinfo.value)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        X = CompositionFeaturizer(errors="nan").fit_transform(["NaCl", formula])
+    assert [w.category for w in caught] == [FeaturizationWarning]  # no numpy warnings
+    assert np.isnan(X[1]).all() and np.isfinite(X[0]).all()
+
+
+def test_largest_real_amounts_still_featurize():
+    X = CompositionFeaturizer().fit_transform(["Bi4C100H292Si40Te8", "Fe999999O"])
+    assert np.isfinite(X).all()
+
+
+@pytest.mark.parametrize(
+    ("X", "kind"), [(b"NaCl", "bytes"), (bytearray(b"NaCl"), "bytearray"), ({"NaCl": 1}, "dict")]
+)
+def test_bytes_and_dicts_are_not_sequences_of_formulas(X, kind):
+    with pytest.raises(TypeError, match=rf"expected a 1-D sequence of formulas, got a {kind}"):
+        CompositionFeaturizer().fit_transform(X)
+
+
+def test_bytes_row_names_the_row_and_type():
+    with pytest.raises(ValueError, match=r"row 1: b'KCl': expected a formula string .* got bytes"):
+        CompositionFeaturizer().fit_transform(["NaCl", b"KCl"])
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_n_jobs_is_validated_for_small_inputs(n_jobs):
+    with pytest.raises(ValueError, match="'n_jobs' parameter of CompositionFeaturizer"):
+        CompositionFeaturizer(n_jobs=n_jobs).fit_transform(["NaCl"])
+
+
+# ----------------------------------------------------------------------------- fractions preset
+ELEMNET_86 = (
+    "H Li Be B C N O F Na Mg Al Si P S Cl K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr "
+    "Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy "
+    "Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Ac Th Pa U Np Pu"
+).split()  # elements_tl of NU-CUCIS/ElemNet, elemnet/data_utils.py
+
+
+def _reference_fractions(formulas: list) -> np.ndarray:
+    from pymatgen.core import Composition
+
+    out = np.full((len(formulas), 86), np.nan)
+    for i, f in enumerate(formulas):
+        comp = Composition(f)
+        if all(el.symbol in ELEMNET_86 for el in comp.elements):
+            out[i] = [comp.get_atomic_fraction(el) for el in ELEMNET_86]
+    return out
+
+
+def test_elemnet_elements_are_elemnets():
+    assert list(ELEMNET_ELEMENTS) == ELEMNET_86 and len(ELEMNET_ELEMENTS) == 86
+
+
+def test_fractions_exact_against_definition(shared_data):
+    mb = shared_data / "composition" / "matbench"
+    formulas = _sample(mb / "mp_e_form.csv.gz", 300, 5) + ["Ag(AuS)2", "Ag0.5Ge1Pb1.75S4", "Fe2O3"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeaturizationWarning)
+        ours = CompositionFeaturizer(preset="fractions", errors="nan").fit_transform(formulas)
+    ref = _reference_fractions(formulas)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-15)
+    ok = ~np.isnan(ours).any(axis=1)
+    assert ok.sum() > 250
+    np.testing.assert_allclose(ours[ok].sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(ours[-1][[ELEMNET_86.index("Fe"), ELEMNET_86.index("O")]],
+                                  [0.4, 0.6])  # fmt: skip
+
+
+def test_fractions_names_and_combined_presets():
+    formulas = ["NaCl", "Fe2O3", "Ag(AuS)2"]
+    frac = CompositionFeaturizer(preset="fractions").fit(formulas)
+    assert list(frac.get_feature_names_out()) == [f"frac_{e}" for e in ELEMNET_86]
+    for magpie in ("irnet", "magpie"):
+        both = CompositionFeaturizer(preset=f"{magpie}+fractions").set_output(transform="pandas")
+        out = both.fit_transform(formulas)
+        assert out.shape == (3, 231)
+        np.testing.assert_array_equal(
+            out.to_numpy()[:, :145], CompositionFeaturizer(preset=magpie).fit_transform(formulas)
+        )
+        np.testing.assert_array_equal(out.to_numpy()[:, 145:], frac.transform(formulas))
+        assert list(out.columns[:145]) == list(_matminer(magpie).feature_labels())
+        assert out.columns[145] == "frac_H"
+
+
+def test_fractions_reject_elements_outside_the_86():
+    with pytest.raises(ValueError, match=r"row 2: 'ArCl': element\(s\) 'Ar' not among the 86"):
+        CompositionFeaturizer(preset="fractions").fit_transform(["NaCl", "Fe2O3", "ArCl"])
+    with pytest.raises(ValueError, match=r"row 0 \(index 'x'\): 'RaPoHe': element\(s\)"):
+        CompositionFeaturizer(preset="irnet+fractions").fit_transform(
+            pd.Series(["RaPoHe"], index=["x"])
+        )
+    with pytest.warns(FeaturizationWarning, match="2 of 3 row") as caught:
+        X = CompositionFeaturizer(preset="magpie+fractions", errors="nan").fit_transform(
+            ["He", "NaCl", "Og2O"]
+        )
+    assert "'He'" in str(caught[0].message)
+    assert np.isnan(X[[0, 2]]).all() and np.isfinite(X[1]).all()
+    # without the fractions, noble gases are fine (matminer's imputation)
+    assert np.isfinite(CompositionFeaturizer().fit_transform(["He", "ArCl"])).all()
+
+
+# ----------------------------------------------------------------------------- base API
+def test_feature_labels_citations_and_deprecated_progress():
+    f = CompositionFeaturizer(preset="fractions")
+    assert f.feature_labels() == [f"frac_{e}" for e in ELEMNET_86]
+    assert any("ElemNet" in c for c in f.citations())
+    assert any("matminer" in c.lower() for c in CompositionFeaturizer().citations())
+    with pytest.warns(FutureWarning, match=r"progress=\.\.\.\) is deprecated.*progress_bar"):
+        CompositionFeaturizer(progress=False).fit(["NaCl"])
+    old = CompositionFeaturizer(progress=None, progress_bar=False)  # saved models pass None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        old.fit_transform(["NaCl"])

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skirnet.featurizers import FeaturizationWarning
 from skirnet.featurizers import structure as structure_module
 from skirnet.featurizers.structure import StructureFeaturizer
 
@@ -65,7 +66,7 @@ def _matminer_reference(structures: list[Structure]) -> np.ndarray:
 # --------------------------------------------------------------------------- exactness
 def test_equals_matminer_on_mp_structures(mp_structures):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", FeaturizationWarning)
         ours = StructureFeaturizer(errors="nan").fit_transform(mp_structures)
     ref = _matminer_reference(mp_structures)
     assert ours.shape == (N_EXACT, 128)
@@ -183,6 +184,7 @@ def test_bad_inputs_nan_with_one_warning():
         out = StructureFeaturizer(errors="nan").transform([_nacl(), *bad, _cscl()])
     ours = [w for w in caught if "StructureFeaturizer" in str(w.message)]
     assert len(ours) == 1
+    assert ours[0].category is FeaturizationWarning
     assert ours[0].filename == __file__  # the user's line
     msg = str(ours[0].message)
     assert "4 of 6" in msg and "row 1: could not parse CIF" in msg
@@ -222,11 +224,23 @@ def test_parallel_matches_serial(mp_structures):
     np.testing.assert_array_equal(serial, parallel)
 
 
-def test_progress_bar(capsys):
-    StructureFeaturizer(progress=True).transform([_nacl()])
+def test_progress_bar(capsys, monkeypatch):
+    StructureFeaturizer(progress_bar=True).transform([_nacl()])
     assert "StructureFeaturizer" in capsys.readouterr().err
-    StructureFeaturizer(progress=False).transform([_nacl()])
+    StructureFeaturizer(progress_bar=False).transform([_nacl()])
     assert capsys.readouterr().err == ""
+    # the automatic rule: a bar from 3 s of estimated work on (0.05 s per structure)
+    StructureFeaturizer().transform([_nacl()] * 2)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(StructureFeaturizer, "_seconds_per_item", 1.5)
+    StructureFeaturizer().transform([_nacl()] * 2)
+    assert "2/2" in capsys.readouterr().err
+
+
+def test_deprecated_progress_still_works(capsys):
+    with pytest.warns(FutureWarning, match="progress_bar"):
+        StructureFeaturizer(progress=True).transform([_nacl()])
+    assert "StructureFeaturizer" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- composition=True
@@ -256,3 +270,41 @@ def test_composition_appends_145_columns():
         warnings.simplefilter("ignore")
         bad = StructureFeaturizer(composition=True, errors="nan").transform([_nacl(), "not a cif"])
     assert np.isnan(bad[1]).all() and np.isfinite(bad[0]).all()
+
+
+# --------------------------------------------------------------------------- safety (issue 16)
+def _matbench_dicts(shared_data, n: int) -> list[dict]:
+    with gzip.open(shared_data / "structure" / "matbench_phonons.json.gz", "rt") as fh:
+        return [row[0] for row in json.load(fh)["data"][:n]]
+
+
+def test_structure_dict_cannot_import_modules(shared_data):
+    import copy
+    import sys
+
+    legit = _matbench_dicts(shared_data, 2)
+    evil = copy.deepcopy(legit[1])
+    evil["sites"][0]["properties"] = {"x": {"@module": "this", "@callable": "s"}}
+    sys.modules.pop("this", None)
+    with pytest.raises(ValueError, match=r"row 1: structure dict holds a '@callable'"):
+        StructureFeaturizer().transform([legit[0], evil])
+    assert "this" not in sys.modules  # nothing was imported
+    evil["sites"][0]["properties"] = {"x": {"@module": "this", "@class": "X"}}
+    with pytest.raises(ValueError, match=r"row 1: .*refers to the module 'this'"):
+        StructureFeaturizer().transform([legit[0], evil])
+    assert "this" not in sys.modules
+    with pytest.warns(FeaturizationWarning, match="1 of 2"):
+        out = StructureFeaturizer(errors="nan").transform([evil, legit[0]])
+    assert "this" not in sys.modules
+    assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+    # the legitimate Matbench dicts (pymatgen's own classes) still load
+    assert np.isfinite(StructureFeaturizer().transform(legit)).all()
+
+
+def test_not_sequences_of_structures_are_refused():
+    with pytest.raises(TypeError, match="got a bytes"):
+        StructureFeaturizer().transform(_cscl().to(fmt="cif").encode())
+    with pytest.raises(TypeError, match="got a dict"):
+        StructureFeaturizer().transform(_cscl().as_dict())
+    with pytest.raises(ValueError, match="'n_jobs' parameter of StructureFeaturizer"):
+        StructureFeaturizer(n_jobs=0).transform([_cscl()])

@@ -50,29 +50,94 @@ def structure_format(filename: str | os.PathLike[str]) -> str:
     return "cif" if str(filename).lower().endswith(".cif") else "poscar"
 
 
-def parse_structure(text: str, fmt: str = "cif") -> Any:
-    """Parse a CIF or POSCAR string into a pymatgen ``Structure``.
+def _check_pymatgen_only(data: dict[str, Any]) -> None:
+    """Refuse a structure dict that would make monty import anything but pymatgen.
+
+    ``Structure.from_dict`` decodes nested ``{"@module": ..., "@class"/"@callable": ...}``
+    entries (in site properties, for instance) with monty's ``MontyDecoder``, which
+    imports the named module and calls into it: a downloaded file could run any
+    installed code. Only pymatgen's own classes are accepted, anywhere in the dict.
+    """
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        obj, where = stack.pop()
+        if isinstance(obj, dict):
+            for key in ("@callable", "@bound"):
+                if key in obj:
+                    raise ValueError(
+                        f"structure dict holds a {key!r} entry at {where or '/'}; only "
+                        "pymatgen's own classes are accepted"
+                    )
+            module = obj.get("@module")
+            if module is not None and not (
+                isinstance(module, str) and module.startswith("pymatgen.")
+            ):
+                raise ValueError(
+                    f"structure dict refers to the module {module!r} at {where or '/'}; "
+                    "only pymatgen's own classes are accepted (refusing to import it)"
+                )
+            cls = obj.get("@class")
+            if cls is not None and not (isinstance(cls, str) and cls.isidentifier()):
+                raise ValueError(
+                    f"structure dict names the class {cls!r} at {where or '/'}; expected a "
+                    "plain pymatgen class name"
+                )
+            stack.extend((value, f"{where}/{key}") for key, value in obj.items())
+        elif isinstance(obj, list | tuple):
+            stack.extend((value, f"{where}[{i}]") for i, value in enumerate(obj))
+
+
+def parse_structure(text: str | dict[str, Any], fmt: str = "cif") -> Any:
+    """Parse a CIF or POSCAR string, or a structure dict, into a pymatgen ``Structure``.
+
+    A dict (``Structure.as_dict()``, the format of Matbench's JSON files) may name only
+    pymatgen's own classes in its ``"@module"`` entries: anything else (which
+    pymatgen's decoder would import and call) is refused with a ``ValueError`` before
+    anything is imported.
 
     Parameters
     ----------
-    text : str
-        File contents.
+    text : str or dict
+        File contents, or a structure dict.
     fmt : {"cif", "poscar"}
-        Format.
+        Format of a string (ignored for a dict).
 
     Returns
     -------
     pymatgen.core.Structure
         The (first) structure in the text.
 
+    Raises
+    ------
+    ValueError
+        A dict that names a module outside pymatgen (or a ``"@callable"``), or that
+        pymatgen cannot read.
+
     Examples
     --------
     >>> poscar = "Po\\n1.0\\n3.35 0 0\\n0 3.35 0\\n0 0 3.35\\nPo\\n1\\ndirect\\n0 0 0\\n"
-    >>> parse_structure(poscar, "poscar").composition.reduced_formula
+    >>> po = parse_structure(poscar, "poscar")
+    >>> po.composition.reduced_formula
     'Po'
+    >>> parse_structure(po.as_dict()) == po
+    True
+    >>> bad = po.as_dict()
+    >>> bad["sites"][0]["properties"] = {"x": {"@module": "this", "@callable": "s"}}
+    >>> parse_structure(bad)
+    Traceback (most recent call last):
+    ...
+    ValueError: structure dict holds a '@callable' entry at /sites[0]/properties/x; ...
     """
     from pymatgen.core import Structure
 
+    if isinstance(text, dict):
+        _check_pymatgen_only(text)
+        try:
+            return Structure.from_dict(text)
+        except Exception as exc:
+            raise ValueError(
+                f"could not parse structure dict ({type(exc).__name__}: {exc})"
+            ) from exc
     with warnings.catch_warnings():
         # CifParser warns about rounding of fractional coordinates and the like
         warnings.simplefilter("ignore", UserWarning)

@@ -1,6 +1,17 @@
-"""Featurizers turning materials data into fixed-length numeric features (no torch)."""
+"""Featurizers turning materials data into fixed-length numeric features (no torch).
 
+Every featurizer derives from :class:`BaseFeaturizer` (shared parameters ``column``,
+``errors``, ``n_jobs``, ``progress_bar``; ``feature_labels()`` and ``citations()``) and
+reports rows it could not featurize with one :class:`FeaturizationWarning`.
+"""
+
+from skirnet.featurizers._base import BaseFeaturizer, FeaturizationWarning
 from skirnet.featurizers.composition import CompositionFeaturizer
 from skirnet.featurizers.structure import StructureFeaturizer
 
-__all__ = ["CompositionFeaturizer", "StructureFeaturizer"]
+__all__ = [
+    "BaseFeaturizer",
+    "CompositionFeaturizer",
+    "FeaturizationWarning",
+    "StructureFeaturizer",
+]

@@ -20,15 +20,13 @@ import pandas as pd
 from pymatgen.core import Composition, DummySpecies, Element
 from pymatgen.core import composition as _pymatgen_composition
 
-from skirnet._warnings import warn_at_caller
-
-__all__ = ["ParsedCompositions", "parse_compositions"]
+__all__ = ["ParsedCompositions", "assemble", "deduplicate", "parse_chunk", "parse_compositions"]
 
 #: element symbol followed by an explicit zero amount ("Fe0", "C0.000"), which
 #: pymatgen silently drops; we reject it as a non-positive amount.
 _ZERO_AMOUNT_STRICT = re.compile(r"[A-Z][a-z]*\s*(?:0+(?:\.0*)?|\.0+)(?![\d.eE])")
-_PARALLEL_MIN_UNIQUE = 20_000
-_CHUNK = 10_000
+#: More atoms than this per formula unit is not a material but a typo or an overflow.
+MAX_TOTAL_AMOUNT = 1e6
 
 
 class _BadValue(Exception):
@@ -53,21 +51,57 @@ class ParsedCompositions:
         matminer's ``IonProperty`` uses for "avg ionic char" there (the first
         ``n_elements`` *species* amounts over the total species amount, a quirk
         of matminer reproduced on purpose); NaN otherwise.
-    valid : ndarray of shape (n_unique,), bool
-        False where the value could not be parsed.
     inverse : ndarray of shape (n_rows,), int
         Row ``i`` of the input is unique value ``inverse[i]``.
-    errors : list of (row, value, message)
-        First input row of each invalid unique value, in row order.
+    messages : dict of int to str
+        Why each invalid unique value is invalid (more may be added by a featurizer
+        with further requirements, see :meth:`reject`).
     """
 
     z: np.ndarray
     amounts: np.ndarray
     charge_balanced: np.ndarray
     ion_frac: np.ndarray
-    valid: np.ndarray
     inverse: np.ndarray
-    errors: list[tuple[int, Any, str]]
+    messages: dict[int, str]
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Boolean mask over the unique values: False where the value is invalid."""
+        valid = np.ones(len(self.z), dtype=bool)
+        valid[list(self.messages)] = False
+        return valid
+
+    def reject(self, unique: int, message: str) -> None:
+        """Mark the unique value ``unique`` as invalid, saying why."""
+        self.messages.setdefault(unique, message)
+
+    def failures(self, values: Sequence[Any]) -> tuple[list[tuple[int, str]], int]:
+        """The first row of each invalid value, in row order, and the count of bad rows.
+
+        Parameters
+        ----------
+        values : sequence
+            The input rows (quoted in the messages).
+
+        Returns
+        -------
+        failures : list of (row, message)
+            The message starts with the value's ``repr``.
+        n_failed : int
+            Number of rows holding an invalid value.
+        """
+        if not self.messages:
+            return [], 0
+        bad_rows = np.flatnonzero(~self.valid[self.inverse])
+        seen: set[int] = set()
+        failures = []
+        for row in bad_rows:
+            j = int(self.inverse[row])
+            if j not in seen:
+                seen.add(j)
+                failures.append((int(row), f"{values[row]!r}: {self.messages[j]}"))
+        return failures, len(bad_rows)
 
 
 def _is_missing(value: Any) -> bool:
@@ -139,16 +173,31 @@ def _fast_path(formula: str) -> tuple[list[int], list[float], float, None] | Non
         parsed = _parse_formula(formula)
     except Exception:
         return None
-    zs, amts = [], []
+    zs, amts, syms = [], [], []
     for sym, amt in parsed.items() if isinstance(parsed, dict) else parsed:
         z = _SYMBOL_Z.get(sym)
         if z is None or not amt >= _AMOUNT_TOLERANCE:
             return None
         zs.append(z)
         amts.append(float(amt))
+        syms.append(sym)
     if not zs:
         return None
+    _check_amounts(syms, amts)
     return zs, amts, math.nan, None
+
+
+def _check_amounts(symbols: Sequence[str], amounts: Sequence[float]) -> None:
+    """Reject overflowing or absurd amounts (``Fe1e400``, ``Fe1e308``): typos, not materials."""
+    for sym, amt in zip(symbols, amounts, strict=True):
+        if not math.isfinite(amt):
+            raise _BadValue(f"amount of {sym} overflows ({amt!r})")
+    total = sum(amounts)
+    if not total <= MAX_TOTAL_AMOUNT:
+        raise _BadValue(
+            f"{total:g} atoms per formula unit, more than {MAX_TOTAL_AMOUNT:g} "
+            "(a typo or an overflowing number?)"
+        )
 
 
 def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] | None]:
@@ -202,6 +251,7 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] |
             raise _BadValue(f"non-positive amount {amt!r} for {el}")
         zs.append(el.Z)
         amts.append(float(amt))
+    _check_amounts([el.symbol for el, _ in items], amts)
     if ion_frac is not None:
         ion_frac = ion_frac[: len(zs)]
     return zs, amts, balanced, ion_frac
@@ -210,7 +260,7 @@ def _parse_one(value: Any) -> tuple[list[int], list[float], float, list[float] |
 _Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
 
 
-def _parse_chunk(values: Sequence[Any]) -> _Chunk:
+def parse_chunk(values: Sequence[Any]) -> _Chunk:
     """Parse a chunk into compact arrays (cheap to send back from a joblib worker)."""
     n = len(values)
     flat_z: list[int] = []
@@ -246,66 +296,57 @@ def _parse_chunk(values: Sequence[Any]) -> _Chunk:
     return z, amounts, balanced, ion_frac_matrix, bad
 
 
-def parse_compositions(
-    values: Sequence[Any],
-    *,
-    n_jobs: int | None = None,
-    progress: bool = False,
-) -> ParsedCompositions:
-    """Parse formulas / compositions, each unique value once.
+def deduplicate(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """The unique values (first-seen order) and, for each row, the index of its value.
 
     Parameters
     ----------
     values : sequence
-        Formula strings, :class:`pymatgen.core.Composition` objects or anything
-        else (reported as invalid).
-    n_jobs : int, optional
-        Parse the unique values in chunks with joblib when there are many.
-    progress : bool, default=False
-        Show a tqdm progress bar over the chunks.
+        Formula strings, Compositions or anything else.
+
+    Returns
+    -------
+    uniques : list
+    inverse : ndarray of shape (len(values),), int
+        Row ``i`` holds ``uniques[inverse[i]]``.
+    """
+    if all(type(v) is str for v in values):
+        codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+        return list(uniq), codes.astype(np.intp, copy=False)
+    keys: dict[Hashable, int] = {}
+    uniques: list[Any] = []
+    inverse = np.empty(len(values), dtype=np.intp)
+    for i, v in enumerate(values):
+        k = _key(v)
+        j = keys.get(k)
+        if j is None:
+            j = keys[k] = len(uniques)
+            uniques.append(v)
+        inverse[i] = j
+    return uniques, inverse
+
+
+def assemble(parts: Sequence[_Chunk], inverse: np.ndarray) -> ParsedCompositions:
+    """Stack the results of :func:`parse_chunk` over consecutive chunks of the unique values.
+
+    Parameters
+    ----------
+    parts : sequence of chunk results
+        In the order of the unique values.
+    inverse : ndarray of int
+        From :func:`deduplicate`.
 
     Returns
     -------
     ParsedCompositions
     """
-    uniques: list[Any]
-    if all(type(v) is str for v in values):
-        codes, uniq = pd.factorize(np.asarray(values, dtype=object))
-        inverse, uniques = codes.astype(np.intp, copy=False), list(uniq)
-    else:
-        keys: dict[Hashable, int] = {}
-        uniques = []
-        inverse = np.empty(len(values), dtype=np.intp)
-        for i, v in enumerate(values):
-            k = _key(v)
-            j = keys.get(k)
-            if j is None:
-                j = keys[k] = len(uniques)
-                uniques.append(v)
-            inverse[i] = j
-
-    chunks = [uniques[i : i + _CHUNK] for i in range(0, len(uniques), _CHUNK)]
-    if n_jobs not in (None, 1) and len(uniques) >= _PARALLEL_MIN_UNIQUE:
-        from joblib import Parallel, delayed
-
-        gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_parse_chunk)(c) for c in chunks
-        )
-    else:
-        gen = (_parse_chunk(c) for c in chunks)
-    if progress:
-        from tqdm.auto import tqdm
-
-        gen = tqdm(gen, total=len(chunks), desc="parsing formulas", unit="chunk")
-    parts: list[_Chunk] = list(gen)
-    n = len(uniques)
+    n = sum(len(p[0]) for p in parts)
     width = max((p[0].shape[1] for p in parts), default=1)
     z = np.zeros((n, width), dtype=np.int64)
     amounts = np.zeros((n, width), dtype=np.float64)
     balanced = np.full(n, np.nan)
     ion_frac = np.full((n, width), np.nan)
-    valid = np.ones(n, dtype=bool)
-    bad: dict[int, str] = {}
+    messages: dict[int, str] = {}
     start = 0
     for pz, pa, pb, pf, pbad in parts:
         stop = start + len(pz)
@@ -314,48 +355,31 @@ def parse_compositions(
         balanced[start:stop] = pb
         ion_frac[start:stop, : pf.shape[1]] = pf
         for i, msg in pbad.items():
-            valid[start + i] = False
-            bad[start + i] = msg
+            messages[start + i] = msg
         start = stop
-
-    errors: list[tuple[int, Any, str]] = []
-    if bad:
-        bad_rows = np.flatnonzero(~valid[inverse])
-        seen: set[int] = set()
-        for row in bad_rows:
-            j = int(inverse[row])
-            if j not in seen:
-                seen.add(j)
-                errors.append((int(row), values[row], bad[j]))
-    return ParsedCompositions(z, amounts, balanced, ion_frac, valid, inverse, errors)
+    return ParsedCompositions(z, amounts, balanced, ion_frac, inverse, messages)
 
 
-def report_errors(
-    parsed: ParsedCompositions, policy: str, labels: Sequence[Any] | None = None
-) -> None:
-    """Apply the error policy: raise ``ValueError`` or warn once.
+def parse_compositions(values: Sequence[Any]) -> ParsedCompositions:
+    """Parse formulas / compositions, each unique value once, in this process.
 
     Parameters
     ----------
-    parsed : ParsedCompositions
-    policy : {"raise", "nan"}
-    labels : sequence, optional
-        Index labels of the input rows (pandas input), quoted in messages.
+    values : sequence
+        Formula strings, :class:`pymatgen.core.Composition` objects or anything
+        else (reported as invalid).
+
+    Returns
+    -------
+    ParsedCompositions
+
+    Examples
+    --------
+    >>> parsed = parse_compositions(["NaCl", "Xx", "NaCl"])
+    >>> parsed.inverse.tolist(), parsed.valid.tolist()
+    ([0, 1, 0], [True, False])
+    >>> parsed.failures(["NaCl", "Xx", "NaCl"])
+    ([(1, "'Xx': unknown element(s) 'Xx'")], 1)
     """
-    if not parsed.errors:
-        return
-
-    def where(row: int) -> str:
-        if labels is not None and labels[row] != row:
-            return f"row {row} (index {labels[row]!r})"
-        return f"row {row}"
-
-    if policy == "raise":
-        row, value, msg = parsed.errors[0]
-        raise ValueError(f"cannot featurize {where(row)}: {value!r}: {msg}")
-    n_bad = int((~parsed.valid[parsed.inverse]).sum())
-    examples = "; ".join(f"{where(r)}: {v!r} ({m})" for r, v, m in parsed.errors[:3])
-    warn_at_caller(
-        f"{n_bad} row(s) could not be featurized and were set to NaN, e.g. {examples}",
-        UserWarning,
-    )
+    uniques, inverse = deduplicate(values)
+    return assemble([parse_chunk(uniques)], inverse)

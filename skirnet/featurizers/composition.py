@@ -1,26 +1,64 @@
-"""Vectorised, exact re-implementation of matminer's Magpie composition features."""
+"""Vectorised, exact re-implementation of matminer's Magpie composition features.
+
+Also the element fractions that ElemNet reads (Jha et al. 2018), alone or next to them.
+"""
 
 from __future__ import annotations
 
 import warnings
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import StrOptions
 
-from ._input import record_input_columns
-from ._parse import ParsedCompositions, parse_compositions, report_errors
+from ._base import MATMINER_CITATION, BaseFeaturizer
+from ._parse import ParsedCompositions, assemble, deduplicate, parse_chunk
 
-__all__ = ["CompositionFeaturizer"]
+__all__ = ["ELEMNET_ELEMENTS", "CompositionFeaturizer"]
 
-_PRESETS = ("irnet", "magpie")
-_ERRORS = ("raise", "nan")
-_PROGRESS_MIN_ROWS = 20_000
+_PRESETS = ("irnet", "magpie", "fractions", "irnet+fractions", "magpie+fractions")
 _BLOCK = 50_000  # unique compositions per vectorised block (bounds memory)
+_PARSE_CHUNK = 10_000  # unique formulas per parsing chunk (one joblib task)
 _MAX_Z = 118
+
+#: Elements not in ElemNet's input among H (Z=1) to Pu (Z=94).
+_NOT_ELEMNET = ("He", "Ne", "Ar", "Po", "At", "Rn", "Fr", "Ra")
+
+
+def _elemnet_elements() -> tuple[str, ...]:
+    from pymatgen.core import Element
+
+    symbols = (Element.from_Z(z).symbol for z in range(1, 95))
+    return tuple(s for s in symbols if s not in _NOT_ELEMNET)
+
+
+#: The 86 elements of ElemNet's input vector, in order of atomic number: H to Pu
+#: without He, Ne, Ar, Po, At, Rn, Fr and Ra (``elements_tl`` of
+#: NU-CUCIS/ElemNet's ``elemnet/data_utils.py``).
+ELEMNET_ELEMENTS: tuple[str, ...] = _elemnet_elements()
+
+ELEMNET_CITATION = """@article{jha2018elemnet,
+  author = {Jha, Dipendra and Ward, Logan and Paul, Arindam and Liao, Wei-keng and
+            Choudhary, Alok and Wolverton, Chris and Agrawal, Ankit},
+  title = {{ElemNet}: Deep Learning the Chemistry of Materials From Only Elemental
+           Composition},
+  journal = {Scientific Reports}, volume = {8}, pages = {17593}, year = {2018},
+  doi = {10.1038/s41598-018-35934-y}}"""
+WARD2016_CITATION = """@article{ward2016general,
+  author = {Ward, Logan and Agrawal, Ankit and Choudhary, Alok and Wolverton, Christopher},
+  title = {A general-purpose machine learning framework for predicting properties of
+           inorganic materials},
+  journal = {npj Computational Materials}, volume = {2}, pages = {16028}, year = {2016},
+  doi = {10.1038/npjcompumats.2016.28}}"""
+IRNET_CITATION = """@article{jha2021enabling,
+  author = {Jha, Dipendra and Gupta, Vishu and Ward, Logan and Yang, Zijiang and
+            Wolverton, Christopher and Foster, Ian and Liao, Wei-keng and
+            Choudhary, Alok and Agrawal, Ankit},
+  title = {Enabling deeper learning on big data for materials informatics applications},
+  journal = {Scientific Reports}, volume = {11}, pages = {4244}, year = {2021},
+  doi = {10.1038/s41598-021-83193-1}}"""
 
 
 @cache
@@ -191,12 +229,19 @@ def _ionic(
     return np.column_stack([cpd, max_ic, avg_ic])
 
 
-def _features(parsed: ParsedCompositions, preset: str) -> np.ndarray:
-    """Features of every valid unique composition (NaN rows for invalid ones)."""
+def _split_preset(preset: str) -> tuple[str | None, bool]:
+    """``"irnet+fractions"`` -> ("irnet", True); ``"fractions"`` -> (None, True)."""
+    parts = preset.split("+")
+    magpie = parts[0] if parts[0] in ("irnet", "magpie") else None
+    return magpie, "fractions" in parts
+
+
+def _magpie_features(
+    parsed: ParsedCompositions, valid_idx: np.ndarray, variant: str
+) -> np.ndarray:
+    """The 145 Magpie features of the unique compositions ``valid_idx``."""
     tabs = _tables()
-    n = len(parsed.valid)
-    out = np.full((n, len(_labels(preset))), np.nan)
-    valid_idx = np.flatnonzero(parsed.valid)
+    out = np.empty((valid_idx.size, len(_labels(variant))))
     for start in range(0, valid_idx.size, _BLOCK):
         rows = valid_idx[start : start + _BLOCK]
         z = parsed.z[rows]
@@ -204,11 +249,11 @@ def _features(parsed: ParsedCompositions, preset: str) -> np.ndarray:
         width = max(int((z > 0).sum(axis=1).max()), 1)
         z, amounts = z[:, :width], amounts[:, :width]
         mask = z > 0
-        out[rows] = np.hstack(
+        out[start : start + rows.size] = np.hstack(
             [
                 _stoichiometry(z, amounts, mask),
                 _element_property(z, amounts, mask, tabs["magpie"]),
-                _valence(z, amounts, tabs["valence"], preset),
+                _valence(z, amounts, tabs["valence"], variant),
                 _ionic(
                     z,
                     amounts,
@@ -222,7 +267,61 @@ def _features(parsed: ParsedCompositions, preset: str) -> np.ndarray:
     return out
 
 
-class CompositionFeaturizer(TransformerMixin, BaseEstimator):
+@cache
+def _elemnet_columns() -> np.ndarray:
+    """Column of each atomic number in the 86-element fraction vector (-1: not an input)."""
+    from pymatgen.core import Element
+
+    columns = np.full(_MAX_Z + 1, -1, dtype=np.intp)
+    for j, symbol in enumerate(ELEMNET_ELEMENTS):
+        columns[Element(symbol).Z] = j
+    return columns
+
+
+def _reject_non_elemnet(parsed: ParsedCompositions) -> None:
+    """Mark compositions holding an element outside ElemNet's 86 as invalid."""
+    from pymatgen.core import Element
+
+    valid_idx = np.flatnonzero(parsed.valid)
+    outside = (_elemnet_columns()[parsed.z[valid_idx]] < 0) & (parsed.z[valid_idx] > 0)
+    for i in np.flatnonzero(outside.any(axis=1)):
+        symbols = [Element.from_Z(int(z)).symbol for z in parsed.z[valid_idx[i]][outside[i]]]
+        parsed.reject(
+            int(valid_idx[i]),
+            f"element(s) {', '.join(map(repr, symbols))} not among the 86 elements of "
+            f"ElemNet's input (H to Pu without {', '.join(_NOT_ELEMNET)})",
+        )
+
+
+def _fractions(parsed: ParsedCompositions, valid_idx: np.ndarray) -> np.ndarray:
+    """Atomic fractions over the 86 ElemNet elements (rows sum to 1)."""
+    z = parsed.z[valid_idx]
+    amounts = parsed.amounts[valid_idx]
+    out = np.zeros((valid_idx.size, len(ELEMNET_ELEMENTS)))
+    rows, slots = np.nonzero(z > 0)
+    np.add.at(
+        out,
+        (rows, _elemnet_columns()[z[rows, slots]]),
+        amounts[rows, slots] / amounts.sum(axis=1)[rows],
+    )
+    return out
+
+
+def _features(parsed: ParsedCompositions, preset: str) -> np.ndarray:
+    """Features of every unique composition (NaN rows for invalid ones)."""
+    magpie, fractions = _split_preset(preset)
+    valid_idx = np.flatnonzero(parsed.valid)
+    parts = []
+    if magpie is not None:
+        parts.append(_magpie_features(parsed, valid_idx, magpie))
+    if fractions:
+        parts.append(_fractions(parsed, valid_idx))
+    out = np.full((len(parsed.z), sum(p.shape[1] for p in parts)), np.nan)
+    out[valid_idx] = np.hstack(parts)
+    return out
+
+
+class CompositionFeaturizer(BaseFeaturizer):
     """Magpie composition features (145 columns), exactly as matminer, but vectorised.
 
     Turns chemical formulas into the composition-based attributes of Ward et al.
@@ -231,6 +330,8 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
 
     ``MultipleFeaturizer([Stoichiometry(), ElementProperty.from_preset("magpie"),
     ValenceOrbital(props=["avg"]), IonProperty(fast=True)])``
+
+    or the element fractions that ElemNet reads (Jha et al., 2018), or both.
 
     Each unique formula is parsed once with :class:`pymatgen.core.Composition`;
     the statistics are then computed for all formulas at once from an
@@ -255,25 +356,36 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    preset : {"irnet", "magpie"}, default="irnet"
-        ``"irnet"``: valence-orbital features are the mean number of s/p/d/f
-        valence electrons (``ValenceOrbital(props=["avg"])``, Jha et al.).
-        ``"magpie"``: their fractions (``ValenceOrbital(props=["frac"])``).
-    column : str, optional
+    preset : {"irnet", "magpie", "fractions", "irnet+fractions", "magpie+fractions"}, \
+default="irnet"
+        ``"irnet"``: the 145 Magpie attributes with the valence-orbital features as the
+        mean number of s/p/d/f valence electrons (``ValenceOrbital(props=["avg"])``,
+        Jha et al. 2021). ``"magpie"``: the same with their fractions
+        (``ValenceOrbital(props=["frac"])``). ``"fractions"``: ElemNet's input, the
+        atomic fractions of the 86 elements of ``ELEMNET_ELEMENTS`` (columns
+        ``frac_H`` ... ``frac_Pu``; each row sums to 1); a formula with any other
+        element is bad input. ``"irnet+fractions"``, ``"magpie+fractions"``: both
+        blocks side by side (231 columns).
+    column : hashable, optional
         Column holding the formulas when ``X`` is a DataFrame (may be omitted
         for a one-column DataFrame).
     errors : {"raise", "nan"}, default="raise"
-        On an unparsable value (unknown element, empty string, None/NaN,
-        zero or negative amount, unbalanced parentheses, garbage):
-        ``"raise"`` raises ``ValueError`` naming the row and the value;
-        ``"nan"`` fills that row with NaN and emits one ``UserWarning`` with
-        the count and the first examples.
+        On an unparsable value (unknown element, empty string, None/NaN, zero,
+        negative, overflowing or absurd amount -- more than 1e6 atoms per formula
+        unit --, unbalanced parentheses, garbage, an element outside ElemNet's 86 for
+        the fraction presets): ``"raise"`` raises ``ValueError`` naming the row and the
+        value; ``"nan"`` fills that row with NaN and emits one
+        :class:`~skirnet.featurizers.FeaturizationWarning` with the count and the
+        first examples.
     n_jobs : int, optional
-        Number of joblib workers parsing the unique formulas (only used for
-        20,000 or more unique values; the feature math is vectorised).
+        Number of joblib workers parsing the unique formulas (in chunks of 10,000;
+        the feature math is vectorised). None or 1: this process; -1: all cores.
+    progress_bar : bool, optional
+        Show a tqdm progress bar while parsing. ``None`` (default): when the
+        estimated work takes 3 s or more (about 75,000 unique formulas);
+        ``False``: never; ``True``: always.
     progress : bool, optional
-        Show a tqdm progress bar while parsing. ``None`` (default): only for
-        inputs of more than 20,000 rows; ``False``: never.
+        Deprecated alias of ``progress_bar`` (FutureWarning; removed in 0.4).
 
     Attributes
     ----------
@@ -284,13 +396,15 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
         Column names of ``X`` if it was a DataFrame with string column names at fit
         time.
     feature_names_out_ : ndarray of str
-        matminer's feature labels, e.g. ``"MagpieData mean Number"``.
+        matminer's feature labels, e.g. ``"MagpieData mean Number"``, then
+        ``"frac_H"`` ... for the fraction presets.
     n_features_out_ : int
-        145.
+        145 (Magpie), 86 (fractions) or 231 (both).
 
     See Also
     --------
     matminer.featurizers.composition.ElementProperty
+    skirnet.featurizers.StructureFeaturizer : Ward et al. (2017) structure attributes.
 
     References
     ----------
@@ -302,6 +416,9 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     .. [3] D. Jha, V. Gupta, L. Ward, Z. Yang, C. Wolverton, I. Foster,
        W.-k. Liao, A. Choudhary, A. Agrawal, "Enabling deeper learning on big
        data for materials informatics applications", Sci. Rep. 11, 4244 (2021).
+    .. [4] D. Jha, L. Ward, A. Paul, W.-k. Liao, A. Choudhary, C. Wolverton,
+       A. Agrawal, "ElemNet: Deep learning the chemistry of materials from only
+       elemental composition", Sci. Rep. 8, 17593 (2018).
 
     Examples
     --------
@@ -311,123 +428,101 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     (2, 145)
     >>> float(X[0, 0])  # 0-norm: number of elements
     2.0
+    >>> elemnet = CompositionFeaturizer(preset="fractions").fit(["Fe2O3"])
+    >>> F = elemnet.transform(["Fe2O3"])
+    >>> F.shape, float(F.sum())
+    ((1, 86), 1.0)
+    >>> names = list(elemnet.get_feature_names_out())
+    >>> float(F[0, names.index("frac_Fe")]), float(F[0, names.index("frac_O")])
+    (0.4, 0.6)
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseFeaturizer._parameter_constraints,
+        "preset": [StrOptions(set(_PRESETS))],
+    }
+    _what = "formulas"
+    _seconds_per_item = 4e-5  # parsing and features of one unique formula
 
     def __init__(
         self,
         preset: str = "irnet",
-        column: str | None = None,
+        column: Any = None,
         errors: str = "raise",
         n_jobs: int | None = None,
+        progress_bar: bool | None = None,
         progress: bool | None = None,
     ) -> None:
         self.preset = preset
         self.column = column
         self.errors = errors
         self.n_jobs = n_jobs
+        self.progress_bar = progress_bar
         self.progress = progress
 
-    def _validate_params_(self) -> None:
-        if self.preset not in _PRESETS:
-            raise ValueError(f"preset must be one of {_PRESETS}, got {self.preset!r}")
-        if self.errors not in _ERRORS:
-            raise ValueError(f"errors must be one of {_ERRORS}, got {self.errors!r}")
-
-    def _values(self, X: Any) -> tuple[list[Any], pd.Index | None]:
-        """Extract a flat list of values (and the pandas index, if any) from ``X``."""
+    def _single_types(self) -> tuple[type, ...]:
         from pymatgen.core import Composition
 
-        if isinstance(X, pd.DataFrame):
-            if self.column is not None:
-                if self.column not in X.columns:
-                    raise ValueError(f"column {self.column!r} not found in X")
-                s = X[self.column]
-            elif X.shape[1] == 1:
-                s = X.iloc[:, 0]
-            else:
-                raise ValueError(
-                    f"X is a DataFrame with {X.shape[1]} columns: set column= to the "
-                    "one holding the formulas"
-                )
-            return s.tolist(), X.index
-        if isinstance(X, pd.Series):
-            return X.tolist(), X.index
-        if isinstance(X, str | Composition):
-            raise ValueError(
-                "expected a 1-D sequence of formulas or Compositions, got a single value; "
-                "wrap it in a list"
-            )
-        if isinstance(X, np.ndarray):
-            arr = X[:, 0] if X.ndim == 2 and X.shape[1] == 1 else X
-            if arr.ndim != 1:
-                raise ValueError(f"expected a 1-D array of formulas, got shape {X.shape}")
-            return arr.tolist(), None
-        # not np.asarray: it would unpack Composition objects (they are sequences)
-        values = list(X)
-        nested = [isinstance(v, list | tuple | np.ndarray) for v in values]
-        if any(nested):
-            if not all(n and len(v) == 1 for n, v in zip(nested, values, strict=True)):
-                raise ValueError("expected a 1-D sequence of formulas (or one column)")
-            values = [v[0] for v in values]
-        return values, None
+        return (Composition,)
 
-    def fit(self, X: Any, y: Any = None) -> CompositionFeaturizer:
-        """Validate the parameters; nothing is learned from ``X``.
-
-        Parameters
-        ----------
-        X : sequence of str or Composition, Series or DataFrame
-            Formulas; only the input's columns are recorded (``n_features_in_``: the
-            number of columns of a DataFrame, else 1; ``feature_names_in_`` for a
-            DataFrame with string column names).
-        y : ignored
+    def feature_labels(self) -> list[str]:
+        """Names of the output columns: matminer's labels, then ``frac_<element>``.
 
         Returns
         -------
-        self : CompositionFeaturizer
+        list of str
+            145, 86 or 231 names.
+
+        Examples
+        --------
+        >>> CompositionFeaturizer().feature_labels()[:2]
+        ['0-norm', '2-norm']
+        >>> CompositionFeaturizer(preset="fractions").feature_labels()[-1]
+        'frac_Pu'
         """
-        self._validate_params_()
-        record_input_columns(self, X)
-        self.feature_names_out_ = np.asarray(_labels(self.preset), dtype=object)
-        self.n_features_out_ = len(self.feature_names_out_)
-        return self
+        self._validate_params()
+        magpie, fractions = _split_preset(self.preset)
+        labels = list(_labels(magpie)) if magpie is not None else []
+        if fractions:
+            labels += [f"frac_{symbol}" for symbol in ELEMNET_ELEMENTS]
+        return labels
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Compute the 145 composition features of every row.
-
-        Parameters
-        ----------
-        X : sequence of str or Composition, Series or DataFrame
-            Chemical formulas such as ``"Fe2O3"``, ``"Ag(AuS)2"`` or
-            ``"Fe0.62C0.000953Mn0.01"``, or :class:`pymatgen.core.Composition`
-            objects; for a DataFrame, the formulas are in ``column``.
+    def citations(self) -> list[str]:
+        """BibTeX entries of the papers behind the features of this preset.
 
         Returns
         -------
-        ndarray of shape (n_samples, 145), float64
-            Features in matminer's column order (see :meth:`get_feature_names_out`).
+        list of str
+            Ward et al. 2016 and matminer for the Magpie attributes (and the IRNet
+            paper for ``"irnet"``), the ElemNet paper for the fractions.
+
+        Examples
+        --------
+        >>> [c.split("{")[1].split(",")[0] for c in CompositionFeaturizer().citations()]
+        ['ward2016general', 'ward2018matminer', 'jha2021enabling']
         """
-        check_is_fitted(self, "feature_names_out_")
-        self._validate_params_()
-        values, index = self._values(X)
-        progress = len(values) > _PROGRESS_MIN_ROWS if self.progress is None else self.progress
-        parsed = parse_compositions(values, n_jobs=self.n_jobs, progress=bool(progress))
-        report_errors(parsed, self.errors, None if index is None else list(index))
+        self._validate_params()
+        magpie, fractions = _split_preset(self.preset)
+        out = []
+        if magpie is not None:
+            out += [WARD2016_CITATION, MATMINER_CITATION]
+            if magpie == "irnet":
+                out.append(IRNET_CITATION)
+        if fractions:
+            out.append(ELEMNET_CITATION)
+        return out
+
+    def _featurize(self, rows: list[Any], index: pd.Index | None) -> np.ndarray:
+        uniques, inverse = deduplicate(rows)
+        parts = self._featurize_many(
+            parse_chunk, uniques, chunk_size=(_PARSE_CHUNK, _PARSE_CHUNK), unit="formula"
+        )
+        parsed = assemble(parts, inverse)
+        if _split_preset(self.preset)[1]:
+            _reject_non_elemnet(parsed)
+        failures, n_failed = parsed.failures(rows)
+        self._apply_error_policy(failures, n_failed, len(rows), index)
         out = _features(parsed, self.preset)
-        if len(out) == len(values) and np.array_equal(parsed.inverse, np.arange(len(values))):
+        if len(out) == len(rows) and np.array_equal(inverse, np.arange(len(rows))):
             return out
-        return out[parsed.inverse]
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """matminer's labels of the output features.
-
-        Parameters
-        ----------
-        input_features : ignored
-
-        Returns
-        -------
-        ndarray of str, shape (145,)
-        """
-        check_is_fitted(self, "feature_names_out_")
-        return self.feature_names_out_.copy()
+        return out[inverse]

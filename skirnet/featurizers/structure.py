@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, TransformerMixin
+import pandas as pd
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_memory
 
-from skirnet._warnings import warn_at_caller
-from skirnet.featurizers._input import record_input_columns
+from skirnet.featurizers._base import MATMINER_CITATION, BaseFeaturizer
 from skirnet.featurizers._voronoi import (
     VoronoiNeighbors,
     compute_voronoi_neighbors,
@@ -24,15 +22,20 @@ from skirnet.featurizers._voronoi import (
 __all__ = ["StructureFeaturizer"]
 
 _PRESETS = ("ward2017",)
-_ERRORS = ("raise", "nan")
 #: Statistics of SiteStatsFingerprint's "..._ward-prb-2017" presets.
 _STATS = ("minimum", "maximum", "range", "mean", "avg_dev")
 #: Two sites closer than this (Angstrom) are reported as overlapping atoms.
 OVERLAP_TOL = 0.1
-#: ``progress=None`` shows a bar from this many structures on.
-_PROGRESS_MIN_ROWS = 500
 #: Largest number of structures sent to one worker at a time.
 _MAX_CHUNK = 256
+
+WARD2017_CITATION = """@article{ward2017including,
+  author = {Ward, Logan and Liu, Ruoqian and Krishna, Amar and Hegde, Vinay I. and
+            Agrawal, Ankit and Choudhary, Alok and Wolverton, Chris},
+  title = {Including crystal structure attributes in machine learning models of formation
+           energies via {Voronoi} tessellations},
+  journal = {Physical Review B}, volume = {96}, pages = {024104}, year = {2017},
+  doi = {10.1103/PhysRevB.96.024104}}"""
 
 
 # --------------------------------------------------------------------------- #
@@ -232,12 +235,9 @@ def _parse_structure(obj: Any) -> Any:
         except Exception as exc:
             raise ValueError(f"could not parse CIF string ({type(exc).__name__}: {exc})") from exc
     if isinstance(obj, dict):
-        try:
-            return Structure.from_dict(obj)
-        except Exception as exc:
-            raise ValueError(
-                f"could not parse structure dict ({type(exc).__name__}: {exc})"
-            ) from exc
+        from skirnet.datasets.readers import parse_structure
+
+        return parse_structure(obj)  # refuses dicts naming modules outside pymatgen
     raise ValueError(
         f"unsupported input type {type(obj).__name__}; expected Structure, CIF string or dict"
     )
@@ -269,47 +269,7 @@ def _featurize_chunk(
     return out
 
 
-def _as_items(X: Any, column: str | None) -> tuple[list[Any], Any]:
-    """Return the list of inputs and the pandas index to keep (if any)."""
-    from pymatgen.core import IStructure
-
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pd = None
-    index = None
-    if pd is not None and isinstance(X, pd.DataFrame):
-        if column is not None:
-            if column not in X.columns:
-                raise ValueError(
-                    f"column {column!r} not found in the DataFrame (columns: {list(X.columns)})"
-                )
-            X = X[column]
-        elif X.shape[1] == 1:
-            X = X.iloc[:, 0]
-        else:
-            raise ValueError(
-                "X is a DataFrame with several columns: pass column=<name of the structure column>"
-            )
-    if pd is not None and isinstance(X, pd.Series):
-        index = X.index
-        return list(X.to_list()), index
-    if isinstance(X, IStructure | str | dict):
-        raise ValueError(
-            "X must be a sequence of structures (Structure objects, CIF strings or structure dicts); "
-            "wrap a single structure in a list"
-        )
-    if isinstance(X, np.ndarray):
-        if X.ndim == 2 and X.shape[1] == 1:
-            X = X[:, 0]
-        if X.ndim != 1:
-            raise ValueError(f"expected a 1-D array of structures, got shape {X.shape}")
-    if not isinstance(X, Iterable):
-        raise ValueError(f"X must be a sequence of structures, got {type(X).__name__}")
-    return list(X), index
-
-
-class StructureFeaturizer(TransformerMixin, BaseEstimator):
+class StructureFeaturizer(BaseFeaturizer):
     """Ward et al. (2017) Voronoi structural attributes, exact and fast.
 
     Computes the crystal-structure attributes of Ward et al. (2017) exactly as
@@ -347,21 +307,25 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
         Also append the 145 composition attributes of the structure's
         composition (``CompositionFeaturizer()`` default preset), giving 273
         columns.
-    column : str, optional
+    column : hashable, optional
         Column holding the structures when ``X`` is a DataFrame.
     errors : {"raise", "nan"}, default="raise"
         What to do with a structure that cannot be featurized (unparsable CIF,
-        no sites, disordered, overlapping atoms, failed tessellation):
-        ``"raise"`` raises a ValueError naming the row and the problem,
-        ``"nan"`` fills that row with NaN and issues one warning.
+        a structure dict naming a module outside pymatgen, no sites, disordered,
+        overlapping atoms, failed tessellation): ``"raise"`` raises a ValueError
+        naming the row and the problem, ``"nan"`` fills that row with NaN and issues
+        one :class:`~skirnet.featurizers.FeaturizationWarning`.
     n_jobs : int, optional
         Number of worker processes (joblib); ``None`` runs in this process,
         ``-1`` uses every core.  Structures are sent in large chunks.
     memory : str or joblib.Memory, optional
         Cache of the per-structure attributes; featurizing the same structure
         again loads the result instead of recomputing it.
+    progress_bar : bool, optional
+        Show a tqdm progress bar.  ``None`` (default): when the estimated work
+        takes 3 s or more (about 60 structures); ``False``: never; ``True``: always.
     progress : bool, optional
-        Show a tqdm progress bar.  ``None`` shows one for 500 structures or more.
+        Deprecated alias of ``progress_bar`` (FutureWarning; removed in 0.4).
 
     Attributes
     ----------
@@ -408,14 +372,24 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
     6.0
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseFeaturizer._parameter_constraints,
+        "preset": [StrOptions(set(_PRESETS))],
+        "composition": ["boolean"],
+        "memory": [None, str, HasMethods(["cache"])],
+    }
+    _what = "structures"
+    _seconds_per_item = 0.05  # one tessellation and its statistics
+
     def __init__(
         self,
         preset: str = "ward2017",
         composition: bool = False,
-        column: str | None = None,
+        column: Any = None,
         errors: str = "raise",
         n_jobs: int | None = None,
         memory: Any = None,
+        progress_bar: bool | None = None,
         progress: bool | None = None,
     ) -> None:
         self.preset = preset
@@ -424,169 +398,93 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
         self.errors = errors
         self.n_jobs = n_jobs
         self.memory = memory
+        self.progress_bar = progress_bar
         self.progress = progress
 
-    # ------------------------------------------------------------------ #
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
         return tags
 
-    def _validate(self) -> None:
-        if self.preset not in _PRESETS:
-            raise ValueError(f"preset must be one of {_PRESETS}, got {self.preset!r}")
-        if self.errors not in _ERRORS:
-            raise ValueError(f"errors must be one of {_ERRORS}, got {self.errors!r}")
-        if not isinstance(self.composition, bool | np.bool_):
-            raise ValueError(f"composition must be a bool, got {self.composition!r}")
-        if self.n_jobs is not None and (
-            not isinstance(self.n_jobs, int | np.integer) or self.n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}")
-        if self.progress is not None and not isinstance(self.progress, bool | np.bool_):
-            raise ValueError(f"progress must be None or a bool, got {self.progress!r}")
-        check_memory(self.memory)
+    def _single_types(self) -> tuple[type, ...]:
+        from pymatgen.core import IStructure
+
+        return (IStructure,)
 
     def _composition_featurizer(self) -> Any:
         from skirnet.featurizers.composition import CompositionFeaturizer
 
         return CompositionFeaturizer(
-            errors=self.errors, n_jobs=self.n_jobs, progress=self.progress
+            errors=self.errors, n_jobs=self.n_jobs, progress_bar=self._progress_bar
         )
 
-    def fit(self, X: Any = None, y: Any = None) -> StructureFeaturizer:
-        """Validate the parameters (and ``column``); nothing is learned from ``X``.
-
-        Parameters
-        ----------
-        X : sequence of structures or DataFrame, optional
-            Only checked (``column``) and its columns recorded: ``n_features_in_`` is the
-            number of columns of a DataFrame, else 1; ``feature_names_in_`` is set for a
-            DataFrame with string column names.
-        y : None
-            Ignored.
+    def feature_labels(self) -> list[str]:
+        """Names of the output columns: matminer's labels (then the composition ones).
 
         Returns
         -------
-        self : StructureFeaturizer
-            The fitted featurizer.
-        """
-        self._validate()
-        if X is not None:
-            _as_items(X, self.column)
-            record_input_columns(self, X)
-        self.feature_names_out_ = self.get_feature_names_out()
-        self.n_features_out_ = len(self.feature_names_out_)
-        return self
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """matminer's labels of the output columns.
-
-        Parameters
-        ----------
-        input_features : ignored
-            Present for scikit-learn API compatibility.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
+        list of str
             128 names (273 with ``composition=True``).
+
+        Examples
+        --------
+        >>> StructureFeaturizer().feature_labels()[3]
+        'mean CN_VoronoiNN'
         """
-        self._validate()
+        self._validate_params()
         names = list(_ward2017_labels())
         if self.composition:
-            names += [str(x) for x in self._composition_names()]
-        return np.asarray(names, dtype=object)
+            names += self._composition_featurizer().feature_labels()
+        return names
 
-    def _composition_names(self) -> list[str]:
-        featurizer = self._composition_featurizer()
-        try:
-            return list(featurizer.get_feature_names_out())
-        except Exception:  # it may need fitting first
-            return list(featurizer.fit(["NaCl"]).get_feature_names_out())
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Compute the attributes of every structure.
-
-        Parameters
-        ----------
-        X : sequence or DataFrame
-            pymatgen ``Structure`` objects, CIF strings or structure dicts
-            (``Structure.as_dict()``, e.g. Matbench json); or a DataFrame with
-            the structures in ``column``.
+    def citations(self) -> list[str]:
+        """BibTeX entries of the papers behind these features.
 
         Returns
         -------
-        X_new : ndarray of shape (n_structures, 128) or (n_structures, 273)
-            The attributes, in the order of :meth:`get_feature_names_out`.
-            Rows of structures that failed are NaN when ``errors="nan"``.
+        list of str
+            Ward et al. 2017 and matminer (and the composition featurizer's with
+            ``composition=True``).
+
+        Examples
+        --------
+        >>> len(StructureFeaturizer().citations())
+        2
         """
-        self._validate()
-        items, index = _as_items(X, self.column)
-        n = len(items)
-        n_struct = len(_ward2017_labels())
-        out = np.full((n, n_struct), np.nan)
+        self._validate_params()
+        out = [WARD2017_CITATION, MATMINER_CITATION]
+        if self.composition:
+            out += [c for c in self._composition_featurizer().citations() if c not in out]
+        return out
+
+    def _featurize(self, rows: list[Any], index: pd.Index | None) -> np.ndarray:
+        n = len(rows)
+        out = np.full((n, len(_ward2017_labels())), np.nan)
         memory = check_memory(self.memory)
         memory = None if memory.location is None else memory
         compositions: dict[int, Any] = {}
         failures: list[tuple[int, str]] = []
-
-        n_workers = 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
-        n_workers = max(1, min(n_workers, n)) if n else 1
-        chunk = max(1, min(_MAX_CHUNK, math.ceil(n / (4 * n_workers)))) if n else 1
-        chunks = [list(enumerate(items))[i : i + chunk] for i in range(0, n, chunk)]
-        show = self.progress if self.progress is not None else n >= _PROGRESS_MIN_ROWS
-        from tqdm.auto import tqdm
-
-        with tqdm(total=n, disable=not show, desc="StructureFeaturizer", unit="structure") as bar:
-            if n_workers == 1:
-                results: Iterable[Any] = (
-                    _featurize_chunk(ch, memory, self.composition) for ch in chunks
-                )
-            else:
-                results = Parallel(n_jobs=n_workers, return_as="generator")(
-                    delayed(_featurize_chunk)(ch, memory, self.composition) for ch in chunks
-                )
-            for res in results:
-                for row, values, msg, comp in res:
-                    if msg is not None:
-                        failures.append((row, msg))
-                    else:
-                        out[row] = values
-                        if comp is not None:
-                            compositions[row] = comp
-                bar.update(len(res))
-
-        failures.sort()
-
-        def where(row: int) -> str:
-            if index is not None and index[row] != row:
-                return f"row {row} (index {index[row]!r})"
-            return f"row {row}"
-
-        if failures:
-            if self.errors == "raise":
-                row, msg = failures[0]
-                more = (
-                    f" ({len(failures) - 1} more row(s) failed too)" if len(failures) > 1 else ""
-                )
-                raise ValueError(f"StructureFeaturizer: {where(row)}: {msg}{more}")
-            examples = "; ".join(f"{where(r)}: {m}" for r, m in failures[:3])
-            warn_at_caller(
-                f"StructureFeaturizer: {len(failures)} of {n} structure(s) could not be featurized "
-                f"and were set to NaN (first: {examples})",
-                RuntimeWarning,
-            )
-
+        results = self._featurize_many(
+            _featurize_chunk,
+            list(enumerate(rows)),
+            args=(memory, self.composition),
+            chunk_size=(1, _MAX_CHUNK),
+            unit="structure",
+        )
+        for result in results:
+            for row, values, msg, comp in result:
+                if msg is not None:
+                    failures.append((row, msg))
+                else:
+                    out[row] = values
+                    if comp is not None:
+                        compositions[row] = comp
+        self._apply_error_policy(failures, len(failures), n, index)
         if self.composition:
-            names = self._composition_names()
-            comp_out = np.full((n, len(names)), np.nan)
-            rows = sorted(compositions)
-            if rows:
-                featurizer = self._composition_featurizer()
-                values = featurizer.fit_transform([compositions[r] for r in rows])
-                comp_out[rows] = np.asarray(values, dtype=float)
+            featurizer = self._composition_featurizer().fit(None)
+            comp_out = np.full((n, featurizer.n_features_out_), np.nan)
+            done = sorted(compositions)
+            if done:
+                comp_out[done] = featurizer.transform([compositions[r] for r in done])
             out = np.hstack([out, comp_out])
         return out
