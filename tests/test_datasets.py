@@ -485,6 +485,18 @@ def test_read_cif_folder(tmp_path, shared_env):
         datasets.read_cif_folder(tmp_path / "nope")
 
 
+@pytest.mark.parametrize("ident", ["/etc/hostname", "../outside", "sub/po", "..", "."])
+def test_id_prop_ids_may_not_leave_the_folder(tmp_path, ident):
+    poscar = "Po\n1.0\n3.35 0 0\n0 3.35 0\n0 0 3.35\nPo\n1\ndirect\n0 0 0\n"
+    folder = tmp_path / "data"
+    (folder / "sub").mkdir(parents=True)
+    for target in (tmp_path / "outside", folder / "sub" / "po"):
+        target.write_text(poscar)  # files that exist: only the id's form is refused
+    (folder / "id_prop.csv").write_text(f"{ident},1.0\n")
+    with pytest.raises(ValueError, match="is not a file name inside .*may not .* leave"):
+        datasets.load_id_prop_folder(folder)
+
+
 def test_id_prop_cgcnn_layout_and_errors(tmp_path, shared_env):
     mp = datasets.load_structure_dataset("mp_2018", n_rows=2, parse=False)
     folder = tmp_path / "cg"

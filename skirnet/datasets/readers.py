@@ -376,6 +376,13 @@ def read_cif_folder(
 
 
 def _structure_path(folder: Path, ident: str) -> Path:
+    # an id is a file name inside the folder: "/etc/hostname" or "../x" would read a file
+    # elsewhere, named by whoever wrote id_prop.csv
+    if Path(ident).is_absolute() or Path(ident).name != ident or ident in ("", ".", ".."):
+        raise ValueError(
+            f"id {ident!r} in {folder / 'id_prop.csv'} is not a file name inside {folder}; "
+            "ids may not name folders or leave the dataset folder"
+        )
     for suffix in _STRUCTURE_SUFFIXES:
         candidate = folder / f"{ident}{suffix}"
         if candidate.is_file():
@@ -422,7 +429,8 @@ def load_id_prop_folder(
     FileNotFoundError
         Missing folder, ``id_prop.csv`` or structure file (the message names it).
     ValueError
-        Empty or non-numeric ``id_prop.csv``.
+        Empty or non-numeric ``id_prop.csv``, or an id that is not a plain file name
+        inside the folder (``/etc/hostname``, ``../x``, ``sub/x``).
 
     Examples
     --------
