@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from skirnet._version import __version__
 
 if TYPE_CHECKING:
+    from skirnet.ensemble import DeepEnsembleRegressor
     from skirnet.estimators import (
         IRNetRegressor,
         PlainNetRegressor,
@@ -25,10 +26,12 @@ if TYPE_CHECKING:
         SRNetRegressor,
     )
     from skirnet.featurizers import CompositionFeaturizer, StructureFeaturizer
-    from skirnet.persistence import load, save
+    from skirnet.persistence import ModelFileError, load, save
 
 _SOURCES = {
     "CompositionFeaturizer": "skirnet.featurizers",
+    "DeepEnsembleRegressor": "skirnet.ensemble",
+    "ModelFileError": "skirnet.persistence",
     "StructureFeaturizer": "skirnet.featurizers",
     "IRNetRegressor": "skirnet.estimators",
     "PlainNetRegressor": "skirnet.estimators",
@@ -40,7 +43,9 @@ _SOURCES = {
 
 __all__ = [
     "CompositionFeaturizer",
+    "DeepEnsembleRegressor",
     "IRNetRegressor",
+    "ModelFileError",
     "PlainNetRegressor",
     "ResidualNetRegressor",
     "SRNetRegressor",

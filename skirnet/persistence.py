@@ -10,7 +10,10 @@ A saved model is a folder::
                               that made it
 
 Loading never unpickles anything, so a model file from elsewhere cannot run code, and a
-model trained on CUDA loads on a CPU-only machine. The optimiser state and the random
+model trained on CUDA loads on a CPU-only machine. The folder is written aside and swapped
+in whole, so a failed save leaves the previous model intact. The JSON holds the SHA-256 of
+the weights, checked on load, and the tensor shapes are checked against the architecture
+the JSON describes before any memory is allocated for it. The optimiser state and the random
 stream that shuffles later epochs are kept too, so ``warm_start=True`` (or ``partial_fit``)
 on a loaded model continues training exactly as the saved estimator would have. Folders
 written before the optimiser was saved still load; they continue with a fresh optimiser.
@@ -18,6 +21,7 @@ written before the optimiser was saved still load; they continue with a fresh op
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import warnings
@@ -31,6 +35,7 @@ import skorch
 import torch
 from skorch.history import History
 
+from skirnet._atomic import replace_folder
 from skirnet._version import __version__
 from skirnet.estimators import (
     IRNetRegressor,
@@ -38,15 +43,25 @@ from skirnet.estimators import (
     ResidualNetRegressor,
     SRNetRegressor,
 )
+from skirnet.nn import ResidualMLP
 from skirnet.training import resolve_device, resolve_precision
 
-__all__ = ["load", "save"]
+__all__ = ["ModelFileError", "load", "save"]
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
 OPTIMIZER_FILE = "optimizer.safetensors"
 CONFIG_FILE = "skirnet.json"
+_FILES = (WEIGHTS_FILE, OPTIMIZER_FILE, CONFIG_FILE)
 _CLASSES = {cls.__name__: cls for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)}
+_WEIGHT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
+class ModelFileError(ValueError):
+    """A model folder is damaged, tampered with, or of another format.
+
+    The message is one line naming the file and the problem.
+    """
 
 
 def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
@@ -107,7 +122,7 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: lis
         index, name = key.split(".", 1)
         index = int(index)
         if index >= len(params) or (value.dim() > 0 and value.shape != params[index].shape):
-            raise ValueError(
+            raise ModelFileError(
                 f"{path} does not belong to this model: its optimiser state {key!r} has "
                 f"shape {tuple(value.shape)}, which matches no parameter of the network."
             )
@@ -116,7 +131,7 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: lis
         # moves the moments to the parameters' device and dtype
         optimizer.load_state_dict({"state": state, "param_groups": groups})
     except ValueError as exc:
-        raise ValueError(f"{path} does not belong to this model: {exc}") from exc
+        raise ModelFileError(f"{path} does not belong to this model: {exc}") from exc
 
 
 def _seed_stream(estimator: ResidualNetRegressor) -> dict[str, Any] | None:
@@ -148,20 +163,42 @@ def _epoch_records(history: History) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "batches"} for row in history]
 
 
-def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
+def save(
+    estimator: ResidualNetRegressor,
+    path: str | Path,
+    *,
+    weights_dtype: str = "float32",
+    optimizer_state: bool = True,
+) -> Path:
     """Save a fitted IRNet/SRNet/PlainNet regressor to the folder ``path``.
+
+    The folder is written aside and renamed into place: if anything fails (a full disk,
+    Ctrl-C), ``path`` still holds the model that was there before, whole.
 
     Parameters
     ----------
     estimator : IRNetRegressor, SRNetRegressor or PlainNetRegressor
         A fitted estimator.
     path : str or Path
-        Folder to write (created if needed; existing model files are replaced).
+        Folder to write: new, empty, or holding a model saved before (which is
+        replaced). A folder holding other files is refused.
+    weights_dtype : {"float32", "float16"}, default="float32"
+        Storage type of the weights. ``"float16"`` halves the file (the network is
+        float32 again once loaded; predictions move by the rounding of the weights).
+    optimizer_state : bool, default=True
+        Keep the optimiser's state, so that a loaded model continues training exactly.
+        ``False`` writes a model for prediction only (continued training starts a fresh
+        optimiser).
 
     Returns
     -------
     path : Path
         The folder written.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` is a file, or a folder holding files other than a saved model's.
 
     Examples
     --------
@@ -180,13 +217,16 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         )
     if not hasattr(estimator, "net_"):
         raise ValueError("The estimator is not fitted yet; call fit before save.")
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    if weights_dtype not in _WEIGHT_DTYPES:
+        raise ValueError(
+            f"weights_dtype must be one of {sorted(_WEIGHT_DTYPES)}, got {weights_dtype!r}."
+        )
+    dtype = _WEIGHT_DTYPES[weights_dtype]
     state = {
-        k: v.detach().cpu().contiguous()
+        k: v.detach().cpu().to(dtype if v.is_floating_point() else v.dtype).contiguous()
         for k, v in _plain_module(estimator.module_).state_dict().items()
     }
-    optimizer_tensors, optimizer_groups = _optimizer_tensors(estimator.net_.optimizer_)
+    weights = safetensors.torch.save(state)
     fitted = {
         "n_features_in_": estimator.n_features_in_,
         "n_outputs_": estimator.n_outputs_,
@@ -202,7 +242,7 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
         "class": type(estimator).__name__,
         "params": _json_params(estimator),
         "fitted": fitted,
-        "optimizer": {"param_groups": optimizer_groups},
+        "weights": {"sha256": hashlib.sha256(weights).hexdigest(), "dtype": weights_dtype},
         "history": _epoch_records(estimator.history_),
         "versions": {
             "skirnet": __version__,
@@ -213,12 +253,114 @@ def save(estimator: ResidualNetRegressor, path: str | Path) -> Path:
             "python": platform.python_version(),
         },
     }
-    # serialise first: a failure must not leave a folder mixing two models
+    optimizer = b""
+    if optimizer_state:
+        optimizer_tensors, optimizer_groups = _optimizer_tensors(estimator.net_.optimizer_)
+        config["optimizer"] = {"param_groups": optimizer_groups}
+        optimizer = safetensors.torch.save(optimizer_tensors)
+    # serialise everything before touching the disk
     config_text = json.dumps(config, indent=2, default=_json_scalar)
-    safetensors.torch.save_file(state, str(path / WEIGHTS_FILE))
-    safetensors.torch.save_file(optimizer_tensors, str(path / OPTIMIZER_FILE))
-    (path / CONFIG_FILE).write_text(config_text)
-    return path
+
+    def write(folder: Path) -> None:
+        (folder / WEIGHTS_FILE).write_bytes(weights)
+        if optimizer_state:
+            (folder / OPTIMIZER_FILE).write_bytes(optimizer)
+        (folder / CONFIG_FILE).write_text(config_text)
+
+    return replace_folder(path, write, _FILES)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """``skirnet.json``, checked for the keys ``load`` reads; errors name the file."""
+    file = path / CONFIG_FILE
+    try:
+        config = json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{file}: not valid JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{file}: expected a JSON object, found {type(config).__name__}")
+    version = config.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{file}: model format {version!r} is not one this skirnet reads "
+            f"(format {FORMAT_VERSION})"
+        )
+    for key, kind in (("class", str), ("params", dict), ("fitted", dict), ("history", list)):
+        if not isinstance(config.get(key), kind):
+            problem = "missing" if key not in config else f"not a {kind.__name__}"
+            raise ModelFileError(f"{file}: key {key!r} is {problem}")
+    for key in ("n_features_in_", "n_outputs_"):
+        value = config["fitted"].get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ModelFileError(f"{file}: fitted {key} must be a positive integer, got {value!r}")
+    return config
+
+
+def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
+    """The unfitted estimator the JSON describes, its parameters validated."""
+    cls = _CLASSES.get(config["class"])
+    if cls is None:
+        raise ModelFileError(
+            f"{file}: unknown estimator class {config['class']!r}; expected one of "
+            f"{sorted(_CLASSES)}"
+        )
+    params = dict(config["params"])
+    try:
+        sizes = params.get("hidden_layer_sizes")
+        if isinstance(sizes, dict):
+            kind = list if sizes.get("type") == "list" else tuple
+            params["hidden_layer_sizes"] = kind(sizes["widths"])
+        elif isinstance(sizes, list):  # written before the container type was recorded
+            params["hidden_layer_sizes"] = tuple(sizes)
+        estimator = cls(**params)
+        estimator._validate_params()
+        estimator.architecture  # noqa: B018 - parses hidden_layer_sizes / depth
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{file}: params: {_first_line(exc)}") from None
+    return estimator
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetRegressor) -> None:
+    """Checksum and tensor shapes of the weights file, before any network is allocated."""
+    file = path / WEIGHTS_FILE
+    weights = config.get("weights")
+    recorded = weights.get("sha256") if isinstance(weights, dict) else None
+    if recorded is not None:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if digest != recorded:
+            raise ModelFileError(
+                f"{file}: SHA-256 {digest[:12]}... does not match the {recorded[:12]}... "
+                f"recorded in {CONFIG_FILE}; the weights were changed or damaged"
+            )
+    try:
+        with safetensors.safe_open(str(file), framework="pt") as handle:
+            shapes = {key: tuple(handle.get_slice(key).get_shape()) for key in handle.keys()}  # noqa: SIM118
+    except (safetensors.SafetensorError, OSError) as exc:
+        raise ModelFileError(f"{file}: damaged weights ({_first_line(exc)})") from None
+    fitted = config["fitted"]
+    with torch.device("meta"):  # shapes only: nothing is allocated
+        expected_module = ResidualMLP(
+            fitted["n_features_in_"],
+            estimator.architecture,
+            fitted["n_outputs_"],
+            estimator._shortcut,
+        )
+    expected = {k: tuple(v.shape) for k, v in expected_module.state_dict().items()}
+    if shapes != expected:
+        wrong = sorted(set(shapes) ^ set(expected)) or sorted(
+            k for k in expected if shapes[k] != expected[k]
+        )
+        key = wrong[0]
+        raise ModelFileError(
+            f"{file}: the weights do not fit the network {CONFIG_FILE} describes "
+            f"({config['class']} {estimator.architecture}, {fitted['n_features_in_']} "
+            f"features): tensor {key!r} is {shapes.get(key, 'missing')}, expected "
+            f"{expected.get(key, 'no such tensor')}"
+        )
 
 
 def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
@@ -237,6 +379,15 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     estimator : IRNetRegressor, SRNetRegressor or PlainNetRegressor
         The fitted estimator, ready to ``predict``.
 
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` holds no saved model.
+    ModelFileError
+        A file of the folder is damaged, tampered with (the weights' SHA-256 differs from
+        the one recorded), of another format, or describes a network its weights do not
+        fit. Shapes are checked before the network is allocated.
+
     Examples
     --------
     >>> from skirnet import load
@@ -249,23 +400,9 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
         raise FileNotFoundError(
             f"No skirnet model at {path} (missing {CONFIG_FILE} or {WEIGHTS_FILE})."
         )
-    config = json.loads((path / CONFIG_FILE).read_text())
-    if config.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has model format {config.get('format_version')}; this skirnet reads "
-            f"format {FORMAT_VERSION}."
-        )
-    cls = _CLASSES.get(config["class"])
-    if cls is None:
-        raise ValueError(f"Unknown estimator class {config['class']!r} in {path}.")
-    params = config["params"]
-    sizes = params.get("hidden_layer_sizes")
-    if isinstance(sizes, dict):
-        widths = sizes["widths"]
-        params["hidden_layer_sizes"] = list(widths) if sizes["type"] == "list" else tuple(widths)
-    elif isinstance(sizes, list):  # written before the container type was recorded
-        params["hidden_layer_sizes"] = tuple(sizes)
-    estimator = cls(**params)
+    config = _read_config(path)
+    estimator = _estimator_from(config, path / CONFIG_FILE)
+    _check_weights(path, config, estimator)
     if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
         saved = estimator.device
         device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
@@ -280,6 +417,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
         resolved,
     )
     state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
+    # copy_ turns float16 storage back into the module's float32
     _plain_module(net.module_).load_state_dict(state)
     net.module_.to(net.device)
     if "optimizer" in config and (path / OPTIMIZER_FILE).is_file():
