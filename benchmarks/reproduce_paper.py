@@ -61,7 +61,7 @@ from _full_scale import run_units  # noqa: E402
 from _oqmd_features import oqmd_split  # noqa: E402
 
 from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor  # noqa: E402
-from skirnet.workflow import FEATURE_CLIP  # noqa: E402
+from skirnet.pipeline import FEATURE_CLIP  # noqa: E402
 
 NETS = {"plain": PlainNetRegressor, "srnet": SRNetRegressor, "irnet": IRNetRegressor}
 LABELS = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}

@@ -20,19 +20,14 @@ hgb        HistGradientBoostingRegressor(500 iter; early stop >10k)     native
 ========== ============================================================ ============
 
 ``hgb`` (gradient boosting) is a modern extra, not in the paper. The final step of every
-pipeline is called ``"model"``. :func:`compare_models` fits clones of several estimators on
-identical splits and returns a tidy table of MAE, RMSE, R² and timings.
+pipeline is called ``"model"``. :func:`skirnet.comparison.compare_models` fits them (and
+any other regressors) on identical splits.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import (
     AdaBoostRegressor,
     HistGradientBoostingRegressor,
@@ -40,20 +35,15 @@ from sklearn.ensemble import (
 )
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import ElasticNet, LinearRegression, Ridge, SGDRegressor
-from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
-from sklearn.model_selection import BaseCrossValidator, KFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
-from sklearn.utils import _safe_indexing
 
 __all__ = [
     "BASELINE_NAMES",
     "baseline_models",
-    "compare_models",
     "make_baseline",
-    "summarize_comparison",
 ]
 
 BASELINE_NAMES: tuple[str, ...] = (
@@ -162,7 +152,7 @@ def make_baseline(name: str, random_state: Any = None, **params: Any) -> Pipelin
 def baseline_models(
     names: list[str] | tuple[str, ...] | None = None, random_state: Any = None
 ) -> dict[str, Pipeline]:
-    """Build several baselines at once, ready for :func:`compare_models`.
+    """Build several baselines at once, ready for :func:`skirnet.comparison.compare_models`.
 
     Parameters
     ----------
@@ -187,218 +177,18 @@ def baseline_models(
     return {name: make_baseline(name, random_state=random_state) for name in names}
 
 
-def _splits(
-    n: int, y: np.ndarray, X: Any, cv: Any, test_size: float, random_state: Any
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    idx = np.arange(n)
-    if cv is None:
-        train, test = train_test_split(
-            idx, test_size=test_size, shuffle=True, random_state=random_state
+def __getattr__(name: str) -> Any:
+    # compare_models and summarize_comparison moved to skirnet.comparison (deprecated here)
+    if name in ("compare_models", "summarize_comparison"):
+        import warnings
+
+        from skirnet import comparison
+
+        warnings.warn(
+            f"skirnet.baselines.{name} moved to skirnet.comparison.{name}; the old name "
+            "will be removed in the next release.",
+            DeprecationWarning,
+            stacklevel=2,
         )
-        return [(np.sort(train), np.sort(test))]
-    if isinstance(cv, int | np.integer):
-        if cv < 2:
-            raise ValueError(f"cv must be at least 2 folds, got {cv}")
-        cv = KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-    if isinstance(cv, BaseCrossValidator) or hasattr(cv, "split"):
-        return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
-    # an iterable of (train, test) index pairs
-    return [(np.asarray(tr), np.asarray(te)) for tr, te in cv]
-
-
-def compare_models(
-    models: Mapping[str, BaseEstimator],
-    X: Any,
-    y: Any,
-    *,
-    X_test: Any = None,
-    y_test: Any = None,
-    cv: Any = None,
-    test_size: float = 0.2,
-    random_state: Any = 0,
-    progress: bool = True,
-    return_predictions: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    """Fit several regressors on identical splits and tabulate their test errors.
-
-    Every model is :func:`~sklearn.base.clone`-d before each fit, so the estimators in
-    ``models`` stay unfitted. The splits are computed once and shared by all models:
-
-    * ``X_test``/``y_test`` given: fit on all of ``X, y``, score on the test set
-      (one row per model, ``fold`` 0);
-    * else ``cv=None``: one shuffled :func:`~sklearn.model_selection.train_test_split`
-      with ``test_size`` and ``random_state`` (one row per model, ``fold`` 0);
-    * else ``cv`` an int: ``KFold(cv, shuffle=True, random_state=random_state)``; or
-      ``cv`` any splitter with a ``split(X, y)`` method, or an iterable of
-      ``(train_idx, test_idx)`` pairs: one row per model and fold.
-
-    Use :func:`summarize_comparison` to aggregate the folds (mean and std per model).
-
-    Parameters
-    ----------
-    models : mapping of str to estimator
-        Name -> sklearn regressor (any estimator with ``fit``/``predict``).
-    X : array-like or DataFrame of shape (n_samples, n_features)
-        Features.
-    y : array-like of shape (n_samples,)
-        Target.
-    X_test, y_test : array-like, optional
-        A fixed test set (e.g. a published split); both or neither.
-    cv : int, splitter or iterable, optional
-        Cross-validation, see above; ignored when ``X_test`` is given.
-    test_size : float, default=0.2
-        Test fraction of the single shuffled split (``cv=None``).
-    random_state : int or None, default=0
-        Seed of the shuffled split / KFold.
-    progress : bool, default=True
-        Show a tqdm progress bar over (model, fold) fits.
-    return_predictions : bool, default=False
-        Also return the predictions, e.g. for parity plots.
-
-    Returns
-    -------
-    results : pandas.DataFrame
-        One row per (model, fold) with columns ``model``, ``fold``, ``n_train``,
-        ``n_test``, ``mae``, ``rmse``, ``r2``, ``fit_seconds``, ``predict_seconds``.
-    predictions : dict, only when ``return_predictions``
-        Model name -> dict with ``y_true``, ``y_pred`` (concatenated over folds),
-        ``fold`` and ``index`` (row of each prediction in the test data: positions in
-        ``X_test`` when given, else in ``X``) and ``estimators`` (the fitted clone of each
-        fold).
-
-    Raises
-    ------
-    ValueError
-        No models, inconsistent lengths, or only one of ``X_test``/``y_test``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_regression
-    >>> from sklearn.dummy import DummyRegressor
-    >>> from sklearn.linear_model import Ridge
-    >>> X, y = make_regression(n_samples=100, n_features=5, noise=1.0, random_state=0)
-    >>> res = compare_models({"mean": DummyRegressor(), "ridge": Ridge()}, X, y,
-    ...                      cv=3, progress=False)
-    >>> res.shape, list(res["model"].unique())
-    ((6, 9), ['mean', 'ridge'])
-    >>> bool((res.groupby("model")["mae"].mean()["ridge"] < 10))
-    True
-    """
-    if not models:
-        raise ValueError("models is empty: pass a dict of name -> estimator")
-    if (X_test is None) != (y_test is None):
-        raise ValueError("pass both X_test and y_test, or neither")
-    y_arr = np.asarray(y, dtype=np.float64).ravel()
-    n = len(y_arr)
-    n_x = X.shape[0] if hasattr(X, "shape") else len(X)
-    if n_x != n:
-        raise ValueError(f"X has {n_x} rows but y has {n}")
-
-    if X_test is not None:
-        y_test_arr = np.asarray(y_test, dtype=np.float64).ravel()
-        if len(X_test) != len(y_test_arr):
-            raise ValueError(f"X_test has {len(X_test)} rows but y_test has {len(y_test_arr)}")
-        folds = [(X, y_arr, X_test, y_test_arr, np.arange(len(y_test_arr)))]
-    else:
-        folds = [
-            (
-                _safe_indexing(X, tr),
-                y_arr[tr],
-                _safe_indexing(X, te),
-                y_arr[te],
-                te,
-            )
-            for tr, te in _splits(n, y_arr, X, cv, test_size, random_state)
-        ]
-
-    rows = []
-    preds: dict[str, dict[str, Any]] = {}
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(models) * len(folds), desc="compare_models", unit="fit")
-    try:
-        for name, model in models.items():
-            store: dict[str, list[Any]] = {
-                "y_true": [],
-                "y_pred": [],
-                "fold": [],
-                "index": [],
-                "estimators": [],
-            }
-            for k, (X_tr, y_tr, X_te, y_te, te_idx) in enumerate(folds):
-                if bar is not None:
-                    bar.set_postfix_str(f"{name} fold {k}")
-                est = clone(model)
-                t0 = time.perf_counter()
-                est.fit(X_tr, y_tr)
-                t1 = time.perf_counter()
-                y_hat = np.asarray(est.predict(X_te), dtype=np.float64).ravel()
-                t2 = time.perf_counter()
-                rows.append(
-                    {
-                        "model": name,
-                        "fold": k,
-                        "n_train": len(y_tr),
-                        "n_test": len(y_te),
-                        "mae": mean_absolute_error(y_te, y_hat),
-                        "rmse": root_mean_squared_error(y_te, y_hat),
-                        "r2": r2_score(y_te, y_hat) if len(y_te) > 1 else np.nan,
-                        "fit_seconds": t1 - t0,
-                        "predict_seconds": t2 - t1,
-                    }
-                )
-                if return_predictions:
-                    store["y_true"].append(y_te)
-                    store["y_pred"].append(y_hat)
-                    store["fold"].append(np.full(len(y_te), k))
-                    store["index"].append(np.asarray(te_idx))
-                    store["estimators"].append(est)
-                if bar is not None:
-                    bar.update(1)
-            if return_predictions:
-                preds[name] = {
-                    key: (vals if key == "estimators" else np.concatenate(vals))
-                    for key, vals in store.items()
-                }
-    finally:
-        if bar is not None:
-            bar.close()
-    results = pd.DataFrame(rows)
-    if return_predictions:
-        return results, preds
-    return results
-
-
-def summarize_comparison(results: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate :func:`compare_models` results over folds: mean and std per model.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        Output of :func:`compare_models`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per model (index ``model``), sorted by ``mae_mean``, with columns
-        ``n_folds`` and ``<metric>_mean``/``<metric>_std`` for mae, rmse, r2,
-        fit_seconds and predict_seconds (std is NaN for a single fold).
-
-    Examples
-    --------
-    >>> res = pd.DataFrame({"model": ["a", "a", "b", "b"], "fold": [0, 1, 0, 1],
-    ...     "mae": [1.0, 3.0, 0.5, 0.5], "rmse": [1.0, 3.0, 0.5, 0.5],
-    ...     "r2": [0.1, 0.3, 0.9, 0.9], "fit_seconds": [1.0] * 4,
-    ...     "predict_seconds": [0.1] * 4})
-    >>> summary = summarize_comparison(res)
-    >>> summary.index.tolist(), summary["mae_mean"].tolist(), summary["mae_std"].round(3).tolist()
-    (['b', 'a'], [0.5, 2.0], [0.0, 1.414])
-    """
-    metrics = ["mae", "rmse", "r2", "fit_seconds", "predict_seconds"]
-    grouped = results.groupby("model", sort=False)
-    summary = grouped[metrics].agg(["mean", "std"])
-    summary.columns = [f"{m}_{s}" for m, s in summary.columns]
-    summary.insert(0, "n_folds", grouped.size())
-    return summary.sort_values("mae_mean")
+        return getattr(comparison, name)
+    raise AttributeError(f"module 'skirnet.baselines' has no attribute {name!r}")

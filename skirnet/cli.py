@@ -1,58 +1,62 @@
 """The ``skirnet`` command line: ``demo``, ``compare``, ``train`` and ``predict``.
 
 Run ``skirnet --help`` or ``python -m skirnet --help``. Bad input (a missing file or
-column, a non-numeric target, an unknown model name, ...) ends with a one-line message
-``skirnet: error: ...`` on stderr and exit status 2; ``--debug`` shows the traceback.
+column, a non-numeric target, an unknown model name, a damaged model folder, ...) ends with
+a one-line message ``skirnet: error: ...`` on stderr and exit status 2; ``--debug`` shows
+the traceback. Ctrl-C stops a command at once with one line saying what it interrupted and
+exit status 130; nothing half-written is left looking complete.
+
+The command line parses and prints; the library decides: training values come from the
+named recipes of :mod:`skirnet.recipes`, the estimators validate their parameters, and
+:mod:`skirnet.comparison` and :mod:`skirnet.pipeline` do the work.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-import pandas as pd
-
 from skirnet._version import __version__
+from skirnet.recipes import LARGE_TABLE_ROWS, RECIPES
 
 __all__ = ["build_parser", "main"]
 
 PROG = "skirnet"
-
-#: Settings of ``skirnet demo``: they let IRNet-17 and PlainNet-17 each train for a
-#: couple of minutes at most on a 2-core CPU (the time budget stops a slow machine).
-DEMO_SETTINGS = {
-    "lr": 1e-3,
-    "batch_size": 128,
-    "max_epochs": 30,
-    "patience": 5,
-    "time_budget": 70.0,
-}
+#: ``skirnet demo``: the large-batch recipe, cut to 20 epochs so that its one-cycle
+#: schedule completes within the time budget of each network on a 2-core CPU.
+DEMO_SETTINGS = {"recipe": "large-batch", "max_epochs": 20, "time_budget": 60.0}
 #: ``skirnet demo --quick``: a 600/200-row subset and two epochs, for tests.
-QUICK_SETTINGS = {
-    "lr": 1e-3,
-    "batch_size": 128,
-    "max_epochs": 2,
-    "patience": 2,
-    "time_budget": None,
-}
+QUICK_SETTINGS = {"recipe": "large-batch", "max_epochs": 2, "time_budget": None}
 QUICK_ROWS = (600, 200)
-
-_PAPER_NOTE = (
-    "The paper trains with Adam at lr=1e-4 and batch size 32; that needs hours, not "
-    "minutes, on a CPU, so these commands default to lr=1e-3 and batch size 256 (the demo: "
-    "128) with early stopping, which converge within minutes (on a GPU, used "
-    "automatically, much faster)."
+_RECIPE_NOTE = (
+    "Training follows a named recipe (--recipe): 'paper' is Jha et al.'s (Adam, lr 1e-4, "
+    "batch 32), 'large-batch' AdamW with a one-cycle schedule at batch 1024, the default "
+    f"from {LARGE_TABLE_ROWS:,} training rows. Results depend on the number of CPU threads: "
+    "--threads N with --seed S reproduces a run exactly."
 )
+#: Options that set an estimator parameter of another name (``--lr`` sets ``lr``, ...).
+_OPTION_OF = {"max_epochs": "--epochs", "random_state": "--seed"}
 
 
 class CLIError(Exception):
     """Bad command-line input: reported as one line, without traceback."""
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, raised by the command's SIGINT handler.
+
+    Not a KeyboardInterrupt: skorch ends training quietly on those (it is how a time
+    budget stops a fit), so a real Ctrl-C would only skip to the next model.
+    """
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,137 +67,254 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message} (see '{PROG} {sub}--help')\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _checked(kind: type, test: Callable[[Any], bool], expected: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` when it passes ``test``, else 'expected ...'."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not test(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return convert
 
 
-def _fold_count(text: str) -> int:
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, got {text!r}")
-    return value
+_positive_int = _checked(int, lambda v: v > 0, "a positive integer")
+_positive_float = _checked(float, lambda v: v > 0, "a positive number")
+_fraction = _checked(float, lambda v: 0 < v < 1, "a fraction between 0 and 1")
+_fold_count = _checked(int, lambda v: v >= 2, "at least 2 folds for cross-validation")
 
 
 def _device(text: str) -> str:
     import torch
 
-    if text == "auto":
-        return text
     try:
-        torch.device(text)
+        return text if text == "auto" else str(torch.device(text))
     except RuntimeError:
         raise argparse.ArgumentTypeError(
             f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {text!r}"
         ) from None
-    return text
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+def _tokens(text: str | Sequence[Any]) -> list[str]:
+    parts = text.split(",") if isinstance(text, str) else text
+    return [token for token in (str(part).strip() for part in parts) if token]
 
 
-def _fraction(text: str) -> float:
-    value = _positive_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
-    return value
+def _parse_models(text: str | Sequence[str]) -> list[str]:
+    """Short names of ``--models irnet,PlainNet,rf`` (any case), without duplicates.
+
+    >>> _parse_models("IRNet, plainnet,rf")
+    ['irnet', 'plain', 'rf']
+    """
+    from skirnet.baselines import BASELINE_NAMES
+    from skirnet.estimators import NETWORKS, network_name
+
+    names: list[str] = []
+    for token in _tokens(text):
+        try:
+            name = network_name(token)
+        except KeyError:
+            name = token.lower()
+            if name not in BASELINE_NAMES:
+                known = ", ".join([*NETWORKS, *BASELINE_NAMES])
+                raise ValueError(f"unknown model {token!r}; choose from {known}") from None
+        names += [name] if name not in names else []
+    if not names:
+        raise ValueError("no model given; pass e.g. --models irnet,plain,rf")
+    return names
+
+
+def _parse_depths(text: str | Sequence[int]) -> list[int]:
+    """The paper's depths of ``--depths 10,17``, without duplicates.
+
+    >>> _parse_depths("10, 17")
+    [10, 17]
+    """
+    from skirnet.nn.architectures import ARCHITECTURES
+
+    depths: list[int] = []
+    allowed = ", ".join(str(d) for d in sorted(ARCHITECTURES))
+    for token in _tokens(text):
+        if not token.lstrip("-").isdigit():
+            raise ValueError(f"bad depth {token!r} in --depths; give integers from {allowed}")
+        if int(token) not in ARCHITECTURES:
+            raise ValueError(f"unknown depth {int(token)}; the paper's depths are {allowed}")
+        depths += [int(token)] if int(token) not in depths else []
+    if not depths:
+        raise ValueError(f"no depth given; pass e.g. --depths 17 (choose from {allowed})")
+    return depths
+
+
+def _single(values: list[Any], option: str) -> Any:
+    if len(values) > 1:
+        raise CLIError(
+            f"{option} takes one value, got {len(values)} ({', '.join(map(str, values))}); "
+            f"'skirnet compare {option}s' compares several"
+        )
+    return values[0]
 
 
 # --------------------------------------------------------------------------- parser
 
-
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    _add_threads(p)
-    p.add_argument(
-        "--device",
-        default="auto",
-        type=_device,
-        help="'auto' (CUDA when available, default), 'cpu' or 'cuda'",
-    )
-    p.add_argument(
-        "--verbose",
-        action="store_true",
-        help="print skorch's per-epoch table instead of progress bars",
-    )
-    p.add_argument("--debug", action="store_true", help="show the full traceback of any error")
-
-
-def _add_threads(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--threads",
-        type=_positive_int,
-        metavar="N",
-        help="CPU threads for torch (default: the CPU cores not already busy, "
-        "judged by the load average; oversubscribed OpenMP threads can slow "
-        "training down tenfold)",
-    )
-
-
-def _add_data(p: argparse.ArgumentParser, target: bool = True) -> None:
-    p.add_argument(
-        "--data",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="CSV (optionally gzipped) or Parquet file",
-    )
-    p.add_argument(
-        "--formula-col",
-        metavar="COL",
-        help="column of chemical formulas (default: 'formula' or 'composition')",
-    )
-    if target:
-        p.add_argument(
-            "--target-col", metavar="COL", help="numeric target column (default: 'target' or 'y')"
-        )
-
-
-def _add_training(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--epochs", type=_positive_int, default=40, help="maximum epochs per network (default: 40)"
-    )
-    p.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=256,
-        help="mini-batch size (default: 256; the paper: 32)",
-    )
-    p.add_argument(
-        "--lr",
-        type=_positive_float,
-        default=1e-3,
-        help="Adam learning rate (default: 1e-3; the paper: 1e-4)",
-    )
-    p.add_argument(
-        "--patience",
-        type=_positive_int,
-        default=8,
-        help="early-stopping patience in epochs (default: 8)",
-    )
-    p.add_argument(
-        "--time-budget",
-        type=_positive_float,
-        metavar="SECONDS",
-        help="stop each network's training after this many seconds (default: none)",
-    )
-    p.add_argument(
-        "--hidden-layer-sizes",
-        metavar="SPEC",
-        help="custom architecture such as '64x2-32' instead of the paper's depths",
-    )
+_HELP = {
+    "--data": "CSV (optionally gzipped) or Parquet file",
+    "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
+    "--target-col": "numeric target column (default: 'target' or 'y')",
+    "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
+    "the load average); the last digits of every result depend on it: give --threads (and "
+    "--seed) to reproduce a run exactly",
+    "--seed": "random seed (default: 0)",
+    "--device": "'auto' (CUDA when available, default), 'cpu' or 'cuda'",
+    "--verbose": "print skorch's per-epoch table instead of progress bars",
+    "--debug": "show the full traceback of any error",
+    "--recipe": f"training recipe (default: large-batch from {LARGE_TABLE_ROWS:,} training "
+    "rows, else paper): "
+    + "; ".join(
+        f"{k}: " + ", ".join(f"{p}={v}" for p, v in r.items()) for k, r in RECIPES.items()
+    ),
+    "--epochs": "maximum epochs per network (default: the recipe's)",
+    "--batch-size": "mini-batch size (default: the recipe's)",
+    "--lr": "learning rate (default: the recipe's)",
+    "--patience": "early-stopping patience in epochs (default: the recipe's)",
+    "--time-budget": "stop each network's training after this many seconds (default: none)",
+    "--hidden-layer-sizes": "custom architecture such as '64x2-32' instead of the paper's depths",
+    "--models": "comma-separated: irnet, srnet, plain and any baseline of skirnet.baselines "
+    "(linear, sgd, elasticnet, adaboost, ridge, svr, tree, rf, hgb); default: irnet,plain,rf",
+    "--depths": "comma-separated network depths from 10, 17, 24, 48 (default: 17)",
+    "--test-size": "test fraction of one shuffled split (default: 0.2)",
+    "--cv": "K-fold cross-validation instead of one split",
+    "--out": "output folder (default: ./skirnet-{}); earlier results there are replaced once "
+    "the new ones are complete",
+    "--quick": f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs (seconds; for "
+    "tests, not for conclusions)",
+    "--model": "irnet (default), srnet or plain",
+    "--depth": "10, 17 (default), 24 or 48",
+    "train --out": "folder to save the model in; a model already there is replaced once the "
+    "new one is complete",
+    "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
+    "(skirnet.pretrained.list_models(): oqmd-formation-enthalpy)",
+    "--output": "CSV to write (default: print to stdout); an existing file is replaced once "
+    "the new one is complete",
+    "demo": "Featurize the embedded 10,000-row OQMD formation-enthalpy sample (Magpie "
+    "features), train IRNet-17 and PlainNet-17 (StandardScaler in front, standardised "
+    "features clipped to +-10) and a random forest on its 8,000-row train split, and report "
+    "test MAE, RMSE and R2 on its 2,000-row test split; writes parity.png, "
+    "learning_curves.png, results.csv and results.json. Networks train with the large-batch "
+    f"recipe cut to {DEMO_SETTINGS['max_epochs']} epochs and a "
+    f"{DEMO_SETTINGS['time_budget']:g} s budget each: about 3 minutes on a 2-core CPU. The "
+    "sample keeps OQMD's few extreme targets (down to -95 eV/atom); they count in every MAE.",
+    "compare": "Featurize a table of formulas, fit the chosen models on identical splits and "
+    "write results.csv, parity.png, learning_curves.png (and depth_study.png for several "
+    "depths) and, last, results.json into --out. " + _RECIPE_NOTE,
+    "train": "Train Pipeline(CompositionFeaturizer, StandardScaler, clip to +-10, network) on "
+    "a table of formulas and save it into --out: the network with skirnet.save (safetensors "
+    "+ JSON) in OUT/net, then the featurizer parameters, scaler statistics, settings and "
+    "thread count in OUT/pipeline.json. " + _RECIPE_NOTE,
+    "screen": "Rank candidate compositions with a trained or pretrained model: candidates "
+    "from a CSV/Parquet file (--data) or generated from elements (--elements, --max-atoms: "
+    "every reduced A_a B_b C_c with a + b + c <= N), featurized and predicted in chunks with "
+    "bounded memory, streamed to a Parquet file with one row per candidate in input order "
+    "(formula, prediction, std for an ensemble, error saying why a row has no prediction); "
+    "the best candidates are printed at the end. --dask runs the chunks on a Dask cluster "
+    "with identical results.",
+    "screen --model": "folder written by 'skirnet train', or a pretrained model's name",
+    "screen --data": "CSV (optionally gzipped) or Parquet file of candidate formulas",
+    "screen --output": "Parquet file to write; written under a temporary name and renamed "
+    "when complete (an existing file is replaced then)",
+    "--elements": "comma-separated element symbols to combine, e.g. Li,Fe,P,O",
+    "--max-atoms": "largest number of atoms per formula unit of a generated composition",
+    "--min-elements": "generate only compositions with at least this many elements (default: 1)",
+    "--charge-balanced": "keep only generated compositions that balance with common "
+    "oxidation states",
+    "--top": "number of best candidates to print (default: 20)",
+    "--highest": "best means highest prediction (default: lowest, e.g. formation enthalpy)",
+    "--chunk-size": "candidates per chunk (default: 100000); memory grows with it",
+    "--dask": "'local' to start a Dask LocalCluster on this machine, or a scheduler address "
+    "such as tcp://10.0.0.5:8786",
+    "predict": "Predict a table of formulas with a model folder written by 'skirnet train' "
+    "or a pretrained model shipped with skirnet (by name, e.g. oqmd-formation-enthalpy; "
+    "no training, no download); writes a CSV with columns formula, prediction.",
+}
+_SUMMARIES = {
+    "demo": "IRNet-17 vs PlainNet-17 vs random forest on the embedded OQMD sample",
+    "compare": "compare networks and classical baselines on your own table",
+    "train": "train one network on your table and save it (pickle-free)",
+    "predict": "predict with a model saved by 'skirnet train' or a pretrained one",
+    "screen": "rank millions of candidate compositions (file or element grid), optionally on Dask",
+}
+# option: argparse keywords, per command; the help text is _HELP["<command> <option>"] or
+# _HELP["<option>"]
+_DATA = {"--data": {"required": True, "type": Path, "metavar": "FILE"}, "--formula-col": {}}
+_TRAINING = {
+    "--recipe": {"choices": list(RECIPES)},
+    "--epochs": {"type": _positive_int},
+    "--batch-size": {"type": int},
+    "--lr": {"type": float},
+    "--patience": {"type": int},
+    "--time-budget": {"type": _positive_float, "metavar": "SECONDS"},
+    "--hidden-layer-sizes": {"metavar": "SPEC"},
+}
+_COMMON = {
+    "--threads": {"type": _positive_int, "metavar": "N"},
+    "--seed": {"type": int, "default": 0},
+    "--device": {"type": _device, "default": "auto"},
+    "--verbose": {"action": "store_true"},
+    "--debug": {"action": "store_true"},
+}
+_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "demo": {
+        "--out": {"type": Path, "default": Path("skirnet-demo")},
+        "--quick": {"action": "store_true"},
+        **_COMMON,
+    },
+    "compare": {
+        **_DATA,
+        "--target-col": {},
+        "--models": {"default": "irnet,plain,rf"},
+        "--depths": {"default": "17"},
+        "--test-size": {"type": _fraction, "default": 0.2},
+        "--cv": {"type": _fold_count, "metavar": "K"},
+        "--out": {"type": Path, "default": Path("skirnet-compare")},
+        **_TRAINING,
+        **_COMMON,
+    },
+    "train": {
+        **_DATA,
+        "--target-col": {},
+        "--model": {"default": "irnet"},
+        "--depth": {"default": "17"},
+        "--out": {"type": Path, "required": True},
+        **_TRAINING,
+        **_COMMON,
+    },
+    "predict": {
+        "--model": {"required": True, "metavar": "MODEL"},
+        **_DATA,
+        "--output": {"type": Path, "metavar": "FILE"},
+        "--threads": _COMMON["--threads"],
+        "--debug": _COMMON["--debug"],
+    },
+    "screen": {
+        "--model": {"required": True, "metavar": "MODEL"},
+        "--data": {"type": Path, "metavar": "FILE"},
+        "--formula-col": {},
+        "--elements": {"metavar": "A,B,C"},
+        "--max-atoms": {"type": _positive_int, "metavar": "N"},
+        "--min-elements": {"type": _positive_int, "default": 1, "metavar": "N"},
+        "--charge-balanced": {"action": "store_true"},
+        "--output": {"type": Path, "required": True, "metavar": "FILE"},
+        "--top": {"type": _positive_int, "default": 20, "metavar": "K"},
+        "--highest": {"action": "store_true"},
+        "--chunk-size": {"type": _positive_int, "default": 100_000, "metavar": "N"},
+        "--dask": {"metavar": "local|ADDRESS"},
+        "--threads": _COMMON["--threads"],
+        "--debug": _COMMON["--debug"],
+    },
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,124 +323,61 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["train", "--data", "t.csv", "--out", "m"]).recipe is None
+    True
     """
     parser = _Parser(
         prog=PROG,
         description="Deep residual regressors (IRNet, SRNet, PlainNet) for materials "
         "properties from chemical formulas (Jha et al., Sci. Rep. 11:4244, 2021).",
-        epilog=_PAPER_NOTE,
+        epilog=_RECIPE_NOTE,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    demo = sub.add_parser(
-        "demo",
-        help="IRNet-17 vs PlainNet-17 vs random forest on the embedded OQMD sample",
-        description="Featurize the embedded 10,000-row OQMD formation-enthalpy sample "
-        "(Magpie features), train IRNet-17 and PlainNet-17 (StandardScaler in front, "
-        "standardised features clipped to +-10) and a "
-        "random forest on its 8,000-row train split, and report test MAE, RMSE and R2 on "
-        "its 2,000-row test split; writes parity.png, learning_curves.png, results.json "
-        "and results.csv. Settings: Adam lr=1e-3, batch 128, at most 30 epochs, patience 5, "
-        "and a 70 s training budget per network, so the whole demo takes under 5 minutes on a "
-        "2-core CPU; the paper's lr=1e-4 and batch 32 would not converge in that time. "
-        "The sample keeps OQMD's few extreme targets (down to -95 eV/atom); they are "
-        "included in every MAE.",
-    )
-    demo.add_argument(
-        "--out",
-        type=Path,
-        default=Path("skirnet-demo"),
-        help="output folder (default: ./skirnet-demo)",
-    )
-    demo.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs "
-        "(seconds; for tests, not for conclusions)",
-    )
-    _add_common(demo)
-
-    compare = sub.add_parser(
-        "compare",
-        help="compare networks and classical baselines on your own table",
-        description="Featurize a table of formulas, fit the chosen models on identical "
-        "splits and write results.json, results.csv, parity.png, learning_curves.png (and "
-        "depth_study.png for several depths) into --out. " + _PAPER_NOTE,
-    )
-    _add_data(compare)
-    compare.add_argument(
-        "--models",
-        default="irnet,plain,rf",
-        help="comma-separated: irnet, srnet, plain and any baseline of "
-        "skirnet.baselines (linear, sgd, elasticnet, adaboost, ridge, svr, "
-        "tree, rf, hgb); default: irnet,plain,rf",
-    )
-    compare.add_argument(
-        "--depths",
-        default="17",
-        help="comma-separated network depths from 10, 17, 24, 48 (default: 17)",
-    )
-    split = compare.add_mutually_exclusive_group()
-    split.add_argument(
-        "--test-size",
-        type=_fraction,
-        default=0.2,
-        help="test fraction of one shuffled split (default: 0.2)",
-    )
-    split.add_argument(
-        "--cv",
-        type=_fold_count,
-        metavar="K",
-        help="K-fold cross-validation instead of one split",
-    )
-    compare.add_argument(
-        "--out",
-        type=Path,
-        default=Path("skirnet-compare"),
-        help="output folder (default: ./skirnet-compare)",
-    )
-    _add_training(compare)
-    _add_common(compare)
-
-    train = sub.add_parser(
-        "train",
-        help="train one network on your table and save it (pickle-free)",
-        description="Train Pipeline(CompositionFeaturizer, StandardScaler, clip to +-10, network) on a "
-        "table of formulas and save it into --out: the network with skirnet.save (safetensors "
-        "+ JSON) in OUT/net, the featurizer parameters and scaler statistics in "
-        "OUT/pipeline.json. " + _PAPER_NOTE,
-    )
-    _add_data(train)
-    train.add_argument("--model", default="irnet", help="irnet (default), srnet or plain")
-    train.add_argument("--depth", default="17", help="10, 17 (default), 24 or 48")
-    train.add_argument("--out", type=Path, required=True, help="folder to save the model in")
-    _add_training(train)
-    _add_common(train)
-
-    predict = sub.add_parser(
-        "predict",
-        help="predict with a model saved by 'skirnet train'",
-        description="Predict a table of formulas with a model folder written by "
-        "'skirnet train'; writes a CSV with columns formula, prediction.",
-    )
-    predict.add_argument(
-        "--model",
-        required=True,
-        type=Path,
-        metavar="DIR",
-        help="folder written by 'skirnet train'",
-    )
-    _add_data(predict, target=False)
-    predict.add_argument(
-        "--output", type=Path, metavar="FILE", help="CSV to write (default: print to stdout)"
-    )
-    _add_threads(predict)
-    predict.add_argument("--debug", action="store_true", help="show the full traceback")
+    for command, options in _OPTIONS.items():
+        p = sub.add_parser(command, help=_SUMMARIES[command], description=_HELP[command])
+        split = p.add_mutually_exclusive_group()  # --test-size or --cv (compare)
+        for option, kw in options.items():
+            text = _HELP.get(f"{command} {option}", _HELP[option]).replace("{}", command)
+            (split if option in ("--test-size", "--cv") else p).add_argument(
+                option, help=text, **kw
+            )
     return parser
 
 
 # --------------------------------------------------------------------------- helpers
+
+#: What the command is doing, for the message of a Ctrl-C.
+_DOING: dict[str, Any] = {}
+
+
+def _doing(what: str, *details: str, saved: str = "nothing was saved") -> None:
+    _DOING.update(what=what, details=list(details), epoch=None, saved=saved)
+
+
+def _epoch_tracker() -> Any:
+    """A skorch callback noting the epoch in progress (for the message of a Ctrl-C)."""
+    from skorch.callbacks import Callback
+
+    class EpochTracker(Callback):
+        def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
+            _DOING["epoch"] = len(net.history)
+
+    return EpochTracker()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the clean-up finish
+    raise _Interrupted
+
+
+def _interrupted_message() -> str:
+    details = _DOING["details"] + ([f"epoch {_DOING['epoch']}"] if _DOING["epoch"] else [])
+    where = f" ({', '.join(details)})" if details else ""
+    return f"{PROG}: interrupted while {_DOING['what']}{where}; {_DOING['saved']}"
 
 
 def _auto_threads() -> int:
@@ -332,43 +390,46 @@ def _auto_threads() -> int:
     return max(1, min(cores, cores - round(busy)))
 
 
-def _set_threads(threads: int | None) -> int:
-    """Set torch's intra-op threads; return the previous count."""
-    import torch
+def _settings(args: argparse.Namespace, n_train: int, **fixed: Any) -> Any:
+    """The training settings: a recipe (given, else by table size) and the overrides."""
+    from skirnet.pipeline import TrainingSettings
+    from skirnet.recipes import recipe_for_rows
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads or _auto_threads())
-    return previous
-
-
-def _settings(args: argparse.Namespace, **overrides: Any):
-    from skirnet.workflow import TrainingSettings
-
-    values: dict[str, Any] = {
-        "seed": args.seed,
-        "device": args.device,
-        "verbose": int(args.verbose),
-        "progress": not args.verbose,
-    }
-    if hasattr(args, "epochs"):
-        values.update(
-            lr=args.lr,
-            batch_size=args.batch_size,
-            max_epochs=args.epochs,
-            patience=args.patience,
-            time_budget=args.time_budget,
-            hidden_layer_sizes=args.hidden_layer_sizes,
-        )
-    values.update(overrides)
-    settings = TrainingSettings(**values)
-    if settings.hidden_layer_sizes:
-        from skirnet.nn import parse_architecture
-
-        parse_architecture(settings.hidden_layer_sizes)  # fail early on a bad spec
-    return settings
+    values = {k: getattr(args, k, None) for k in ("lr", "batch_size", "patience", "time_budget")}
+    values.update(
+        recipe=getattr(args, "recipe", None) or recipe_for_rows(n_train),
+        max_epochs=getattr(args, "epochs", None),
+        hidden_layer_sizes=getattr(args, "hidden_layer_sizes", None),
+        seed=args.seed,
+        device=args.device,
+        verbose=int(args.verbose),
+        progress=not args.verbose,
+    )
+    return TrainingSettings(**{**values, **fixed})
 
 
-def _read_user_table(args: argparse.Namespace) -> tuple[pd.Series, np.ndarray, str, str]:
+def _check_networks(models: dict[str, Any]) -> None:
+    """Let every network validate its parameters now, before any slow work."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skirnet.estimators import ResidualNetRegressor
+
+    for model in models.values():
+        net = model.steps[-1][1] if hasattr(model, "steps") else model
+        try:
+            if isinstance(net, ResidualNetRegressor):
+                net._validate_params()
+        except InvalidParameterError as exc:
+            param = re.match(r"The '(\w+)' parameter", str(exc))
+            if param is None:
+                raise
+            option = _OPTION_OF.get(param[1], "--" + param[1].replace("_", "-"))
+            raise CLIError(f"{option}: {exc}") from None
+
+
+def _read_user_table(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
+    import numpy as np
+
     from skirnet.datasets import read_table
 
     if Path(args.data).is_dir():
@@ -394,40 +455,47 @@ def _read_user_table(args: argparse.Namespace) -> tuple[pd.Series, np.ndarray, s
 
 
 def _check_output_folder(out: Path) -> None:
-    """Fail before any work if results cannot be written to the folder ``out``."""
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file; give a folder (it is created if needed)")
 
 
-def _check_output_file(path: Path | None) -> None:
-    if path is None:
-        return
-    if path.is_dir():
-        raise CLIError(f"--output {path} is a folder; give a CSV file name")
-    if not path.parent.is_dir():
-        raise CLIError(f"--output {path}: the folder {path.parent} does not exist")
+def _note_replacing(path: Path, what: str) -> None:
+    if path.exists():
+        print(f"{PROG}: replacing existing {what}", file=sys.stderr)
 
 
 def _print_header(title: str, settings: Any) -> None:
     import torch
 
+    from skirnet.training import resolve_device
+
     print(title)
-    device = settings.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
     print(
-        f"Network settings: {settings.describe()} (training on {device}, "
-        f"{torch.get_num_threads()} CPU thread(s))"
+        f"Network settings: {settings.describe()} (training on "
+        f"{resolve_device(settings.device)}, {torch.get_num_threads()} CPU thread(s))"
     )
 
 
-def _report(result: Any, files: dict[str, Path], units: str | None, seconds: float) -> None:
-    print()
-    print(result.table(units=units))
+def _compare(args: argparse.Namespace, models: dict[str, Any], X: Any, y: Any, **kw: Any) -> int:
+    """Run, save and print a comparison (``demo``, ``compare``)."""
+    import torch
+
+    from skirnet.comparison import run_comparison
+
+    def on_fit(name: str, fold: int) -> None:
+        _doing(f"training {name}", *([f"fold {fold + 1} of {kw['cv']}"] if kw.get("cv") else []))
+
+    info, units = kw["info"], kw["info"].get("unit")
+    info["torch_threads"] = torch.get_num_threads()
+    _note_replacing(args.out / "results.json", f"results in {args.out}")
+    result = run_comparison(models, X, y, on_fit=on_fit, **kw)
+    result.info["fit_seconds"] = time.perf_counter() - args.start
+    _doing(f"writing the results to {args.out}", saved=f"{args.out} has no results.json")
+    files = result.save(args.out, units=units)
+    print(f"\n{result.table(units=units)}")
     hit = result.results.get("time_budget_hit")
-    hit = hit.eq(True) if hit is not None else None
-    if hit is not None and hit.any():
-        names = ", ".join(dict.fromkeys(result.results.loc[hit, "model"]))
+    if hit is not None and hit.eq(True).any():
+        names = ", ".join(dict.fromkeys(result.results.loc[hit.eq(True), "model"]))
         print(
             f"Note: {names} stopped at the time budget (weights of the best validation "
             "epoch kept); more epochs would likely lower the MAE."
@@ -435,187 +503,261 @@ def _report(result: Any, files: dict[str, Path], units: str | None, seconds: flo
     print()
     for kind, path in files.items():
         print(f"wrote {kind:16s} {path}")
-    print(f"total time {seconds:.1f} s")
+    print(f"total time {time.perf_counter() - args.start:.1f} s")
+    return 0
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from skirnet.datasets import load_oqmd_sample
-    from skirnet.workflow import build_models, featurize, run_comparison
+    import pandas as pd
 
-    start = time.perf_counter()
-    settings = _settings(args, **(QUICK_SETTINGS if args.quick else DEMO_SETTINGS))
+    from skirnet.comparison import build_models
+    from skirnet.datasets import load_oqmd_sample
+    from skirnet.featurizers import CompositionFeaturizer
+
+    _check_output_folder(args.out)
     frame = load_oqmd_sample(as_frame=True).frame
-    train = frame[frame["split"] == "train"]
-    test = frame[frame["split"] == "test"]
+    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
     if args.quick:
         train = train.sample(QUICK_ROWS[0], random_state=args.seed)
         test = test.sample(QUICK_ROWS[1], random_state=args.seed)
+    settings = _settings(args, len(train), **(QUICK_SETTINGS if args.quick else DEMO_SETTINGS))
+    models = build_models(["irnet", "plain", "rf"], [17], settings, [_epoch_tracker()])
+    quick = " -- QUICK mode: subset and 2 epochs, numbers are not meaningful"
     _print_header(
         f"skirnet demo: OQMD formation enthalpy sample (eV/atom), {len(train)} train / "
-        f"{len(test)} test rows (the published CrabNet split)"
-        + (
-            " -- QUICK mode: subset and 2 epochs, numbers are not meaningful" if args.quick else ""
-        ),
+        f"{len(test)} test rows (the published CrabNet split)" + (quick if args.quick else ""),
         settings,
     )
     print(
         f"Target range {frame['target'].min():.1f} to {frame['target'].max():.1f} eV/atom: "
         "a few extreme OQMD entries are kept, and count in every MAE."
     )
-    X = featurize(
-        pd.concat([train["formula"], test["formula"]]).tolist(), progress=settings.progress
+    _doing(f"featurizing {len(train) + len(test)} formulas")
+    formulas = pd.concat([train["formula"], test["formula"]]).tolist()
+    X = CompositionFeaturizer(progress_bar=None if settings.progress else False).fit_transform(
+        formulas
     )
+    info = {"command": "demo", "quick": args.quick, "dataset": "oqmd_sample", "unit": "eV/atom"}
+    info.update(n_train=len(train), n_test=len(test), n_features=X.shape[1])
+    y_train, y_test = train["target"].to_numpy(), test["target"].to_numpy()
     X_train, X_test = X[: len(train)], X[len(train) :]
-    models = build_models(["irnet", "plain", "rf"], [17], settings)
-    info = {
-        "command": "demo",
-        "quick": bool(args.quick),
-        "dataset": "oqmd_sample",
-        "unit": "eV/atom",
-        "n_train": len(train),
-        "n_test": len(test),
-        "n_features": X.shape[1],
-    }
-    result = run_comparison(
-        models,
-        X_train,
-        train["target"].to_numpy(),
-        X_test=X_test,
-        y_test=test["target"].to_numpy(),
-        settings=settings,
-        info=info,
+    return _compare(
+        args, models, X_train, y_train, X_test=X_test, y_test=y_test, settings=settings, info=info
     )
-    result.info["fit_seconds"] = time.perf_counter() - start
-    files = result.save(args.out, units="eV/atom")
-    _report(result, files, "eV/atom", time.perf_counter() - start)
-    return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from skirnet.workflow import (
-        build_models,
-        featurize,
-        parse_depths,
-        parse_models,
-        run_comparison,
-    )
+    from skirnet.comparison import build_models
+    from skirnet.featurizers import CompositionFeaturizer
 
-    start = time.perf_counter()
     _check_output_folder(args.out)
-    names = parse_models(args.models)
-    depths = parse_depths(args.depths)
-    settings = _settings(args)
+    names, depths = _parse_models(args.models), _parse_depths(args.depths)
     formulas, y, fcol, tcol = _read_user_table(args)
     n_test = args.test_size * len(y) if args.cv is None else len(y) / args.cv
     if args.cv is not None and args.cv > len(y):
         raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {len(y)}")
     if n_test < 1 or len(y) - n_test < 3:
         raise CLIError(f"{args.data} has {len(y)} rows: too few for that test split")
+    settings = _settings(args, round(len(y) - n_test))
+    models = build_models(names, depths, settings, [_epoch_tracker()])
+    _check_networks(models)
     _print_header(
         f"skirnet compare: {args.data} ({len(y)} rows), formula column {fcol!r}, target {tcol!r}",
         settings,
     )
-    X = featurize(formulas.tolist(), progress=settings.progress)
-    models = build_models(names, depths, settings)
-    info = {
-        "command": "compare",
-        "data": str(args.data),
-        "formula_col": fcol,
-        "target_col": tcol,
-        "n_rows": len(y),
-        "n_features": X.shape[1],
-        "cv": args.cv,
-        "test_size": None if args.cv else args.test_size,
-    }
-    result = run_comparison(
-        models, X, y, cv=args.cv, test_size=args.test_size, settings=settings, info=info
+    _doing(f"featurizing {len(y)} formulas")
+    X = CompositionFeaturizer(progress_bar=None if settings.progress else False).fit_transform(
+        formulas.tolist()
     )
-    result.info["fit_seconds"] = time.perf_counter() - start
-    files = result.save(args.out)
-    _report(result, files, None, time.perf_counter() - start)
-    return 0
+    info = {"command": "compare", "data": str(args.data), "formula_col": fcol, "target_col": tcol}
+    info.update(n_rows=len(y), n_features=X.shape[1], cv=args.cv)
+    info["test_size"] = None if args.cv else args.test_size
+    return _compare(
+        args, models, X, y, cv=args.cv, test_size=args.test_size, settings=settings, info=info
+    )
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from skirnet.workflow import (
-        NET_CLASSES,
-        parse_depths,
-        parse_models,
-        save_pipeline,
-        train_pipeline,
-    )
+    import numpy as np
 
-    start = time.perf_counter()
+    from skirnet.estimators import NETWORKS
+    from skirnet.pipeline import PIPELINE_FILE, make_formula_pipeline, save_pipeline
+
     _check_output_folder(args.out)
-    (name,) = parse_models(args.model)
-    if name not in NET_CLASSES:
-        raise CLIError(f"--model must be a network ({', '.join(NET_CLASSES)}), got {args.model!r}")
-    (depth,) = parse_depths(args.depth)
-    settings = _settings(args)
+    name = _single(_parse_models(args.model), "--model")
+    if name not in NETWORKS:
+        raise CLIError(f"--model must be a network ({', '.join(NETWORKS)}), got {args.model!r}")
+    depth = _single(_parse_depths(args.depth), "--depth")
     formulas, y, fcol, tcol = _read_user_table(args)
+    settings = _settings(args, len(y))
+    pipe = make_formula_pipeline(name, depth, settings, callbacks=[_epoch_tracker()])
+    _check_networks({name: pipe})
     _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings)
+    _note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
 
-    pipe = train_pipeline(formulas.tolist(), y, name, depth, settings)
+    X, net = formulas.tolist(), pipe.named_steps["net"]
+    _doing(f"featurizing and training {NETWORKS[name].label}-{depth}")
+    pipe.fit(X, y)
+    if getattr(net, "interrupted_", False):
+        raise KeyboardInterrupt
+    _doing("computing the training error")
+    train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
+    _doing(f"saving the model to {args.out}", saved=f"{args.out} has no {PIPELINE_FILE}")
     out = save_pipeline(
         pipe, args.out, formula_col=fcol, target_col=tcol, settings=settings.as_dict()
     )
-    net = pipe.named_steps["net"]
-    X = formulas.tolist()
-    train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
-    depth = sum(n for _, n in net.architecture_) + 1
     print(
-        f"trained {type(net).__name__} (depth {depth}) for {net.n_iter_} epochs "
-        f"(best validation epoch {net.best_epoch_}); training-set MAE {train_mae:.4f}"
+        f"trained {type(net).__name__} (depth {sum(n for _, n in net.architecture_) + 1}) "
+        f"for {net.n_iter_} epochs (best validation epoch {net.best_epoch_}); training-set "
+        f"MAE {train_mae:.4f}"
     )
-    print(f"saved to {out} in {time.perf_counter() - start:.1f} s")
+    print(f"saved to {out} in {time.perf_counter() - args.start:.1f} s")
     return 0
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from skirnet.datasets.readers import _read_frame
-    from skirnet.workflow import load_pipeline
+    import pandas as pd
 
-    _check_output_file(args.output)
-    pipe, spec = load_pipeline(args.model)
-    path = Path(args.data)
+    from skirnet import pretrained
+    from skirnet.datasets.readers import _read_frame
+    from skirnet.pipeline import load_pipeline, write_atomically
+
+    output, path = args.output, Path(args.data)
+    if output is not None:
+        if output.is_dir():
+            raise CLIError(f"--output {output} is a folder; give a CSV file name")
+        if not output.parent.is_dir():
+            raise CLIError(f"--output {output}: the folder {output.parent} does not exist")
+        if output.resolve() == path.resolve():
+            raise CLIError(f"--output {output} is the --data file; give another file name")
+    if not Path(args.model).exists() and "," in args.model:
+        raise CLIError(
+            f"--model takes one model (a folder from 'skirnet train' or a pretrained "
+            f"model's name), got {args.model}"
+        )
+    _doing(f"loading the model {args.model}", saved="nothing was written")
+    pipe, spec = load_pipeline(pretrained.resolve(args.model))
     if path.is_dir():
         raise CLIError(f"{path} is a folder; give one CSV or Parquet file")
     frame = _read_frame(path)
     if frame.empty:
         raise CLIError(f"the file {path} has a header but no data rows")
-    column = args.formula_col
+    columns, column = [str(c) for c in frame.columns], args.formula_col
     if column is None:
         lower = {str(c).lower(): c for c in frame.columns}
-        candidates = [spec.get("formula_col"), "formula", "composition"]
-        column = next(
-            (
-                lower[str(c).lower()]
-                for c in candidates
-                if c is not None and str(c).lower() in lower
-            ),
-            None,
-        )
-        if column is None:
+        candidates = [str(c).lower() for c in (spec.get("formula_col"), "formula", "composition")]
+        found = [lower[c] for c in candidates if c in lower]
+        if not found:
             raise CLIError(
-                f"no formula column found in {path}: pass --formula-col; "
-                f"available columns: {[str(c) for c in frame.columns]}"
+                f"no formula column found in {path}: pass --formula-col; available columns: "
+                f"{columns}"
             )
+        column = found[0]
     elif column not in frame.columns:
         raise CLIError(
-            f"formula column {column!r} not found in {path}; available columns: "
-            f"{[str(c) for c in frame.columns]}"
+            f"formula column {column!r} not found in {path}; available columns: {columns}"
         )
     formulas = frame[column].tolist()
-    pred = pipe.predict(formulas)
-    out = pd.DataFrame({"formula": formulas, "prediction": pred})
-    if args.output is None:
+    _doing(f"predicting {len(formulas)} formulas", saved="nothing was written")
+    out = pd.DataFrame({"formula": formulas, "prediction": pipe.predict(formulas)})
+    if output is None:
         out.to_csv(sys.stdout, index=False)
+        return 0
+    _note_replacing(output, str(output))
+    _doing(f"writing {output}", saved=f"{output} was left as it was")
+    write_atomically(output, lambda tmp: out.to_csv(tmp, index=False))
+    print(f"wrote {len(out)} predictions to {output}", file=sys.stderr)
+    return 0
+
+
+def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
+    """The candidates (a path or a generator), their count if known, and a description."""
+    from skirnet import screening
+
+    if (args.data is None) == (args.elements is None):
+        raise CLIError("give the candidates either as --data FILE or as --elements A,B,C")
+    if args.data is not None:
+        if args.max_atoms is not None or args.charge_balanced:
+            raise CLIError("--max-atoms and --charge-balanced go with --elements, not --data")
+        if not args.data.is_file():
+            raise CLIError(f"--data {args.data}: no such file")
+        return args.data, None, str(args.data)
+    if args.max_atoms is None:
+        raise CLIError("--elements needs --max-atoms N (atoms per formula unit)")
+    elements = [e.strip() for e in args.elements.split(",") if e.strip()]
+    options = {"min_elements": args.min_elements, "charge_balanced": args.charge_balanced}
+    # counting runs the generator once: cheap next to featurizing and predicting
+    total = screening.count_compositions(elements, args.max_atoms, **options)
+    candidates = screening.generate_compositions(elements, args.max_atoms, **options)
+    return candidates, total, f"{total:,} compositions of {'-'.join(elements)}"
+
+
+@contextlib.contextmanager
+def _dask_client(address: str | None, threads: int) -> Iterator[Any]:
+    """None without --dask; else a client of a new LocalCluster or of the given scheduler."""
+    if address is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise CLIError("--dask needs dask.distributed: pip install 'skirnet[dask]'") from None
+    if address == "local":
+        # one single-threaded worker per core; dask gives each one OMP_NUM_THREADS=1
+        with (
+            LocalCluster(
+                n_workers=threads, threads_per_worker=1, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
     else:
-        out.to_csv(args.output, index=False)
-        print(f"wrote {len(out)} predictions to {args.output}", file=sys.stderr)
+        with Client(address, timeout="20s") as client:
+            yield client
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    import torch
+
+    from skirnet import pretrained, screening
+    from skirnet.pipeline import load_pipeline
+
+    output = args.output
+    if output.is_dir():
+        raise CLIError(f"--output {output} is a folder; give a Parquet file name")
+    if not output.parent.is_dir():
+        raise CLIError(f"--output {output}: the folder {output.parent} does not exist")
+    if args.data is not None and output.resolve() == args.data.resolve():
+        raise CLIError(f"--output {output} is the --data file; give another file name")
+    candidates, total, described = _screen_candidates(args)
+    _doing(f"loading the model {args.model}", saved="nothing was written")
+    pipe, _ = load_pipeline(pretrained.resolve(args.model))
+    _note_replacing(output, str(output))
+    _doing(f"screening {described}", saved=f"{output} was left as it was")
+    with _dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
+        result = screening.screen(
+            pipe,
+            candidates,
+            output,
+            formula_col=args.formula_col,
+            chunk_size=args.chunk_size,
+            top_k=args.top,
+            ascending=not args.highest,
+            client=client,
+            total=total,
+        )
+    best = "highest" if args.highest else "lowest"
+    print(f"top {len(result.top)} candidates ({best} prediction first):")
+    print(result.top.to_string(index=False))
+    print(
+        f"wrote {result.n_candidates:,} rows to {output} ({result.n_failed:,} without a "
+        f"prediction, reason in column 'error') in {result.seconds:.1f} s: "
+        f"{result.rate_per_minute:,.0f} candidates per minute",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -624,23 +766,16 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "train": _cmd_train,
     "predict": _cmd_predict,
+    "screen": _cmd_screen,
 }
-_EXPECTED = (
-    CLIError,
-    ValueError,
-    FileNotFoundError,
-    KeyError,
-    ImportError,
-    FloatingPointError,
-    OSError,  # FileExistsError, IsADirectoryError, PermissionError, a full disk, ...
-    EOFError,
-)
+# ValueError includes sklearn's InvalidParameterError and skirnet.pipeline.PipelineFileError,
+# OSError a missing file, IsADirectoryError, PermissionError, a full disk, ...
+_EXPECTED = (CLIError, ValueError, KeyError, ImportError, FloatingPointError, OSError, EOFError)
 
 
 def _one_line(exc: BaseException) -> str:
     text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-    text = " ".join(str(text).split()) or type(exc).__name__
-    return text
+    return " ".join(str(text).split()) or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -654,25 +789,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on bad input (one line on stderr).
+        Exit status: 0 on success, 2 on bad input or without a command (one line on
+        stderr), 130 when interrupted by Ctrl-C (one line saying what was interrupted).
+
+    Examples
+    --------
+    >>> main([])  # doctest: +ELLIPSIS
+    usage: skirnet [-h] [--version] COMMAND ...
+    ...
+    2
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
+        print(f"{PROG}: error: no command given ({', '.join(_COMMANDS)})", file=sys.stderr)
         return 2
-    previous = _set_threads(args.threads)
+    import torch
+
+    args.start, threads = time.perf_counter(), torch.get_num_threads()
+    torch.set_num_threads(args.threads or _auto_threads())
+    handler = signal.getsignal(signal.SIGINT)
+    ours = threading.current_thread() is threading.main_thread()
+    ours = ours and handler is signal.default_int_handler  # not where Ctrl-C is ignored
+    if ours:
+        signal.signal(signal.SIGINT, _on_sigint)
+    _doing("starting")
     try:
         return _COMMANDS[args.command](args)
+    except (_Interrupted, KeyboardInterrupt):
+        if getattr(args, "debug", False):
+            raise
+        sys.stdout.flush()
+        print(f"\n{_interrupted_message()}", file=sys.stderr)
+        return 130
     except _EXPECTED as exc:
         if getattr(args, "debug", False):
             raise
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     finally:
-        import torch
-
-        torch.set_num_threads(previous)  # main() may be called in-process (tests, notebooks)
+        if ours:
+            signal.signal(signal.SIGINT, handler)
+        torch.set_num_threads(threads)  # main() may run in-process (tests, notebooks)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,12 +1,15 @@
 """Figures for regression results: parity plots, learning curves, the depth study.
 
-All functions draw on a given :class:`~matplotlib.axes.Axes` or, without one, on a new
-:class:`matplotlib.figure.Figure` created without pyplot (so they work headless and never
-open windows); they return the Axes. Save with ``ax.figure.savefig("parity.png")``.
+The single-panel functions draw on a given :class:`~matplotlib.axes.Axes` or, without one,
+on a new :class:`matplotlib.figure.Figure` created without pyplot (so they work headless
+and never open windows); they return the Axes. Save with
+``ax.figure.savefig("parity.png")``. :func:`plot_parity_panels` and
+:func:`plot_learning_curves` draw one panel per model side by side and return the Figure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,16 +19,32 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_depth_study", "plot_learning_curve", "plot_parity"]
+__all__ = [
+    "plot_calibration",
+    "plot_depth_study",
+    "plot_learning_curve",
+    "plot_learning_curves",
+    "plot_parity",
+    "plot_parity_panels",
+]
 
-# Paper order and styles (Jha et al. 2021, Figure 1): plain, stacked residual, individual residual
+# Paper order and styles (Jha et al. 2021, Figure 1): plain, stacked residual, individual
+# residual; keyed by skirnet.estimators.network_name
 _NET_STYLES = {
-    "plainnet": {"marker": "o", "color": "tab:gray"},
     "plain": {"marker": "o", "color": "tab:gray"},
     "srnet": {"marker": "s", "color": "tab:blue"},
     "irnet": {"marker": "^", "color": "tab:red"},
 }
-_NET_ORDER = ["plain", "plainnet", "srnet", "irnet"]
+
+
+def _network_key(name: Any) -> str | None:
+    """The network a depth-study row names ("PlainNet", "irnet", ...), or None."""
+    from skirnet.estimators import network_name  # imported late: plotting needs no torch
+
+    try:
+        return network_name(str(name))
+    except KeyError:
+        return None
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (5.0, 5.0)) -> Axes:
@@ -297,14 +316,14 @@ def plot_depth_study(
         .reset_index()
     )
     nets = list(dict.fromkeys(results["net"]))
-    order = {name: i for i, name in enumerate(_NET_ORDER)}
-    nets.sort(key=lambda name: order.get(str(name).lower(), len(order)))
+    order = {name: i for i, name in enumerate(_NET_STYLES)}
+    nets.sort(key=lambda name: order.get(_network_key(name), len(order)))
 
     ax = _new_axes(ax, figsize=(6.0, 4.0))
     handles: list[Any] = []
     for name in nets:
         sub = stats[stats["net"] == name].sort_values("depth")
-        style = _NET_STYLES.get(str(name).lower(), {"marker": "D"})
+        style = _NET_STYLES.get(_network_key(name), {"marker": "D"})
         x = sub["depth"].to_numpy(dtype=np.float64)
         mean = sub["mean"].to_numpy(dtype=np.float64)
         if (sub["count"] > 1).any():
@@ -322,4 +341,152 @@ def plot_depth_study(
     if title:
         ax.set_title(title)
     ax.legend(handles=handles, fontsize="small", frameon=False)
+    return ax
+
+
+def _panel_grid(
+    n_panels: int, max_columns: int, panel_size: tuple[float, float]
+) -> tuple[Figure, list[Axes]]:
+    """A figure (no pyplot, so the caller's backend is untouched) with ``n_panels`` axes."""
+    ncols = min(n_panels, max_columns)
+    nrows = math.ceil(n_panels / ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows), layout="tight")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n_panels])
+
+
+def plot_parity_panels(
+    predictions: Mapping[str, tuple[Any, Any]], *, units: str | None = None, max_columns: int = 4
+) -> Figure:
+    """One :func:`plot_parity` panel per model, side by side.
+
+    Parameters
+    ----------
+    predictions : mapping of str to (y_true, y_pred)
+        Model name -> reference values and predictions; the name titles its panel.
+    units : str, optional
+        Unit of the target.
+    max_columns : int, default=4
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, one Axes per model.
+
+    Raises
+    ------
+    ValueError
+        No model.
+
+    Examples
+    --------
+    >>> fig = plot_parity_panels({"a": ([0, 1, 2], [0, 1, 2.5]), "b": ([0, 1], [1, 1])})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['a', 'b']
+    """
+    if not predictions:
+        raise ValueError("predictions is empty: pass a dict of name -> (y_true, y_pred)")
+    fig, axes = _panel_grid(len(predictions), max_columns, panel_size=(4.2, 4.2))
+    for ax, (name, (y_true, y_pred)) in zip(axes, predictions.items(), strict=True):
+        plot_parity(y_true, y_pred, ax=ax, title=name, units=units)
+    return fig
+
+
+def plot_learning_curves(histories: Mapping[str, Any], *, max_columns: int = 3) -> Figure:
+    """One :func:`plot_learning_curve` panel per model, side by side.
+
+    Parameters
+    ----------
+    histories : mapping of str to history or estimator
+        Model name -> anything :func:`plot_learning_curve` takes.
+    max_columns : int, default=3
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, one Axes per model.
+
+    Raises
+    ------
+    ValueError
+        No model, or an empty history.
+
+    Examples
+    --------
+    >>> fig = plot_learning_curves({"IRNet-17": [{"train_loss": 1.0}, {"train_loss": 0.5}]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['IRNet-17']
+    """
+    if not histories:
+        raise ValueError("histories is empty: pass a dict of name -> history")
+    fig, axes = _panel_grid(len(histories), max_columns, panel_size=(5.0, 3.8))
+    for ax, (name, history) in zip(axes, histories.items(), strict=True):
+        plot_learning_curve(history, ax=ax, title=name)
+    return fig
+
+
+def plot_calibration(
+    y_true: Any,
+    y_mean: Any,
+    y_std: Any,
+    *,
+    label: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Calibration plot: expected against observed coverage of ``mean ± z·σ`` intervals.
+
+    Points on the diagonal mean the predicted σ are calibrated; below it, the intervals
+    hold fewer targets than they promise (σ too small), above it, more (σ too large). The
+    shaded area is the miscalibration area of :func:`skirnet.ensemble.calibration_summary`.
+    Call it again on the same ``ax`` to compare models (e.g. before and after
+    :meth:`~skirnet.DeepEnsembleRegressor.calibrate`).
+
+    Parameters
+    ----------
+    y_true, y_mean, y_std : array-like of shape (n_samples,)
+        Targets, predicted means and standard deviations
+        (``model.predict(X, return_std=True)``).
+    label : str, optional
+        Legend entry (the miscalibration area is appended).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure is made without one.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skirnet.plotting import plot_calibration
+    >>> rng = np.random.RandomState(0)
+    >>> std = rng.uniform(0.5, 2, 500)
+    >>> ax = plot_calibration(rng.normal(0, std), np.zeros(500), std, label="ensemble")
+    >>> ax.get_xlabel()
+    'expected coverage'
+    """
+    from skirnet.ensemble import coverage_curve  # imported late: plotting needs no torch
+
+    expected, observed = coverage_curve(y_true, y_mean, y_std)
+    ax = _new_axes(ax)
+    area = float(np.mean(np.abs(observed - expected)))
+    text = f"{label}: area {area:.3f}" if label else f"miscalibration area {area:.3f}"
+    (line,) = ax.plot(expected, observed, label=text)
+    ax.fill_between(expected, expected, observed, color=line.get_color(), alpha=0.15)
+    ax.plot([0, 1], [0, 1], color="black", linewidth=0.8, linestyle="--")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("expected coverage")
+    ax.set_ylabel("observed coverage")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", frameon=False, loc="upper left")
     return ax

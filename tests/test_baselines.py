@@ -13,13 +13,8 @@ from sklearn.model_selection import ShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from skirnet.baselines import (
-    BASELINE_NAMES,
-    baseline_models,
-    compare_models,
-    make_baseline,
-    summarize_comparison,
-)
+from skirnet.baselines import BASELINE_NAMES, baseline_models, make_baseline
+from skirnet.comparison import compare_models, summarize_comparison
 from skirnet.datasets import load_oqmd_sample
 
 COLUMNS = [

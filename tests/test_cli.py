@@ -15,7 +15,7 @@ import torch
 
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
-from skirnet.workflow import TrainingSettings, load_pipeline, train_pipeline
+from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = ["--hidden-layer-sizes", "32x2-16", "--epochs", "2", "--batch-size", "64"]
@@ -58,7 +58,8 @@ def test_demo_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     rows = {line.split()[0] for line in stdout.splitlines() if line.strip()}
     assert {"IRNet-17", "PlainNet-17", "RF"} <= rows
-    assert "MAE (eV/atom)" in stdout and "batch_size=128" in stdout
+    assert "MAE (eV/atom)" in stdout and "recipe large-batch:" in stdout
+    assert "batch_size=1024" in stdout and "max_epochs=2" in stdout
     assert _is_png(out / "parity.png")
     assert _is_png(out / "learning_curves.png")
     payload = json.loads((out / "results.json").read_text())
@@ -136,14 +137,11 @@ def test_train_predict_round_trip(
 
     # the same training in memory gives the same predictions, bit for bit
     frame = pd.read_csv(oqmd_csv)
+    # 200 rows: the paper's recipe; --epochs and --batch-size override it
+    assert spec["settings"]["recipe"] == "paper" and spec["settings"]["lr"] == 1e-4
+    assert spec["settings"]["overridden"] == ["batch_size", "max_epochs"]
     settings = TrainingSettings(
-        lr=1e-3,
-        batch_size=64,
-        max_epochs=2,
-        patience=8,
-        hidden_layer_sizes="32x2-16",
-        seed=3,
-        progress=False,
+        "paper", batch_size=64, max_epochs=2, hidden_layer_sizes="32x2-16", seed=3, progress=False
     )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same thread count as the CLI runs: same float round-off

@@ -164,3 +164,23 @@ def test_depth_study_single_runs_and_errors():
         plot_depth_study(pd.DataFrame({"net": ["a"], "mae": [1.0]}))
     with pytest.raises(ValueError, match="empty"):
         plot_depth_study(pd.DataFrame(columns=["net", "depth", "mae"]))
+
+
+def test_calibration_plot_shows_observed_against_expected_coverage():
+    from skirnet.plotting import plot_calibration
+
+    rng = np.random.RandomState(0)
+    std = rng.uniform(0.5, 2.0, 4000)
+    errors = rng.normal(0, std)
+    ax = plot_calibration(errors, np.zeros(4000), std, label="calibrated")
+    plot_calibration(errors, np.zeros(4000), std / 2, label="overconfident", ax=ax)
+    calibrated, diagonal, overconfident = (ax.lines[0], ax.lines[1], ax.lines[2])
+    x, y = calibrated.get_data()
+    assert np.allclose(x, np.linspace(0.01, 0.99, 99))
+    assert np.max(np.abs(y - x)) < 0.03  # Gaussian errors with their own σ: on the diagonal
+    _, y_over = overconfident.get_data()
+    assert (y_over[10:] < x[10:]).all()  # half the σ: intervals hold fewer than promised
+    assert diagonal.get_xydata().tolist() == [[0, 0], [1, 1]]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("calibrated: area 0.0") and labels[1].startswith("overconfident")
+    assert ax.get_xlabel() == "expected coverage" and ax.get_ylabel() == "observed coverage"

@@ -1,0 +1,564 @@
+"""A network behind feature scaling as a scikit-learn Pipeline: build, train, save, load.
+
+The command line's networks see standardised Magpie features clipped to
+±:data:`FEATURE_CLIP` standard deviations::
+
+    Pipeline([("scale", StandardScaler()), ("clip", ...), ("net", IRNetRegressor(...))])
+
+:func:`make_net` builds that pipeline from a :class:`TrainingSettings` (a named recipe of
+:mod:`skirnet.recipes` plus explicit overrides); :func:`train_pipeline` puts a
+:class:`~skirnet.featurizers.CompositionFeaturizer` in front and fits it on formulas;
+:func:`save_pipeline` and :func:`load_pipeline` keep such a pipeline without pickle (the
+network through :mod:`skirnet.persistence`, the featurizer and scaler in ``pipeline.json``).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors
+import torch
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skirnet._atomic import replace_folder, write_atomically
+from skirnet._version import __version__
+from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
+from skirnet.featurizers import CompositionFeaturizer
+from skirnet.persistence import ModelFileError, load, save
+from skirnet.recipes import recipe_params
+from skirnet.training import EpochProgress, TimeBudget
+
+__all__ = [
+    "FEATURE_CLIP",
+    "PIPELINE_FILE",
+    "PipelineFileError",
+    "TrainingSettings",
+    "load_pipeline",
+    "make_formula_pipeline",
+    "make_net",
+    "save_pipeline",
+    "train_pipeline",
+    "write_atomically",
+]
+
+#: File of a saved pipeline (next to the network's folder ``net/``).
+PIPELINE_FILE = "pipeline.json"
+PIPELINE_FORMAT = 1
+#: Standardised features are clipped to [-FEATURE_CLIP, FEATURE_CLIP] before the network:
+#: a Magpie feature that is nearly constant in the training data (f-electron counts on a
+#: small set) otherwise puts a rare test compound 1e5 standard deviations out and its
+#: prediction tens of eV/atom off.
+FEATURE_CLIP = 10.0
+
+#: Recipe values that :class:`TrainingSettings` may override.
+_OVERRIDABLE = ("lr", "batch_size", "max_epochs", "patience")
+_REQUIRED_KEYS = {"format", "steps", "featurizer", "scaler", "net_dir"}
+_OPTIONAL_KEYS = {
+    "skirnet_version",
+    "clip",
+    "feature_names",
+    "formula_col",
+    "target_col",
+    "settings",
+    "torch_threads",
+    "info",
+}
+
+
+class PipelineFileError(ModelFileError):
+    """A saved pipeline folder that cannot be loaded; the message names the file."""
+
+
+def _clipper(limit: float = FEATURE_CLIP) -> FunctionTransformer:
+    return FunctionTransformer(np.clip, kw_args={"a_min": -limit, "a_max": limit})
+
+
+@dataclasses.dataclass
+class TrainingSettings:
+    """Training settings shared by every network of a run: a recipe plus overrides.
+
+    Parameters
+    ----------
+    recipe : {"paper", "large-batch"}, default="paper"
+        Named recipe of :mod:`skirnet.recipes` (optimiser, learning rate, batch size,
+        schedule, epochs, patience).
+    lr, batch_size, max_epochs, patience : optional
+        Override the recipe's value; ``None`` keeps it.
+    time_budget : float or None
+        Seconds after which one fit stops at the end of its current epoch (then the
+        best validation epoch's weights are restored); ``None`` for no limit.
+    hidden_layer_sizes : str or None
+        A custom architecture (``"64x2-32"``) instead of the paper's depths.
+    seed : int
+        Seed of every network and baseline, and of the train/test split.
+    device : str
+        ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+    verbose : int
+        ``1`` prints skorch's per-epoch table instead of the progress bar.
+    progress : bool
+        Show a progress bar over the epochs of each fit.
+
+    Examples
+    --------
+    >>> settings = TrainingSettings("large-batch", max_epochs=5)
+    >>> settings.training_params()["batch_size"], settings.training_params()["max_epochs"]
+    (1024, 5)
+    """
+
+    recipe: str = "paper"
+    lr: float | None = None
+    batch_size: int | None = None
+    max_epochs: int | None = None
+    patience: int | None = None
+    time_budget: float | None = None
+    hidden_layer_sizes: str | None = None
+    seed: int = 0
+    device: str = "auto"
+    verbose: int = 0
+    progress: bool = True
+
+    def overrides(self) -> dict[str, Any]:
+        """The recipe values this run overrides.
+
+        Returns
+        -------
+        dict
+            Parameter -> value, for those of lr, batch_size, max_epochs and patience
+            that are set.
+        """
+        return {k: getattr(self, k) for k in _OVERRIDABLE if getattr(self, k) is not None}
+
+    def training_params(self) -> dict[str, Any]:
+        """The recipe's estimator parameters with the overrides applied.
+
+        Returns
+        -------
+        dict
+            Optimiser, lr, batch_size, schedule, weight decay, max_epochs and patience.
+        """
+        return {**recipe_params(self.recipe), **self.overrides()}
+
+    def net_params(self) -> dict[str, Any]:
+        """Every constructor parameter these settings give a network (besides depth).
+
+        Returns
+        -------
+        dict
+            :meth:`training_params` plus hidden_layer_sizes, device, random_state and
+            verbose.
+        """
+        return {
+            **self.training_params(),
+            "hidden_layer_sizes": self.hidden_layer_sizes,
+            "device": self.device,
+            "random_state": self.seed,
+            "verbose": self.verbose,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict: the recipe's name and every value.
+
+        Returns
+        -------
+        dict
+        """
+        return {
+            "recipe": self.recipe,
+            **self.training_params(),
+            "overridden": sorted(self.overrides()),
+            "time_budget": self.time_budget,
+            "hidden_layer_sizes": self.hidden_layer_sizes,
+            "seed": self.seed,
+            "device": self.device,
+            "verbose": self.verbose,
+            "progress": self.progress,
+        }
+
+    def describe(self) -> str:
+        """One line naming the recipe and every value, for printing.
+
+        Returns
+        -------
+        str
+        """
+        params = self.training_params()
+        overridden = self.overrides()
+        values = ", ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+        )
+        note = f" (not the recipe's: {', '.join(overridden)})" if overridden else ""
+        arch = f", hidden_layer_sizes={self.hidden_layer_sizes}" if self.hidden_layer_sizes else ""
+        budget = f", time budget {self.time_budget:g} s per net" if self.time_budget else ""
+        return (
+            f"recipe {self.recipe}: {values}{note}; early stopping on a 10% validation "
+            f"split{arch}{budget}, seed={self.seed}"
+        )
+
+
+def make_net(
+    name: str,
+    depth: int = 17,
+    settings: TrainingSettings | None = None,
+    label: str = "",
+    callbacks: Sequence[Any] = (),
+) -> Pipeline:
+    """Build ``Pipeline([("scale", StandardScaler()), ("clip", ...), ("net", <network>)])``.
+
+    The ``clip`` step clips the standardised features to ``[-FEATURE_CLIP, FEATURE_CLIP]``.
+
+    Parameters
+    ----------
+    name : str
+        Network type: ``"irnet"``, ``"srnet"``, ``"plain"`` or a label such as ``"IRNet"``
+        (see :func:`skirnet.estimators.network_name`).
+    depth : int, default=17
+        One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
+    settings : TrainingSettings, optional
+        Recipe, overrides, seed and so on (default: the paper's recipe).
+    label : str, optional
+        Name shown on the progress bar.
+    callbacks : sequence of skorch callbacks, optional
+        Extra callbacks of the network, after the time budget and the progress bar.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The unfitted pipeline.
+
+    Examples
+    --------
+    >>> pipe = make_net("IRNet", 10, TrainingSettings("large-batch", progress=False))
+    >>> [step for step, _ in pipe.steps], pipe.named_steps["net"].batch_size
+    (['scale', 'clip', 'net'], 1024)
+    """
+    settings = settings or TrainingSettings()
+    extra: list[Any] = []
+    if settings.time_budget:
+        extra.append(TimeBudget(settings.time_budget))
+    if settings.progress and not settings.verbose:
+        extra.append(EpochProgress(label or name))
+    extra.extend(callbacks)
+    net = NETWORKS[network_name(name)](depth, callbacks=extra or None, **settings.net_params())
+    return Pipeline([("scale", StandardScaler()), ("clip", _clipper()), ("net", net)])
+
+
+def make_formula_pipeline(
+    name: str,
+    depth: int = 17,
+    settings: TrainingSettings | None = None,
+    callbacks: Sequence[Any] = (),
+) -> Pipeline:
+    """:func:`make_net` with a :class:`~skirnet.featurizers.CompositionFeaturizer` in front.
+
+    Parameters
+    ----------
+    name : str
+        Network type, as for :func:`make_net`.
+    depth : int, default=17
+        One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
+    settings : TrainingSettings, optional
+        Training settings (default: the paper's recipe).
+    callbacks : sequence of skorch callbacks, optional
+        Extra callbacks of the network.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``featurize`` / ``scale`` / ``clip`` / ``net``, unfitted; it fits on formulas.
+
+    Examples
+    --------
+    >>> [step for step, _ in make_formula_pipeline("plain").steps]
+    ['featurize', 'scale', 'clip', 'net']
+    """
+    settings = settings or TrainingSettings()
+    net_pipe = make_net(name, depth, settings, label=name, callbacks=callbacks)
+    featurizer = CompositionFeaturizer(progress_bar=None if settings.progress else False)
+    return Pipeline([("featurize", featurizer), *net_pipe.steps])
+
+
+def train_pipeline(
+    formulas: Sequence[Any], y: Any, name: str, depth: int, settings: TrainingSettings
+) -> Pipeline:
+    """Fit ``Pipeline([("featurize", ...), ("scale", ...), ("clip", ...), ("net", ...)])``.
+
+    Parameters
+    ----------
+    formulas : sequence of str
+        Chemical formulas.
+    y : array-like of shape (n,)
+        Target.
+    name : str
+        Network type, as for :func:`make_net`.
+    depth : int
+        One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
+    settings : TrainingSettings
+        Training settings.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The fitted pipeline; it predicts from formulas.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Training was interrupted (Ctrl-C); the pipeline is not returned half-trained.
+
+    Examples
+    --------
+    >>> from skirnet.datasets import load_oqmd_sample
+    >>> formulas, y = load_oqmd_sample(return_X_y=True)
+    >>> settings = TrainingSettings(max_epochs=1, hidden_layer_sizes="8", progress=False)
+    >>> pipe = train_pipeline(formulas[:50], y[:50], "irnet", 17, settings)
+    >>> pipe.predict(["NaCl"]).shape
+    (1,)
+    """
+    pipe = make_formula_pipeline(name, depth, settings)
+    pipe.fit(list(formulas), np.asarray(y, dtype=np.float64))
+    if getattr(pipe.named_steps["net"], "interrupted_", False):
+        raise KeyboardInterrupt
+    return pipe
+
+
+def save_pipeline(
+    pipe: Pipeline,
+    out_dir: str | Path,
+    *,
+    formula_col: str | None = None,
+    target_col: str | None = None,
+    settings: dict[str, Any] | None = None,
+    info: dict[str, Any] | None = None,
+    **save_options: Any,
+) -> Path:
+    """Save a :func:`train_pipeline` pipeline without pickle.
+
+    The network goes through :func:`skirnet.save` into ``out_dir/net`` (safetensors +
+    JSON); the featurizer's ``get_params()``, the scaler's statistics (``mean_``,
+    ``scale_``, ``var_``, ``n_samples_seen_``) and torch's thread count go into
+    ``out_dir/pipeline.json``. The folder is written aside and swapped in whole: a
+    failure or an interruption leaves the previous model in ``out_dir`` as it was.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        Fitted ``featurize`` / ``scale`` / ``clip`` / ``net`` pipeline.
+    out_dir : str or Path
+        Folder to write (created if needed).
+    formula_col, target_col : str, optional
+        Columns of the training table (``skirnet predict`` looks for the formula column
+        by this name first).
+    settings : dict, optional
+        The training settings (:meth:`TrainingSettings.as_dict`).
+    info : dict, optional
+        Any other JSON-ready description.
+    **save_options
+        Passed to :func:`skirnet.save` (``weights_dtype``, ``optimizer_state``).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skirnet.datasets import load_oqmd_sample
+    >>> formulas, y = load_oqmd_sample(return_X_y=True)
+    >>> settings = TrainingSettings(max_epochs=1, hidden_layer_sizes="8", progress=False)
+    >>> pipe = train_pipeline(formulas[:50], y[:50], "irnet", 17, settings)
+    >>> folder = save_pipeline(pipe, tempfile.mkdtemp())
+    >>> sorted(p.name for p in folder.iterdir())
+    ['net', 'pipeline.json']
+    """
+    featurizer = pipe.named_steps["featurize"]
+    scaler = pipe.named_steps["scale"]
+    net = pipe.named_steps["net"]
+    out = Path(out_dir)
+    params = featurizer.get_params()
+    params["progress"] = params["progress_bar"] = None
+    spec = {
+        "format": PIPELINE_FORMAT,
+        "skirnet_version": __version__,
+        "steps": ["featurize", "scale", "clip", "net"],
+        "clip": FEATURE_CLIP,
+        "featurizer": {"class": type(featurizer).__name__, "params": params},
+        "feature_names": [str(f) for f in featurizer.get_feature_names_out()],
+        "scaler": {
+            "mean": scaler.mean_.tolist(),
+            "scale": scaler.scale_.tolist(),
+            "var": scaler.var_.tolist(),
+            "n_samples_seen": int(scaler.n_samples_seen_),
+        },
+        "net_dir": "net",
+        "formula_col": formula_col,
+        "target_col": target_col,
+        "settings": settings,
+        "torch_threads": torch.get_num_threads(),
+        "info": info,
+    }
+    text = json.dumps(spec, indent=2) + "\n"
+
+    def write(folder: Path) -> None:
+        save(_without_callbacks(net), folder / "net", **save_options)
+        (folder / PIPELINE_FILE).write_text(text)
+
+    return replace_folder(out, write, {PIPELINE_FILE, "net"})
+
+
+def _without_callbacks(net: ResidualNetRegressor) -> ResidualNetRegressor:
+    """The fitted net with ``callbacks=None`` (progress bars are not worth saving)."""
+    if not net.callbacks:
+        return net
+    saved = copy.copy(net)
+    saved.callbacks = None
+    return saved
+
+
+def _read_spec(path: Path) -> dict[str, Any]:
+    """``pipeline.json``, checked key by key; errors name the file."""
+    try:
+        spec = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PipelineFileError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(spec, dict):
+        raise PipelineFileError(
+            f"{path}: expected a JSON object, found {type(spec).__name__} "
+            "(was it written by 'skirnet train'?)"
+        )
+    if spec.get("format") != PIPELINE_FORMAT:
+        raise PipelineFileError(
+            f"{path}: format {spec.get('format')!r}; this skirnet reads {PIPELINE_FORMAT}"
+        )
+    missing = sorted(_REQUIRED_KEYS - set(spec))
+    unknown = sorted(set(spec) - _REQUIRED_KEYS - _OPTIONAL_KEYS)
+    if missing or unknown:
+        problems = [f"missing key(s) {missing}"] if missing else []
+        problems += [f"unknown key(s) {unknown}"] if unknown else []
+        raise PipelineFileError(f"{path}: {'; '.join(problems)}")
+    return spec
+
+
+def _featurizer(spec: dict[str, Any], path: Path) -> CompositionFeaturizer:
+    entry = spec["featurizer"]
+    if not isinstance(entry, dict) or set(entry) != {"class", "params"}:
+        raise PipelineFileError(f"{path}: 'featurizer' must be an object with class and params")
+    if entry["class"] != "CompositionFeaturizer":
+        raise PipelineFileError(f"{path}: unsupported featurizer {entry['class']!r}")
+    params = entry["params"]
+    if not isinstance(params, dict):
+        raise PipelineFileError(f"{path}: featurizer params must be an object")
+    known = CompositionFeaturizer().get_params()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise PipelineFileError(
+            f"{path}: unknown CompositionFeaturizer parameter(s) {unknown}; "
+            f"it takes {sorted(known)}"
+        )
+    try:
+        return CompositionFeaturizer(**params).fit(["H"])
+    except (TypeError, ValueError) as exc:
+        raise PipelineFileError(f"{path}: featurizer params: {exc}") from None
+
+
+def _scaler(spec: dict[str, Any], path: Path) -> StandardScaler:
+    entry = spec["scaler"]
+    keys = {"mean", "scale", "var", "n_samples_seen"}
+    if not isinstance(entry, dict) or set(entry) != keys:
+        raise PipelineFileError(f"{path}: 'scaler' must be an object with keys {sorted(keys)}")
+    scaler = StandardScaler()
+    try:
+        arrays = [np.asarray(entry[k], dtype=np.float64) for k in ("mean", "scale", "var")]
+        n_seen = int(entry["n_samples_seen"])
+    except (TypeError, ValueError) as exc:
+        raise PipelineFileError(f"{path}: scaler statistics: {exc}") from None
+    if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
+        raise PipelineFileError(f"{path}: scaler mean, scale and var must be equally long lists")
+    scaler.mean_, scaler.scale_, scaler.var_ = arrays
+    scaler.n_samples_seen_ = n_seen
+    scaler.n_features_in_ = len(scaler.mean_)
+    return scaler
+
+
+def _network(folder: Path) -> ResidualNetRegressor:
+    """:func:`skirnet.load`, every failure as one message naming the folder."""
+    try:
+        return load(folder)
+    except (ValueError, FileNotFoundError) as exc:
+        if str(folder) in str(exc):
+            raise
+        raise PipelineFileError(f"{folder}: {exc}") from None
+    except (KeyError, TypeError, AttributeError, RuntimeError, OSError) as exc:
+        reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise PipelineFileError(f"{folder}: not a loadable network ({reason})") from None
+    except safetensors.SafetensorError as exc:
+        raise PipelineFileError(f"{folder}: damaged weights ({exc})") from None
+
+
+def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
+    """Rebuild a pipeline saved by :func:`save_pipeline`, without unpickling anything.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder written by :func:`save_pipeline` (``skirnet train``).
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        ``featurize`` / ``scale`` / ``clip`` / ``net``, ready to ``predict`` formulas.
+    spec : dict
+        The saved ``pipeline.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or its ``pipeline.json`` is missing.
+    PipelineFileError
+        A file of the folder is damaged, incomplete or of another format; the one-line
+        message names the file.
+
+    Examples
+    --------
+    >>> load_pipeline("no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    FileNotFoundError: no such model folder: no/such/folder
+    """
+    model_dir = Path(model_dir)
+    path = model_dir / PIPELINE_FILE
+    if not model_dir.is_dir():
+        raise FileNotFoundError(f"no such model folder: {model_dir}")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{model_dir} has no {PIPELINE_FILE}; was it written by 'skirnet train'?"
+        )
+    spec = _read_spec(path)
+    featurizer = _featurizer(spec, path)
+    scaler = _scaler(spec, path)
+    if not isinstance(spec["net_dir"], str):
+        raise PipelineFileError(f"{path}: 'net_dir' must be a folder name")
+    if scaler.n_features_in_ != featurizer.n_features_out_:
+        raise PipelineFileError(
+            f"{path}: the scaler has {scaler.n_features_in_} features but the featurizer "
+            f"gives {featurizer.n_features_out_}"
+        )
+    clip = spec.get("clip")
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, int | float)):
+        raise PipelineFileError(f"{path}: 'clip' must be a number or null, got {clip!r}")
+    net = _network(model_dir / spec["net_dir"])
+    if net.n_features_in_ != scaler.n_features_in_:
+        raise PipelineFileError(
+            f"{path}: the scaler has {scaler.n_features_in_} features but the network in "
+            f"{model_dir / spec['net_dir']} takes {net.n_features_in_}"
+        )
+    steps: list[tuple[str, Any]] = [("featurize", featurizer), ("scale", scaler)]
+    if clip is not None:
+        steps.append(("clip", _clipper(float(clip))))
+    return Pipeline([*steps, ("net", net)]), spec
