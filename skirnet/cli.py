@@ -605,7 +605,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
     _doing("computing the training error")
     train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
-    _doing(f"saving the model to {args.out}", saved=f"{args.out} has no {PIPELINE_FILE}")
+    _doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")
     out = save_pipeline(
         pipe, args.out, formula_col=fcol, target_col=tcol, settings=settings.as_dict()
     )
