@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from joblib import parallel_config
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -81,9 +83,18 @@ def test_fit_params_reach_members():
 
 
 def test_parallel_members_match_sequential():
+    # Each worker is held to one torch thread, and so is the sequential fit: the summation
+    # order inside a matrix product depends on the thread count.
     X, y = _data()
-    seq = DeepEnsembleRegressor(_net(max_epochs=3), n_estimators=2, random_state=0).fit(X, y)
-    par = clone(seq).set_params(n_jobs=2).fit(X, y)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        seq = DeepEnsembleRegressor(_net(max_epochs=3), n_estimators=2, random_state=0)
+        seq.fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        par = clone(seq).set_params(n_jobs=2).fit(X, y)
     np.testing.assert_allclose(par.predict(X), seq.predict(X), atol=1e-5)
 
 

@@ -1,0 +1,543 @@
+"""Screen many candidate compositions with a fitted model, in chunks, to a Parquet file.
+
+Candidates come from a table (CSV or Parquet, read in chunks, so millions of rows never
+sit in memory at once) or are generated from an element list and a stoichiometry grid
+(:func:`generate_compositions`). Each chunk is predicted by a fitted pipeline that takes
+formulas (a model written by ``skirnet train``, or any scikit-learn pipeline that starts
+with a :class:`~skirnet.featurizers.CompositionFeaturizer`), and written to a Parquet file
+as it finishes: one row per candidate, in input order, with ``formula``, ``prediction``,
+``std`` (when the model's ``predict`` takes ``return_std``, as a
+:class:`~skirnet.ensemble.DeepEnsembleRegressor` does) and ``error``. A candidate that
+cannot be featurized (an unparseable formula, an unknown element) keeps its row with NaN
+and the reason in ``error``: nothing is dropped silently.
+
+With ``client=`` (a :class:`dask.distributed.Client`) the chunks become Dask tasks: the
+model is sent once to every worker, chunks of formulas go out and predictions come back,
+and the client writes them in order, so the same call runs on a laptop and on a cluster
+with the same results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import heapq
+import itertools
+import math
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ScreeningResult",
+    "count_compositions",
+    "generate_compositions",
+    "iter_table_formulas",
+    "score_formulas",
+    "screen",
+]
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@functools.cache
+def _positive_amounts(k: int, max_atoms: int) -> tuple[tuple[int, ...], ...]:
+    """Amounts of a k-element composition: positive, summing to at most ``max_atoms``, and
+    with no common divisor (Fe2O2 is FeO: each composition comes once)."""
+    return tuple(
+        amounts
+        for amounts in itertools.product(range(1, max_atoms - k + 2), repeat=k)
+        if sum(amounts) <= max_atoms and math.gcd(*amounts) == 1
+    )
+
+
+def _element_counts(n_elements: int, max_atoms: int, min_elements: int, max_elements: int | None):
+    top = min(n_elements, max_atoms, max_elements or n_elements)
+    return range(max(min_elements, 1), top + 1)
+
+
+def _amount_grid(
+    n_elements: int, max_atoms: int, min_elements: int, max_elements: int | None
+) -> Iterator[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(element positions, amounts) of every composition: unaries first, then binaries, ...
+
+    Only the compositions themselves are enumerated (subsets of elements times positive
+    amounts), so a long element list costs nothing for the combinations it cannot form.
+    """
+    for k in _element_counts(n_elements, max_atoms, min_elements, max_elements):
+        amounts = _positive_amounts(k, max_atoms)
+        for subset in itertools.combinations(range(n_elements), k):
+            for a in amounts:
+                yield subset, a
+
+
+def _oxidation_states(elements: Sequence[str]) -> list[tuple[int, ...]]:
+    from pymatgen.core import Element
+
+    states = []
+    for symbol in elements:
+        common = Element(symbol).common_oxidation_states
+        states.append(tuple(common) if common else (0,))
+    return states
+
+
+def _balanced(amounts: tuple[int, ...], states: Sequence[tuple[int, ...]]) -> bool:
+    return any(
+        sum(a * q for a, q in zip(amounts, choice, strict=True)) == 0
+        for choice in itertools.product(*states)
+    )
+
+
+def _checked_elements(elements: Sequence[str], max_atoms: int) -> list[str]:
+    from pymatgen.core import Element
+
+    elements = [str(e) for e in elements]
+    for symbol in elements:
+        if not Element.is_valid_symbol(symbol):
+            raise ValueError(f"{symbol!r} is not an element symbol.")
+    if len(set(elements)) != len(elements):
+        raise ValueError(f"elements repeat: {elements}")
+    if max_atoms < 1:
+        raise ValueError(f"max_atoms must be at least 1, got {max_atoms}.")
+    return elements
+
+
+def generate_compositions(
+    elements: Sequence[str],
+    max_atoms: int,
+    *,
+    min_elements: int = 1,
+    max_elements: int | None = None,
+    charge_balanced: bool = False,
+) -> Iterator[str]:
+    """Every composition of ``elements`` with at most ``max_atoms`` atoms per formula unit.
+
+    Compositions are reduced (``Fe2O2`` is generated once, as ``Fe1O1``) and come in a
+    fixed order — by number of elements, then element subset, then amounts — so a
+    generated screen is reproducible.
+
+    Parameters
+    ----------
+    elements : sequence of str
+        Element symbols, e.g. ``["Li", "Fe", "O"]``.
+    max_atoms : int
+        Largest sum of the amounts.
+    min_elements : int, default=1
+        Keep compositions with at least this many elements (``len(elements)`` for the
+        ternaries of three elements only).
+    max_elements : int, default=None
+        Keep compositions with at most this many elements (``3`` for every unary, binary
+        and ternary of a long element list); None for no limit.
+    charge_balanced : bool, default=False
+        Keep only compositions whose amounts balance with one of each element's common
+        oxidation states (pymatgen's ``common_oxidation_states``).
+
+    Yields
+    ------
+    formula : str
+        ``"Li1Fe1O2"``-style formulas, elements in the order given.
+
+    Examples
+    --------
+    >>> from skirnet.screening import generate_compositions
+    >>> list(generate_compositions(["Na", "Cl"], 2, min_elements=2))
+    ['Na1Cl1']
+    >>> list(generate_compositions(["Fe", "O"], 5, min_elements=2, charge_balanced=True))
+    ['Fe1O1', 'Fe2O3']
+
+    Fe3O4 is not generated: charge balance takes one oxidation state per element.
+    """
+    elements = _checked_elements(elements, max_atoms)
+    states = _oxidation_states(elements) if charge_balanced else None
+    # "Fe2" for every element and amount, built once: joining them is the whole cost
+    parts = [[f"{e}{a}" for a in range(max_atoms + 1)] for e in elements]
+    for subset, amounts in _amount_grid(len(elements), max_atoms, min_elements, max_elements):
+        if states is not None and not _balanced(amounts, [states[i] for i in subset]):
+            continue
+        yield "".join([parts[i][a] for i, a in zip(subset, amounts, strict=True)])
+
+
+def count_compositions(
+    elements: Sequence[str],
+    max_atoms: int,
+    *,
+    min_elements: int = 1,
+    max_elements: int | None = None,
+    charge_balanced: bool = False,
+) -> int:
+    """Number of compositions :func:`generate_compositions` yields (for a progress bar).
+
+    Without charge balance the count is computed, not enumerated.
+
+    Examples
+    --------
+    >>> from skirnet.screening import count_compositions
+    >>> count_compositions(["Li", "O"], 3)  # Li, O, LiO, LiO2, Li2O
+    5
+    """
+    if charge_balanced:
+        return sum(
+            1
+            for _ in generate_compositions(
+                elements,
+                max_atoms,
+                min_elements=min_elements,
+                max_elements=max_elements,
+                charge_balanced=True,
+            )
+        )
+    n = len(_checked_elements(elements, max_atoms))
+    return sum(
+        math.comb(n, k) * len(_positive_amounts(k, max_atoms))
+        for k in _element_counts(n, max_atoms, min_elements, max_elements)
+    )
+
+
+def iter_table_formulas(
+    path: str | Path, formula_col: str | None = None, chunk_size: int = 100_000
+) -> Iterator[list[Any]]:
+    """Chunks of formulas read from a CSV or Parquet file, without loading it whole.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``/``.csv.gz`` or ``.parquet`` file.
+    formula_col : str, default=None
+        Column of the formulas; None takes ``formula`` or ``composition`` (any case).
+    chunk_size : int, default=100_000
+        Rows per chunk.
+
+    Yields
+    ------
+    formulas : list
+        One chunk, in file order.
+    """
+    path = Path(path)
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    if parquet:
+        import pyarrow.parquet as pq
+
+        handle = pq.ParquetFile(path)
+        columns = handle.schema_arrow.names
+    else:
+        columns = list(pd.read_csv(path, nrows=0).columns)
+    column = _formula_column(columns, formula_col, path)
+    if parquet:
+        for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
+            yield batch.column(0).to_pylist()
+    else:
+        reader = pd.read_csv(path, usecols=[column], chunksize=chunk_size, dtype=object)
+        for frame in reader:
+            yield frame[column].tolist()
+
+
+def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
+    if wanted is not None:
+        if wanted not in columns:
+            raise ValueError(f"Column {wanted!r} is not in {path}; its columns: {columns}.")
+        return wanted
+    lower = {c.lower(): c for c in columns}
+    for name in ("formula", "composition"):
+        if name in lower:
+            return lower[name]
+    raise ValueError(
+        f"No 'formula' or 'composition' column in {path}; name the column (its columns: "
+        f"{columns})."
+    )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _featurizer_and_rest(model: Any) -> tuple[Any, Any]:
+    """The leading composition featurizer of a pipeline and the steps after it."""
+    from sklearn.pipeline import Pipeline
+
+    from skirnet.featurizers import CompositionFeaturizer
+
+    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], CompositionFeaturizer):
+        return model.steps[0][1], (model[1:] if len(model.steps) > 1 else None)
+    raise TypeError(
+        "screen() needs a fitted pipeline that starts with a CompositionFeaturizer (as "
+        f"'skirnet train' writes), got {type(model).__name__}."
+    )
+
+
+def _reasons(featurizer: Any, formulas: list[Any], rows: np.ndarray) -> list[str]:
+    """Why each of ``rows`` could not be featurized (the featurizer's own message)."""
+    strict = featurizer.set_params(errors="raise")
+    reasons = []
+    for i in rows:
+        try:
+            strict.fit_transform([formulas[i]])
+            reasons.append("no features")
+        except (ValueError, TypeError) as exc:
+            reasons.append(str(exc).replace("row 0", "this row").splitlines()[0])
+    return reasons
+
+
+def score_formulas(model: Any, formulas: list[Any]) -> pd.DataFrame:
+    """Predictions for one chunk: one row per formula, bad ones with NaN and a reason.
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline starting with a :class:`~skirnet.featurizers.CompositionFeaturizer`.
+    formulas : list
+        The chunk.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``formula``, ``prediction``, ``std`` (only when the model returns one) and
+        ``error`` (None for rows that were predicted).
+    """
+    import warnings
+
+    from sklearn.base import clone
+
+    featurizer, rest = _featurizer_and_rest(model)
+    lenient = clone(featurizer).set_params(errors="nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the bad rows are reported in the error column
+        X = np.asarray(lenient.fit_transform(list(formulas)), dtype=np.float64)
+    bad = np.isnan(X).any(axis=1)
+    n = len(formulas)
+    prediction = np.full(n, np.nan)
+    std = np.full(n, np.nan)
+    with_std = _takes_return_std(rest)
+    good = np.flatnonzero(~bad)
+    if len(good):
+        Xg = X[good]
+        if rest is None:
+            raise TypeError("the pipeline has no estimator after its featurizer")
+        if with_std:
+            mean, spread = rest.predict(Xg, return_std=True)
+            prediction[good], std[good] = np.ravel(mean), np.ravel(spread)
+        else:
+            prediction[good] = np.ravel(rest.predict(Xg))
+    error: list[str | None] = [None] * n
+    bad_rows = np.flatnonzero(bad)
+    for i, reason in zip(bad_rows, _reasons(clone(featurizer), formulas, bad_rows), strict=True):
+        error[i] = reason
+    out = {"formula": [str(f) for f in formulas], "prediction": prediction}
+    if with_std:
+        out["std"] = std
+    out["error"] = error
+    return pd.DataFrame(out)
+
+
+def _takes_return_std(estimator: Any) -> bool:
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    from skirnet.ensemble import DeepEnsembleRegressor
+
+    return isinstance(final, DeepEnsembleRegressor)
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+@dataclasses.dataclass
+class ScreeningResult:
+    """What a screen wrote and found.
+
+    Attributes
+    ----------
+    output : Path
+        The Parquet file (one row per candidate, in input order).
+    n_candidates : int
+        Rows written.
+    n_failed : int
+        Rows that could not be featurized (NaN prediction, reason in ``error``).
+    top : DataFrame
+        The ``top_k`` best candidates (lowest predictions first, or highest with
+        ``ascending=False``).
+    seconds : float
+        Wall time of the screen.
+    """
+
+    output: Path
+    n_candidates: int
+    n_failed: int
+    top: pd.DataFrame
+    seconds: float
+
+    @property
+    def rate_per_minute(self) -> float:
+        """Candidates screened per minute."""
+        return 60 * self.n_candidates / self.seconds if self.seconds else math.inf
+
+
+class _TopK:
+    """The k best rows seen so far (a bounded heap, so memory stays O(k))."""
+
+    def __init__(self, k: int, ascending: bool) -> None:
+        self.k, self.sign, self.heap, self.counter = k, (-1 if ascending else 1), [], 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if self.k <= 0:
+            return
+        ok = frame[frame["prediction"].notna()]
+        best = (
+            ok.nsmallest(self.k, "prediction")
+            if self.sign < 0
+            else ok.nlargest(self.k, "prediction")
+        )
+        for row in best.itertuples(index=False):
+            item = (self.sign * row.prediction, -self.counter, row._asdict())
+            self.counter += 1
+            if len(self.heap) < self.k:
+                heapq.heappush(self.heap, item)
+            else:
+                heapq.heappushpop(self.heap, item)
+
+    def frame(self) -> pd.DataFrame:
+        rows = [r for _, _, r in sorted(self.heap, key=lambda t: (-t[0], -t[1]))]
+        return pd.DataFrame(rows)
+
+
+def _schema(with_std: bool) -> Any:
+    import pyarrow as pa
+
+    fields = [("formula", pa.string()), ("prediction", pa.float64())]
+    if with_std:
+        fields.append(("std", pa.float64()))
+    return pa.schema([*fields, ("error", pa.string())])
+
+
+def _local_scores(model: Any, chunks: Iterable[list[Any]]) -> Iterator[pd.DataFrame]:
+    for chunk in chunks:
+        yield score_formulas(model, chunk)
+
+
+def _dask_scores(
+    model: Any, chunks: Iterable[list[Any]], client: Any, in_flight: int
+) -> Iterator[pd.DataFrame]:
+    """Chunks scored as Dask tasks, yielded in input order, at most ``in_flight`` at once."""
+    [remote_model] = client.scatter([model], broadcast=True)
+    pending: list[Any] = []
+    for chunk in chunks:
+        pending.append(client.submit(score_formulas, remote_model, chunk, pure=False))
+        if len(pending) >= in_flight:
+            yield pending.pop(0).result()
+    for future in pending:
+        yield future.result()
+
+
+def screen(
+    model: Any,
+    candidates: Iterable[Any] | str | Path,
+    output: str | Path,
+    *,
+    formula_col: str | None = None,
+    chunk_size: int = 100_000,
+    top_k: int = 20,
+    ascending: bool = True,
+    client: Any = None,
+    total: int | None = None,
+    progress: bool | None = None,
+) -> ScreeningResult:
+    """Predict every candidate in chunks and stream the results to a Parquet file.
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline that starts with a
+        :class:`~skirnet.featurizers.CompositionFeaturizer`.
+    candidates : iterable of str, or path
+        Formulas (a list, a Series, a generator such as :func:`generate_compositions`), or
+        a CSV/Parquet file read in chunks.
+    output : str or Path
+        Parquet file to write. It is written under a temporary name and renamed into place
+        when complete, so an interrupted screen never leaves a file that looks finished.
+    formula_col : str, default=None
+        Formula column of a file (default: ``formula`` or ``composition``).
+    chunk_size : int, default=100_000
+        Candidates per chunk: memory is bounded by a few chunks.
+    top_k : int, default=20
+        Size of the table of best candidates returned.
+    ascending : bool, default=True
+        Best means lowest prediction (e.g. formation enthalpy); False for highest.
+    client : dask.distributed.Client, default=None
+        Score the chunks on this Dask cluster instead of in this process.
+    total : int, default=None
+        Number of candidates, for the progress bar (found from a file when None).
+    progress : bool, default=None
+        Show a progress bar; None shows one from 1,000,000 candidates (or an unknown count).
+
+    Returns
+    -------
+    ScreeningResult
+
+    Examples
+    --------
+    >>> from skirnet.screening import generate_compositions, screen
+    >>> result = screen(model, generate_compositions(["Li", "Fe", "O"], 8), "out.parquet")
+    ... # doctest: +SKIP
+    """
+    import time
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from tqdm.auto import tqdm
+
+    _featurizer_and_rest(model)
+    start = time.perf_counter()
+    if isinstance(candidates, (str, Path)):
+        source = Path(candidates)
+        if total is None and source.suffix.lower() in (".parquet", ".pq"):
+            total = pq.ParquetFile(source).metadata.num_rows
+        chunks: Iterable[list[Any]] = iter_table_formulas(source, formula_col, chunk_size)
+    else:
+        if total is None and hasattr(candidates, "__len__"):
+            total = len(candidates)  # type: ignore[arg-type]
+        chunks = _chunks(candidates, chunk_size)
+    if progress is None:
+        progress = total is None or total >= 1_000_000
+    if client is None:
+        scores = _local_scores(model, chunks)
+    else:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        scores = _dask_scores(model, chunks, client, in_flight=2 * workers)
+
+    output = Path(output)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    top = _TopK(top_k, ascending)
+    n = n_failed = 0
+    writer = None
+    bar = tqdm(total=total, unit="formula", desc="screening", disable=not progress)
+    try:
+        for frame in scores:
+            if writer is None:
+                schema = _schema("std" in frame.columns)
+                writer = pq.ParquetWriter(tmp, schema)
+            table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+            writer.write_table(table)
+            n += len(frame)
+            n_failed += int(frame["error"].notna().sum())
+            top.add(frame)
+            bar.update(len(frame))
+        if writer is None:  # no candidates: still write a valid, empty file
+            pq.write_table(_schema(False).empty_table(), tmp)
+        else:
+            writer.close()
+            writer = None
+        os.replace(tmp, output)
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+        if tmp.exists():
+            tmp.unlink()
+    return ScreeningResult(output, n, n_failed, top.frame(), time.perf_counter() - start)
