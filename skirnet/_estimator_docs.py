@@ -84,6 +84,20 @@ PARAMETERS_DOC = """
         ``1`` prints skorch's table of per-epoch losses.
     progress_bar : bool, default=False
         Show a tqdm progress bar over the batches of each epoch.
+    pretrained : str or path-like, default=None
+        Fine-tune a trained network instead of starting from random weights: a name from
+        :func:`skirnet.pretrained.list_models` or a folder written by :func:`skirnet.save`
+        (or ``skirnet train``). Its architecture replaces ``depth`` and
+        ``hidden_layer_sizes``; it must be of this estimator's class, and ``X`` must be
+        the features it was trained on (a clear ``ValueError`` otherwise; see
+        :func:`skirnet.pipeline.make_fine_tuning_pipeline`). Used by a fresh ``fit`` only.
+    freeze_layers : int, default=0
+        With ``pretrained``: keep the first this many hidden layers as they were
+        trained (their batch-norm statistics still follow the new data).
+    reset_output : bool, default=False
+        With ``pretrained``: start the output layer afresh (its bias at the median
+        target) — for a target other than the pretrained network's. The output layer is
+        always new when the number of targets differs.
 
     Attributes
     ----------

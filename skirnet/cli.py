@@ -182,6 +182,9 @@ _HELP = {
     "--patience": "early-stopping patience in epochs (default: the recipe's)",
     "--time-budget": "stop each network's training after this many seconds (default: none)",
     "--hidden-layer-sizes": "custom architecture such as '64x2-32' instead of the paper's depths",
+    "--pretrained": "fine-tune the networks from a trained model: a pretrained model's name "
+    "(oqmd-formation-enthalpy) or a folder from 'skirnet train'; its architecture, "
+    "standardisation and weights are the start (--depths/--hidden-layer-sizes do not apply)",
     "--models": "comma-separated: irnet, srnet, plain and any baseline of skirnet.baselines "
     "(linear, sgd, elasticnet, adaboost, ridge, svr, tree, rf, hgb); default: irnet,plain,rf",
     "--depths": "comma-separated network depths from 10, 17, 24, 48 (default: 17)",
@@ -257,6 +260,7 @@ _TRAINING = {
     "--patience": {"type": int},
     "--time-budget": {"type": _positive_float, "metavar": "SECONDS"},
     "--hidden-layer-sizes": {"metavar": "SPEC"},
+    "--pretrained": {"metavar": "MODEL"},
 }
 _COMMON = {
     "--threads": {"type": _positive_int, "metavar": "N"},
@@ -404,6 +408,7 @@ def _settings(args: argparse.Namespace, n_train: int, **fixed: Any) -> Any:
         device=args.device,
         verbose=int(args.verbose),
         progress=not args.verbose,
+        pretrained=getattr(args, "pretrained", None),
     )
     return TrainingSettings(**{**values, **fixed})
 

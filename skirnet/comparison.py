@@ -82,19 +82,26 @@ def build_models(
     dict of str to estimator
         Label -> estimator, networks depth by depth first, then the baselines.
 
+    With ``settings.pretrained`` each network is built once, fine-tuned from that model
+    and labelled e.g. ``"IRNet fine-tuned"``.
+
     Examples
     --------
     >>> list(build_models(["irnet", "rf", "plain"], [10, 17], TrainingSettings()))
     ['IRNet-10', 'PlainNet-10', 'IRNet-17', 'PlainNet-17', 'RF']
     """
     models: dict[str, BaseEstimator] = {}
-    if settings.hidden_layer_sizes:
+    if settings.pretrained:  # one network per name, with the pretrained architecture
+        depths = [0]
+    elif settings.hidden_layer_sizes:
         depths = [sum(n for _, n in parse_architecture(settings.hidden_layer_sizes)) + 1]
     for depth in depths:
         for name in names:
             if name in NETWORKS:
                 label = f"{NETWORKS[name].label}-{depth}"
-                models[label] = make_net(name, depth, settings, label, callbacks)
+                if settings.pretrained:
+                    label = f"{NETWORKS[name].label} fine-tuned"
+                models[label] = make_net(name, depth or 17, settings, label, callbacks)
     for name in names:
         if name not in NETWORKS:
             label = _BASELINE_LABELS.get(name, name)

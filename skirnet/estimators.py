@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import numbers
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -86,6 +87,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
+        "pretrained": [None, str, os.PathLike],
+        "freeze_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+        "reset_output": ["boolean"],
     }
 
     def __init__(
@@ -110,6 +114,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         progress_bar: bool = False,
+        pretrained: str | os.PathLike[str] | None = None,
+        freeze_layers: int = 0,
+        reset_output: bool = False,
     ) -> None:
         self.depth = depth
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -130,6 +137,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.progress_bar = progress_bar
+        self.pretrained = pretrained
+        self.freeze_layers = freeze_layers
+        self.reset_output = reset_output
 
     # ------------------------------------------------------------------ public API
 
@@ -476,12 +486,16 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         n_outputs: int,
         params: dict[str, Any],
         device: str,
+        stacks: Sequence[tuple[int, int]] | None = None,
     ) -> FastNeuralNetRegressor:
-        """Create and initialise the skorch net (fresh weights, nothing trained)."""
+        """Create and initialise the skorch net (fresh weights, nothing trained).
+
+        ``stacks`` overrides the architecture of the parameters (a pretrained network's).
+        """
         net = FastNeuralNetRegressor(
             ResidualMLP,
             module__n_features=n_features,
-            module__stacks=self.architecture,
+            module__stacks=self.architecture if stacks is None else tuple(map(tuple, stacks)),
             module__n_outputs=n_outputs,
             module__shortcut=self._shortcut,
             criterion=torch.nn.L1Loss,
@@ -495,15 +509,26 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     def _new_net(
         self, X_train: np.ndarray, y_train: np.ndarray, params: dict[str, Any], device: str
     ) -> FastNeuralNetRegressor:
-        """Build a net for this data, its output bias at the median target.
+        """Build a net for this data: fresh, or from the ``pretrained`` network's weights.
 
-        The median is the best constant under the L1 loss, so training does not spend its
-        first epochs walking the bias to the data's offset (eV/atom, Å³/atom or GPa alike).
+        A fresh output layer gets its bias at the median target: the best constant under
+        the L1 loss, so training does not spend its first epochs walking the bias to the
+        data's offset (eV/atom, Å³/atom or GPa alike).
         """
-        net = self._build_net(X_train.shape[1], y_train.shape[1], params, device)
-        bias = net.module_.output.bias
-        with torch.no_grad():
-            bias.copy_(torch.as_tensor(np.median(y_train, axis=0), device=bias.device))
+        from skirnet.transfer import freeze_first_layers, initialise_from, source_for
+
+        source = source_for(self, X_train.shape[1])
+        stacks = None if source is None else source.architecture_
+        net = self._build_net(X_train.shape[1], y_train.shape[1], params, device, stacks)
+        kept_head = False
+        if source is not None:
+            initialise_from(net.module_, source.module_, self.reset_output)
+            kept_head = not self.reset_output and source.n_outputs_ == y_train.shape[1]
+            freeze_first_layers(net.module_, self.freeze_layers)
+        if not kept_head:
+            bias = net.module_.output.bias
+            with torch.no_grad():
+                bias.copy_(torch.as_tensor(np.median(y_train, axis=0), device=bias.device))
         return net
 
     def _commit(self, net: FastNeuralNetRegressor, interrupted: bool = False) -> None:

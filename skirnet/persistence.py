@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import warnings
 from pathlib import Path
@@ -76,6 +77,8 @@ def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
             stacklevel=3,
         )
         params["callbacks"] = None
+    if isinstance(params.get("pretrained"), os.PathLike):
+        params["pretrained"] = os.fspath(params["pretrained"])
     if not (params["random_state"] is None or isinstance(params["random_state"], int)):
         warnings.warn(
             "random_state is a RandomState instance, which is not saved; the loaded model "
@@ -234,6 +237,8 @@ def save(
         "device_": estimator.device_,
         "best_epoch_": estimator.best_epoch_,
         "seed_stream": _seed_stream(estimator),
+        # the parameters may not say it: a fine-tuned net has its source's architecture
+        "architecture_": [list(stack) for stack in estimator.architecture_],
     }
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
@@ -289,6 +294,20 @@ def _read_config(path: Path) -> dict[str, Any]:
         if not isinstance(config.get(key), kind):
             problem = "missing" if key not in config else f"not a {kind.__name__}"
             raise ModelFileError(f"{file}: key {key!r} is {problem}")
+    saved = config["fitted"].get("architecture_")
+    if saved is not None and not (
+        isinstance(saved, list)
+        and saved
+        and all(
+            isinstance(s, list)
+            and len(s) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in s)
+            for s in saved
+        )
+    ):
+        raise ModelFileError(
+            f"{file}: fitted architecture_ must be a list of [width, layers], got {saved!r}"
+        )
     for key in ("n_features_in_", "n_outputs_"):
         value = config["fitted"].get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -320,6 +339,15 @@ def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
     return estimator
 
 
+def _architecture(config: dict[str, Any], estimator: ResidualNetRegressor) -> tuple:
+    """The saved network's stacks: recorded since fine-tuning, else from the parameters.
+
+    Checked by :func:`_read_config`.
+    """
+    saved = config["fitted"].get("architecture_")
+    return estimator.architecture if saved is None else tuple(tuple(s) for s in saved)
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -345,7 +373,7 @@ def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetReg
     with torch.device("meta"):  # shapes only: nothing is allocated
         expected_module = ResidualMLP(
             fitted["n_features_in_"],
-            estimator.architecture,
+            _architecture(config, estimator),
             fitted["n_outputs_"],
             estimator._shortcut,
         )
@@ -357,7 +385,7 @@ def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetReg
         key = wrong[0]
         raise ModelFileError(
             f"{file}: the weights do not fit the network {CONFIG_FILE} describes "
-            f"({config['class']} {estimator.architecture}, {fitted['n_features_in_']} "
+            f"({config['class']} {_architecture(config, estimator)}, {fitted['n_features_in_']} "
             f"features): tensor {key!r} is {shapes.get(key, 'missing')}, expected "
             f"{expected.get(key, 'no such tensor')}"
         )
@@ -415,6 +443,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
         fitted["n_outputs_"],
         estimator._net_params(0, None, resolved, precision),
         resolved,
+        _architecture(config, estimator),
     )
     state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
     # copy_ turns float16 storage back into the module's float32

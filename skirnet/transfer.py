@@ -1,0 +1,304 @@
+"""Transfer learning from a trained network: fine-tuning and feature extraction.
+
+Two modes, after Gupta et al. (Nat. Commun. 12:6595, 2021):
+
+* **fine-tuning** — ``IRNetRegressor(pretrained="oqmd-formation-enthalpy")`` starts from
+  the weights of a trained network (a model shipped in :mod:`skirnet.pretrained`, or a
+  folder written by :func:`skirnet.save`) instead of random ones; the estimators call
+  :func:`load_source` and :func:`initialise_from` here;
+* **feature extraction** — :class:`NetworkActivations` turns inputs into the activations of
+  one hidden layer of a trained network, as features for any regressor.
+
+Only the network is taken over: the features a pretrained model expects (for a shipped
+model, its featurizer followed by its standardisation and clip) are the caller's to give;
+:func:`skirnet.pipeline.make_fine_tuning_pipeline` builds that pipeline for formulas.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skirnet.nn import DenseUnit
+
+__all__ = [
+    "NetworkActivations",
+    "check_inputs",
+    "freeze_first_layers",
+    "initialise_from",
+    "load_source",
+    "source_folder",
+    "source_for",
+]
+
+
+def source_folder(pretrained: str | os.PathLike[str]) -> Path:
+    """The network folder of a shipped model's name, or the given folder itself."""
+    from skirnet import pretrained as shipped
+
+    folder = shipped.resolve(pretrained)
+    # a shipped model (or a folder from 'skirnet train') keeps its network in net/
+    if (folder / "pipeline.json").is_file() and (folder / "net").is_dir():
+        return folder / "net"
+    return folder
+
+
+def load_source(pretrained: str | os.PathLike[str]) -> Any:
+    """The trained network behind ``pretrained``, on the CPU.
+
+    Parameters
+    ----------
+    pretrained : str or path-like
+        A name from :func:`skirnet.pretrained.list_models`, a folder written by
+        :func:`skirnet.save`, or one written by ``skirnet train``.
+
+    Returns
+    -------
+    ResidualNetRegressor
+        The fitted network.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither a shipped model's name nor a saved model's folder.
+
+    Examples
+    --------
+    >>> from skirnet.transfer import load_source
+    >>> load_source("oqmd-formation-enthalpy").n_features_in_
+    145
+    """
+    from skirnet.persistence import load
+
+    folder = source_folder(pretrained)
+    if not folder.exists():
+        from skirnet import pretrained as shipped
+
+        raise FileNotFoundError(
+            f"pretrained={str(pretrained)!r} is neither a shipped model "
+            f"({', '.join(shipped.list_models())}) nor a folder written by skirnet.save"
+        )
+    return load(folder, device="cpu")
+
+
+def source_for(estimator: Any, n_features: int) -> Any:
+    """The network an estimator's ``pretrained`` names, checked against it and X (or None)."""
+    if estimator.pretrained is None:
+        if estimator.freeze_layers:
+            raise ValueError("freeze_layers needs a pretrained network (pretrained=...).")
+        return None
+    source = load_source(estimator.pretrained)
+    if type(source) is not type(estimator):
+        raise ValueError(
+            f"pretrained={str(estimator.pretrained)!r} is a {type(source).__name__}; fine-tune "
+            f"it with {type(source).__name__}, not {type(estimator).__name__}."
+        )
+    names = getattr(estimator, "feature_names_in_", None)
+    check_inputs(source, n_features, names, estimator.pretrained)
+    return source
+
+
+def check_inputs(source: Any, n_features: int, feature_names: Any, pretrained: Any) -> None:
+    """Refuse inputs that are not the features the source network was trained on."""
+    if n_features != source.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but the pretrained model {str(pretrained)!r} "
+            f"takes {source.n_features_in_}: give it the features it was trained on (for a "
+            "shipped model: its featurizer, standardisation and clip, as "
+            "skirnet.pipeline.make_fine_tuning_pipeline builds them)."
+        )
+    names = getattr(source, "feature_names_in_", None)
+    if names is not None and feature_names is not None:
+        different = [(a, b) for a, b in zip(feature_names, names, strict=True) if a != b]
+        if different:
+            got, wanted = different[0]
+            raise ValueError(
+                f"X's feature names differ from those the pretrained model {str(pretrained)!r} "
+                f"was trained on: {got!r} where it had {wanted!r} "
+                f"({len(different)} column(s) differ)."
+            )
+
+
+def initialise_from(module: torch.nn.Module, source: torch.nn.Module, reset_output: bool) -> None:
+    """Copy the source network's weights into ``module`` (same architecture).
+
+    With ``reset_output`` (or when the number of outputs differs) the output layer keeps
+    its fresh initialisation: a new target gets a new head.
+    """
+    state = {k: v.detach().clone() for k, v in source.state_dict().items()}
+    same_head = source.output.weight.shape == module.output.weight.shape
+    if reset_output or not same_head:
+        state = {k: v for k, v in state.items() if not k.startswith("output.")}
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith("output.") for k in missing):
+        raise ValueError(f"architectures differ: missing {missing}, unexpected {unexpected}")
+
+
+def freeze_first_layers(module: torch.nn.Module, n_layers: int) -> None:
+    """Stop training the first ``n_layers`` hidden layers (and the skips into them).
+
+    A layer is one :class:`~skirnet.nn.DenseUnit` (linear, batch norm, ReLU), counted as
+    the paper counts depth. Their batch-norm statistics still follow the new data.
+    """
+    if n_layers == 0:
+        return
+    units = [m for m in module.hidden.modules() if isinstance(m, DenseUnit)]
+    if n_layers > len(units):
+        raise ValueError(
+            f"freeze_layers={n_layers}, but the network has {len(units)} hidden layers."
+        )
+    frozen = set()
+    for unit in units[:n_layers]:
+        frozen.add(id(unit))
+        for parameter in unit.parameters():
+            parameter.requires_grad_(False)
+    for block in module.hidden:
+        first = next((m for m in block.modules() if isinstance(m, DenseUnit)), None)
+        shortcut = getattr(block, "shortcut", None)
+        if first is not None and id(first) in frozen and shortcut is not None:
+            for parameter in shortcut.parameters():  # none for an identity skip
+                parameter.requires_grad_(False)
+
+
+class NetworkActivations(TransformerMixin, BaseEstimator):
+    """Activations of one hidden layer of a trained network, as features.
+
+    Gupta et al.'s feature-extraction mode of transfer learning: the pretrained network is
+    not trained further; its ``layer``-th hidden layer's output describes each input, and
+    any regressor (a random forest, say) learns the new target from it.
+
+    Parameters
+    ----------
+    pretrained : str or path-like, default="oqmd-formation-enthalpy"
+        A shipped model's name or a folder written by :func:`skirnet.save`.
+    layer : int, default=-1
+        Which hidden layer (after its ReLU and skip), counted from 1 like the paper's
+        depth; negative counts from the last (``-1``: the layer before the output).
+    batch_size : int, default=8192
+        Rows per forward pass.
+
+    Attributes
+    ----------
+    network_ : ResidualNetRegressor
+        The pretrained network.
+    n_features_in_ : int
+        Number of input features (the network's).
+    n_features_out_ : int
+        Width of the chosen layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skirnet.transfer import NetworkActivations
+    >>> X = np.zeros((3, 145))
+    >>> NetworkActivations(layer=-1).fit(X).transform(X).shape
+    (3, 32)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "pretrained": [str, os.PathLike],
+        "layer": [Interval(numbers.Integral, None, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        pretrained: str | os.PathLike[str] = "oqmd-formation-enthalpy",
+        *,
+        layer: int = -1,
+        batch_size: int = 8192,
+    ) -> None:
+        self.pretrained = pretrained
+        self.layer = layer
+        self.batch_size = batch_size
+
+    def fit(self, X: Any, y: Any = None) -> NetworkActivations:
+        """Load the pretrained network and check ``X`` against it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The features the network was trained on.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        network = load_source(self.pretrained)
+        X = validate_data(self, X, dtype=np.float32)
+        check_inputs(
+            network, X.shape[1], getattr(self, "feature_names_in_", None), self.pretrained
+        )
+        n_layers = len(self._layer_outputs(network))
+        index = self.layer - 1 if self.layer > 0 else n_layers + self.layer
+        if not 0 <= index < n_layers:
+            raise ValueError(f"layer={self.layer}, but the network has {n_layers} hidden layers.")
+        self.network_, self._index = network, index
+        self.n_features_out_ = self._layer_outputs(network)[index]
+        return self
+
+    @staticmethod
+    def _layer_outputs(network: Any) -> list[int]:
+        """Output width of every hidden layer, in order."""
+        return [width for width, count in network.architecture_ for _ in range(count)]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The chosen layer's activations.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out_)
+        """
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        module = self.network_.module_.eval()
+        captured: list[torch.Tensor] = []
+        target = _layer_module(module, self._index)
+        handle = target.register_forward_hook(lambda m, i, out: captured.append(out.detach()))
+        out = []
+        try:
+            with torch.no_grad():
+                for start in range(0, len(X), self.batch_size):
+                    captured.clear()
+                    module(torch.from_numpy(X[start : start + self.batch_size]))
+                    out.append(captured[-1].numpy())
+        finally:
+            handle.remove()
+        return np.concatenate(out) if out else np.empty((0, self.n_features_out_), np.float32)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``activation0``, ``activation1``, ... of the chosen layer."""
+        check_is_fitted(self, "network_")
+        return np.asarray([f"activation{i}" for i in range(self.n_features_out_)], dtype=object)
+
+
+def _layer_module(module: torch.nn.Module, index: int) -> torch.nn.Module:
+    """The submodule whose output is hidden layer ``index`` (0-based).
+
+    That is the layer's ReLU output, plus the skip where one ends at that layer: IRNet has
+    a residual block per layer, SRNet one per stack (ending at its last layer), PlainNet
+    none.
+    """
+    seen = 0
+    for block in module.hidden:
+        units = [m for m in block.modules() if isinstance(m, DenseUnit)]
+        if seen + len(units) > index:
+            inner = index - seen
+            # the last layer of a block with a skip: the block's own output includes the skip
+            return block if inner == len(units) - 1 else units[inner]
+        seen += len(units)
+    raise IndexError(index)
