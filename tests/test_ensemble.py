@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from joblib import parallel_config
 import pytest
 import torch
+from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler

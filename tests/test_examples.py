@@ -15,6 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {
     "pipeline_fit.py": ["Test MAE on 200 formulas", "predicting the training median"],
     "grid_search_depth.py": ["GridSearchCV over IRNet depth", "Best depth:"],
+    "grid_search_dask.py": ["GridSearchCV on Dask (2 workers)", "Best depth:"],
     "cross_val_vs_forest.py": [
         "IRNet-17      fold MAEs",
         "RandomForest  fold MAEs",

@@ -212,3 +212,33 @@ def test_cli_screen_on_a_local_dask_cluster(model_folder, tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
     )
+
+
+def test_grid_search_on_dask_matches_the_local_one(sample):
+    """GridSearchCV's fits as Dask tasks (joblib's dask backend) on 2 local workers."""
+    pytest.importorskip("dask.distributed")
+    import joblib
+    from dask.distributed import Client, LocalCluster
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    formulas, y = sample
+    X = CompositionFeaturizer().fit_transform(formulas[:200])
+    net = IRNetRegressor(hidden_layer_sizes="16", max_epochs=2, batch_size=32, random_state=0)
+    grid = {"depth": [10, 17], "hidden_layer_sizes": [None]}
+    make = lambda: GridSearchCV(  # noqa: E731
+        net, grid, cv=KFold(2, shuffle=True, random_state=0), n_jobs=2,
+        scoring="neg_mean_absolute_error",
+    )  # fmt: skip
+    with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
+        local = make().fit(X, y[:200])
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        joblib.parallel_backend("dask"),
+    ):
+        remote = make().fit(X, y[:200])
+        assert len(client.scheduler_info()["workers"]) == 2
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=1e-6
+    )
+    assert remote.best_params_ == local.best_params_
