@@ -106,8 +106,22 @@ def test_calibrate_scales_std_to_the_errors():
     ens.calibrate(Xv, yv)
     mean, std = ens.predict(Xv, return_std=True)
     np.testing.assert_allclose(std, raw * ens.std_scale_)
-    # after calibration the mean squared z-score on the calibration data is 1 by construction
-    assert np.mean(((yv - mean) / std) ** 2) == pytest.approx(1.0)
+    # the scale minimises the miscalibration area on the calibration data
+    best = calibration_summary(yv, mean, std)["miscalibration_area"]
+    for factor in (0.8, 1.25):
+        assert calibration_summary(yv, mean, std * factor)["miscalibration_area"] > best
+    assert best < calibration_summary(yv, mean, raw)["miscalibration_area"]
+
+
+def test_calibration_is_not_carried_away_by_outliers():
+    rng = np.random.RandomState(0)
+    std = rng.uniform(0.5, 2.0, 5000)
+    errors = rng.normal(0, 2 * std)  # σ half what it should be
+    errors[:25] = 500.0  # a few absurd targets, as OQMD has
+    ens = DeepEnsembleRegressor(n_estimators=2)
+    ens._member_predictions = lambda X: np.stack([-std, std])  # mean 0, σ = std
+    ens.calibrate(None, errors)
+    assert ens.std_scale_ == pytest.approx(2.0, rel=0.05)
 
 
 def test_calibration_summary_values():
