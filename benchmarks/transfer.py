@@ -37,9 +37,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skirnet import IRNetRegressor, pretrained
 from skirnet.featurizers import CompositionFeaturizer
-from skirnet.pipeline import _clipper, make_fine_tuning_pipeline, source_scaler
+from skirnet.pipeline import _clipper
 from skirnet.recipes import recipe_for_rows, recipe_params
-from skirnet.transfer import NetworkActivations
+from skirnet.transfer import NetworkActivations, make_fine_tuning_pipeline, source_scaler
 
 SETS = {
     "jarvis_formation_energy": "oqmd-formation-enthalpy",

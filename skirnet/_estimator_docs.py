@@ -90,7 +90,7 @@ PARAMETERS_DOC = """
         (or ``skirnet train``). Its architecture replaces ``depth`` and
         ``hidden_layer_sizes``; it must be of this estimator's class, and ``X`` must be
         the features it was trained on (a clear ``ValueError`` otherwise; see
-        :func:`skirnet.pipeline.make_fine_tuning_pipeline`). Used by a fresh ``fit`` only.
+        :func:`skirnet.transfer.make_fine_tuning_pipeline`). Used by a fresh ``fit`` only.
     freeze_layers : int, default=0
         With ``pretrained``: keep the first this many hidden layers as they were
         trained (their batch-norm statistics still follow the new data).

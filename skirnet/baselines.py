@@ -182,7 +182,7 @@ def __getattr__(name: str) -> Any:
     if name in ("compare_models", "summarize_comparison"):
         import warnings
 
-        from skirnet import comparison
+        import skirnet.comparison as comparison
 
         warnings.warn(
             f"skirnet.baselines.{name} moved to skirnet.comparison.{name}; the old name "

@@ -1,4 +1,4 @@
-"""The ``skirnet`` command line: ``demo``, ``compare``, ``train`` and ``predict``.
+"""The ``skirnet`` command line: ``demo``, ``compare``, ``train``, ``predict`` and ``screen``.
 
 Run ``skirnet --help`` or ``python -m skirnet --help``. Bad input (a missing file or
 column, a non-numeric target, an unknown model name, a damaged model folder, ...) ends with
@@ -8,7 +8,8 @@ exit status 130; nothing half-written is left looking complete.
 
 The command line parses and prints; the library decides: training values come from the
 named recipes of :mod:`skirnet.recipes`, the estimators validate their parameters, and
-:mod:`skirnet.comparison` and :mod:`skirnet.pipeline` do the work.
+:mod:`skirnet.comparison`, :mod:`skirnet.pipeline` and :mod:`skirnet.screening` do the
+work. The options and their help texts are in ``skirnet._cli_parser``.
 """
 
 from __future__ import annotations
@@ -21,34 +22,24 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from skirnet._version import __version__
-from skirnet.recipes import LARGE_TABLE_ROWS, RECIPES
+from skirnet._cli_parser import (
+    _OPTION_OF,
+    DEMO_SETTINGS,
+    PROG,
+    QUICK_ROWS,
+    QUICK_SETTINGS,
+    CLIError,
+    _parse_depths,
+    _parse_models,
+    _single,
+    build_parser,
+)
 
 __all__ = ["build_parser", "main"]
-
-PROG = "skirnet"
-#: ``skirnet demo``: the large-batch recipe, cut to 20 epochs so that its one-cycle
-#: schedule completes within the time budget of each network on a 2-core CPU.
-DEMO_SETTINGS = {"recipe": "large-batch", "max_epochs": 20, "time_budget": 60.0}
-#: ``skirnet demo --quick``: a 600/200-row subset and two epochs, for tests.
-QUICK_SETTINGS = {"recipe": "large-batch", "max_epochs": 2, "time_budget": None}
-QUICK_ROWS = (600, 200)
-_RECIPE_NOTE = (
-    "Training follows a named recipe (--recipe): 'paper' is Jha et al.'s (Adam, lr 1e-4, "
-    "batch 32), 'large-batch' AdamW with a one-cycle schedule at batch 1024, the default "
-    f"from {LARGE_TABLE_ROWS:,} training rows. Results depend on the number of CPU threads: "
-    "--threads N with --seed S reproduces a run exactly."
-)
-#: Options that set an estimator parameter of another name (``--lr`` sets ``lr``, ...).
-_OPTION_OF = {"max_epochs": "--epochs", "random_state": "--seed"}
-
-
-class CLIError(Exception):
-    """Bad command-line input: reported as one line, without traceback."""
 
 
 class _Interrupted(BaseException):
@@ -57,299 +48,6 @@ class _Interrupted(BaseException):
     Not a KeyboardInterrupt: skorch ends training quietly on those (it is how a time
     budget stops a fit), so a real Ctrl-C would only skip to the next model.
     """
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line: ``skirnet: error: ...``."""
-
-    def error(self, message: str) -> NoReturn:
-        sub = self.prog.split(" ", 1)[1] + " " if " " in self.prog else ""
-        self.exit(2, f"{PROG}: error: {message} (see '{PROG} {sub}--help')\n")
-
-
-def _checked(kind: type, test: Callable[[Any], bool], expected: str) -> Callable[[str], Any]:
-    """An argparse type: ``kind(text)`` when it passes ``test``, else 'expected ...'."""
-
-    def convert(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not test(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-
-    return convert
-
-
-_positive_int = _checked(int, lambda v: v > 0, "a positive integer")
-_positive_float = _checked(float, lambda v: v > 0, "a positive number")
-_fraction = _checked(float, lambda v: 0 < v < 1, "a fraction between 0 and 1")
-_fold_count = _checked(int, lambda v: v >= 2, "at least 2 folds for cross-validation")
-
-
-def _device(text: str) -> str:
-    import torch
-
-    try:
-        return text if text == "auto" else str(torch.device(text))
-    except RuntimeError:
-        raise argparse.ArgumentTypeError(
-            f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {text!r}"
-        ) from None
-
-
-def _tokens(text: str | Sequence[Any]) -> list[str]:
-    parts = text.split(",") if isinstance(text, str) else text
-    return [token for token in (str(part).strip() for part in parts) if token]
-
-
-def _parse_models(text: str | Sequence[str]) -> list[str]:
-    """Short names of ``--models irnet,PlainNet,rf`` (any case), without duplicates.
-
-    >>> _parse_models("IRNet, plainnet,rf")
-    ['irnet', 'plain', 'rf']
-    """
-    from skirnet.baselines import BASELINE_NAMES
-    from skirnet.estimators import NETWORKS, network_name
-
-    names: list[str] = []
-    for token in _tokens(text):
-        try:
-            name = network_name(token)
-        except KeyError:
-            name = token.lower()
-            if name not in BASELINE_NAMES:
-                known = ", ".join([*NETWORKS, *BASELINE_NAMES])
-                raise ValueError(f"unknown model {token!r}; choose from {known}") from None
-        names += [name] if name not in names else []
-    if not names:
-        raise ValueError("no model given; pass e.g. --models irnet,plain,rf")
-    return names
-
-
-def _parse_depths(text: str | Sequence[int]) -> list[int]:
-    """The paper's depths of ``--depths 10,17``, without duplicates.
-
-    >>> _parse_depths("10, 17")
-    [10, 17]
-    """
-    from skirnet.nn.architectures import ARCHITECTURES
-
-    depths: list[int] = []
-    allowed = ", ".join(str(d) for d in sorted(ARCHITECTURES))
-    for token in _tokens(text):
-        if not token.lstrip("-").isdigit():
-            raise ValueError(f"bad depth {token!r} in --depths; give integers from {allowed}")
-        if int(token) not in ARCHITECTURES:
-            raise ValueError(f"unknown depth {int(token)}; the paper's depths are {allowed}")
-        depths += [int(token)] if int(token) not in depths else []
-    if not depths:
-        raise ValueError(f"no depth given; pass e.g. --depths 17 (choose from {allowed})")
-    return depths
-
-
-def _single(values: list[Any], option: str) -> Any:
-    if len(values) > 1:
-        raise CLIError(
-            f"{option} takes one value, got {len(values)} ({', '.join(map(str, values))}); "
-            f"'skirnet compare {option}s' compares several"
-        )
-    return values[0]
-
-
-# --------------------------------------------------------------------------- parser
-
-_HELP = {
-    "--data": "CSV (optionally gzipped) or Parquet file",
-    "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
-    "--target-col": "numeric target column (default: 'target' or 'y')",
-    "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
-    "the load average); the last digits of every result depend on it: give --threads (and "
-    "--seed) to reproduce a run exactly",
-    "--seed": "random seed (default: 0)",
-    "--device": "'auto' (CUDA when available, default), 'cpu' or 'cuda'",
-    "--verbose": "print skorch's per-epoch table instead of progress bars",
-    "--debug": "show the full traceback of any error",
-    "--recipe": f"training recipe (default: large-batch from {LARGE_TABLE_ROWS:,} training "
-    "rows, else paper): "
-    + "; ".join(
-        f"{k}: " + ", ".join(f"{p}={v}" for p, v in r.items()) for k, r in RECIPES.items()
-    ),
-    "--epochs": "maximum epochs per network (default: the recipe's)",
-    "--batch-size": "mini-batch size (default: the recipe's)",
-    "--lr": "learning rate (default: the recipe's)",
-    "--patience": "early-stopping patience in epochs (default: the recipe's)",
-    "--time-budget": "stop each network's training after this many seconds (default: none)",
-    "--hidden-layer-sizes": "custom architecture such as '64x2-32' instead of the paper's depths",
-    "--pretrained": "fine-tune the networks from a trained model: a pretrained model's name "
-    "(oqmd-formation-enthalpy) or a folder from 'skirnet train'; its architecture, "
-    "standardisation and weights are the start (--depths/--hidden-layer-sizes do not apply)",
-    "--models": "comma-separated: irnet, srnet, plain and any baseline of skirnet.baselines "
-    "(linear, sgd, elasticnet, adaboost, ridge, svr, tree, rf, hgb); default: irnet,plain,rf",
-    "--depths": "comma-separated network depths from 10, 17, 24, 48 (default: 17)",
-    "--test-size": "test fraction of one shuffled split (default: 0.2)",
-    "--cv": "K-fold cross-validation instead of one split",
-    "--out": "output folder (default: ./skirnet-{}); earlier results there are replaced once "
-    "the new ones are complete",
-    "--quick": f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs (seconds; for "
-    "tests, not for conclusions)",
-    "--model": "irnet (default), srnet or plain",
-    "--depth": "10, 17 (default), 24 or 48",
-    "train --out": "folder to save the model in; a model already there is replaced once the "
-    "new one is complete",
-    "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
-    "(skirnet.pretrained.list_models(): oqmd-formation-enthalpy)",
-    "--output": "CSV to write (default: print to stdout); an existing file is replaced once "
-    "the new one is complete",
-    "demo": "Featurize the embedded 10,000-row OQMD formation-enthalpy sample (Magpie "
-    "features), train IRNet-17 and PlainNet-17 (StandardScaler in front, standardised "
-    "features clipped to +-10) and a random forest on its 8,000-row train split, and report "
-    "test MAE, RMSE and R2 on its 2,000-row test split; writes parity.png, "
-    "learning_curves.png, results.csv and results.json. Networks train with the large-batch "
-    f"recipe cut to {DEMO_SETTINGS['max_epochs']} epochs and a "
-    f"{DEMO_SETTINGS['time_budget']:g} s budget each: about 3 minutes on a 2-core CPU. The "
-    "sample keeps OQMD's few extreme targets (down to -95 eV/atom); they count in every MAE.",
-    "compare": "Featurize a table of formulas, fit the chosen models on identical splits and "
-    "write results.csv, parity.png, learning_curves.png (and depth_study.png for several "
-    "depths) and, last, results.json into --out. " + _RECIPE_NOTE,
-    "train": "Train Pipeline(CompositionFeaturizer, StandardScaler, clip to +-10, network) on "
-    "a table of formulas and save it into --out: the network with skirnet.save (safetensors "
-    "+ JSON) in OUT/net, then the featurizer parameters, scaler statistics, settings and "
-    "thread count in OUT/pipeline.json. " + _RECIPE_NOTE,
-    "screen": "Rank candidate compositions with a trained or pretrained model: candidates "
-    "from a CSV/Parquet file (--data) or generated from elements (--elements, --max-atoms: "
-    "every reduced A_a B_b C_c with a + b + c <= N), featurized and predicted in chunks with "
-    "bounded memory, streamed to a Parquet file with one row per candidate in input order "
-    "(formula, prediction, std for an ensemble, error saying why a row has no prediction); "
-    "the best candidates are printed at the end. --dask runs the chunks on a Dask cluster "
-    "with identical results.",
-    "screen --model": "folder written by 'skirnet train', or a pretrained model's name",
-    "screen --data": "CSV (optionally gzipped) or Parquet file of candidate formulas",
-    "screen --output": "Parquet file to write; written under a temporary name and renamed "
-    "when complete (an existing file is replaced then)",
-    "--elements": "comma-separated element symbols to combine, e.g. Li,Fe,P,O",
-    "--max-atoms": "largest number of atoms per formula unit of a generated composition",
-    "--min-elements": "generate only compositions with at least this many elements (default: 1)",
-    "--charge-balanced": "keep only generated compositions that balance with common "
-    "oxidation states",
-    "--top": "number of best candidates to print (default: 20)",
-    "--highest": "best means highest prediction (default: lowest, e.g. formation enthalpy)",
-    "--chunk-size": "candidates per chunk (default: 100000); memory grows with it",
-    "--dask": "'local' to start a Dask LocalCluster on this machine, or a scheduler address "
-    "such as tcp://10.0.0.5:8786",
-    "predict": "Predict a table of formulas with a model folder written by 'skirnet train' "
-    "or a pretrained model shipped with skirnet (by name, e.g. oqmd-formation-enthalpy; "
-    "no training, no download); writes a CSV with columns formula, prediction.",
-}
-_SUMMARIES = {
-    "demo": "IRNet-17 vs PlainNet-17 vs random forest on the embedded OQMD sample",
-    "compare": "compare networks and classical baselines on your own table",
-    "train": "train one network on your table and save it (pickle-free)",
-    "predict": "predict with a model saved by 'skirnet train' or a pretrained one",
-    "screen": "rank millions of candidate compositions (file or element grid), optionally on Dask",
-}
-# option: argparse keywords, per command; the help text is _HELP["<command> <option>"] or
-# _HELP["<option>"]
-_DATA = {"--data": {"required": True, "type": Path, "metavar": "FILE"}, "--formula-col": {}}
-_TRAINING = {
-    "--recipe": {"choices": list(RECIPES)},
-    "--epochs": {"type": _positive_int},
-    "--batch-size": {"type": int},
-    "--lr": {"type": float},
-    "--patience": {"type": int},
-    "--time-budget": {"type": _positive_float, "metavar": "SECONDS"},
-    "--hidden-layer-sizes": {"metavar": "SPEC"},
-    "--pretrained": {"metavar": "MODEL"},
-}
-_COMMON = {
-    "--threads": {"type": _positive_int, "metavar": "N"},
-    "--seed": {"type": int, "default": 0},
-    "--device": {"type": _device, "default": "auto"},
-    "--verbose": {"action": "store_true"},
-    "--debug": {"action": "store_true"},
-}
-_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "demo": {
-        "--out": {"type": Path, "default": Path("skirnet-demo")},
-        "--quick": {"action": "store_true"},
-        **_COMMON,
-    },
-    "compare": {
-        **_DATA,
-        "--target-col": {},
-        "--models": {"default": "irnet,plain,rf"},
-        "--depths": {"default": "17"},
-        "--test-size": {"type": _fraction, "default": 0.2},
-        "--cv": {"type": _fold_count, "metavar": "K"},
-        "--out": {"type": Path, "default": Path("skirnet-compare")},
-        **_TRAINING,
-        **_COMMON,
-    },
-    "train": {
-        **_DATA,
-        "--target-col": {},
-        "--model": {"default": "irnet"},
-        "--depth": {"default": "17"},
-        "--out": {"type": Path, "required": True},
-        **_TRAINING,
-        **_COMMON,
-    },
-    "predict": {
-        "--model": {"required": True, "metavar": "MODEL"},
-        **_DATA,
-        "--output": {"type": Path, "metavar": "FILE"},
-        "--threads": _COMMON["--threads"],
-        "--debug": _COMMON["--debug"],
-    },
-    "screen": {
-        "--model": {"required": True, "metavar": "MODEL"},
-        "--data": {"type": Path, "metavar": "FILE"},
-        "--formula-col": {},
-        "--elements": {"metavar": "A,B,C"},
-        "--max-atoms": {"type": _positive_int, "metavar": "N"},
-        "--min-elements": {"type": _positive_int, "default": 1, "metavar": "N"},
-        "--charge-balanced": {"action": "store_true"},
-        "--output": {"type": Path, "required": True, "metavar": "FILE"},
-        "--top": {"type": _positive_int, "default": 20, "metavar": "K"},
-        "--highest": {"action": "store_true"},
-        "--chunk-size": {"type": _positive_int, "default": 100_000, "metavar": "N"},
-        "--dask": {"metavar": "local|ADDRESS"},
-        "--threads": _COMMON["--threads"],
-        "--debug": _COMMON["--debug"],
-    },
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``skirnet`` command.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-
-    Examples
-    --------
-    >>> build_parser().parse_args(["train", "--data", "t.csv", "--out", "m"]).recipe is None
-    True
-    """
-    parser = _Parser(
-        prog=PROG,
-        description="Deep residual regressors (IRNet, SRNet, PlainNet) for materials "
-        "properties from chemical formulas (Jha et al., Sci. Rep. 11:4244, 2021).",
-        epilog=_RECIPE_NOTE,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for command, options in _OPTIONS.items():
-        p = sub.add_parser(command, help=_SUMMARIES[command], description=_HELP[command])
-        split = p.add_mutually_exclusive_group()  # --test-size or --cv (compare)
-        for option, kw in options.items():
-            text = _HELP.get(f"{command} {option}", _HELP[option]).replace("{}", command)
-            (split if option in ("--test-size", "--cv") else p).add_argument(
-                option, help=text, **kw
-            )
-    return parser
 
 
 # --------------------------------------------------------------------------- helpers
@@ -626,9 +324,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from skirnet import pretrained
     from skirnet.datasets.readers import _read_frame
     from skirnet.pipeline import load_pipeline, write_atomically
+    from skirnet.pretrained import resolve
 
     output, path = args.output, Path(args.data)
     if output is not None:
@@ -644,7 +342,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"model's name), got {args.model}"
         )
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, spec = load_pipeline(pretrained.resolve(args.model))
+    pipe, spec = load_pipeline(resolve(args.model))
     if path.is_dir():
         raise CLIError(f"{path} is a folder; give one CSV or Parquet file")
     frame = _read_frame(path)
@@ -680,7 +378,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     """The candidates (a path or a generator), their count if known, and a description."""
-    from skirnet import screening
+    from skirnet.screening import count_compositions, generate_compositions
 
     if (args.data is None) == (args.elements is None):
         raise CLIError("give the candidates either as --data FILE or as --elements A,B,C")
@@ -695,8 +393,8 @@ def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     elements = [e.strip() for e in args.elements.split(",") if e.strip()]
     options = {"min_elements": args.min_elements, "charge_balanced": args.charge_balanced}
     # counting runs the generator once: cheap next to featurizing and predicting
-    total = screening.count_compositions(elements, args.max_atoms, **options)
-    candidates = screening.generate_compositions(elements, args.max_atoms, **options)
+    total = count_compositions(elements, args.max_atoms, **options)
+    candidates = generate_compositions(elements, args.max_atoms, **options)
     return candidates, total, f"{total:,} compositions of {'-'.join(elements)}"
 
 
@@ -727,8 +425,9 @@ def _dask_client(address: str | None, threads: int) -> Iterator[Any]:
 def _cmd_screen(args: argparse.Namespace) -> int:
     import torch
 
-    from skirnet import pretrained, screening
     from skirnet.pipeline import load_pipeline
+    from skirnet.pretrained import resolve
+    from skirnet.screening import screen
 
     output = args.output
     if output.is_dir():
@@ -739,11 +438,11 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         raise CLIError(f"--output {output} is the --data file; give another file name")
     candidates, total, described = _screen_candidates(args)
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, _ = load_pipeline(pretrained.resolve(args.model))
+    pipe, _ = load_pipeline(resolve(args.model))
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
     with _dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
-        result = screening.screen(
+        result = screen(
             pipe,
             candidates,
             output,

@@ -163,11 +163,6 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         estimator : ResidualNetRegressor
             A new, unfitted estimator of this class.
 
-        Raises
-        ------
-        ValueError
-            For an unknown recipe name.
-
         Examples
         --------
         >>> from skirnet import IRNetRegressor
@@ -318,10 +313,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self._commit(net, interrupted=interrupted_at is not None)
         if interrupted_at is not None:
             kept = "its best epoch's weights" if self.best_epoch_ else "the weights it had then"
+            message = f"Training was interrupted at epoch {interrupted_at} (KeyboardInterrupt)"
             warn_at_caller(
-                f"Training was interrupted at epoch {interrupted_at} (KeyboardInterrupt): the "
-                f"model keeps {kept}, n_iter_={self.n_iter_} completed epochs and "
-                "interrupted_=True.",
+                f"{message}: the model keeps {kept}, n_iter_={self.n_iter_} completed epochs "
+                "and interrupted_=True.",
                 UserWarning,
             )
         return self
@@ -355,16 +350,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self, X: Any, y: Any, *, reset: bool, n_outputs: int | None = None, what: str = ""
     ) -> tuple[np.ndarray, np.ndarray]:
         """Validated float32 ``X`` and 2-D ``y`` (``what="validation "`` for validation_data)."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            multi_output=True,
-            y_numeric=True,
-            ensure_min_samples=1 if what else 2,
-            dtype=FLOAT_DTYPES,
-        )
+        checks = {"multi_output": True, "y_numeric": True, "dtype": FLOAT_DTYPES}
+        X, y = validate_data(self, X, y, reset=reset, ensure_min_samples=2 - bool(what), **checks)
         X, y = as_float32(X, f"{what}X"), as_float32(np.asarray(y), f"{what}y")
         if reset:
             self._y_1d = y.ndim == 1
@@ -395,21 +382,20 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     def _split(
         self, X: np.ndarray, y: np.ndarray, seed: int
     ) -> tuple[np.ndarray, np.ndarray, Dataset | None]:
-        n = len(X)
-        n_valid = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
-        if n_valid == 0 or n - n_valid < 2:
+        n_valid = int(np.ceil(self.validation_fraction * len(X)))
+        if n_valid == 0 or len(X) - n_valid < 2:
             return X, y, None
-        order = np.random.RandomState(seed).permutation(n)
-        train, valid = order[n_valid:], order[:n_valid]
+        valid, train = np.split(np.random.RandomState(seed).permutation(len(X)), [n_valid])
         return X[train], y[train], Dataset(X[valid], y[valid])
 
-    def _drop_last(self, n_train: int) -> bool:
+    def _drop_last(self, n_train: int) -> bool:  # a last batch of 1 breaks batch norm
         return n_train % self.batch_size == 1
 
     def _check_continuable(self, device: str) -> None:
         """Raise if the current parameters cannot continue training the fitted net."""
         fitted = self.architecture_
-        if self.architecture != fitted:
+        # a fine-tuned net has its source's architecture, whatever depth says
+        if self.pretrained is None and self.architecture != fitted:
             raise ValueError(
                 f"Cannot continue training: the fitted network has hidden stacks {fitted}, "
                 f"but depth/hidden_layer_sizes now give {self.architecture}. Set "
@@ -469,14 +455,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     def _callbacks(self, validation: bool, n_train: int) -> list:
         drop = self._drop_last(n_train)
         steps = n_train // self.batch_size + (0 if drop else int(n_train % self.batch_size > 0))
+        own = ("patience", "lr_schedule", "lr", "max_epochs", "progress_bar")
         callbacks = training_callbacks(
-            validation=validation,
-            patience=self.patience,
-            lr_schedule=self.lr_schedule,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            steps_per_epoch=steps,
-            progress_bar=self.progress_bar,
+            validation=validation, steps_per_epoch=steps, **{k: getattr(self, k) for k in own}
         )
         return callbacks + list(self.callbacks or [])
 
@@ -511,9 +492,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     ) -> FastNeuralNetRegressor:
         """Build a net for this data: fresh, or from the ``pretrained`` network's weights.
 
-        A fresh output layer gets its bias at the median target: the best constant under
-        the L1 loss, so training does not spend its first epochs walking the bias to the
-        data's offset (eV/atom, Å³/atom or GPa alike).
+        A new output layer's bias starts at the median target, the best constant under the
+        L1 loss: training does not spend epochs walking it to the data's offset.
         """
         from skirnet.transfer import freeze_first_layers, initialise_from, source_for
 

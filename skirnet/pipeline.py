@@ -42,10 +42,8 @@ __all__ = [
     "TrainingSettings",
     "load_pipeline",
     "make_formula_pipeline",
-    "make_fine_tuning_pipeline",
     "make_net",
     "save_pipeline",
-    "source_scaler",
     "train_pipeline",
     "write_atomically",
 ]
@@ -252,95 +250,13 @@ def make_net(
         extra.append(EpochProgress(label or name))
     extra.extend(callbacks)
     net = NETWORKS[network_name(name)](depth, callbacks=extra or None, **settings.net_params())
-    scaler = (
-        StandardScaler() if settings.pretrained is None else source_scaler(settings.pretrained)
-    )
+    if settings.pretrained is None:
+        scaler = StandardScaler()
+    else:
+        from skirnet.transfer import source_scaler  # transfer builds on this module
+
+        scaler = source_scaler(settings.pretrained)
     return Pipeline([("scale", scaler), ("clip", _clipper()), ("net", net)])
-
-
-def source_scaler(pretrained: str | Path) -> Any:
-    """The standardisation a pretrained network was trained behind, frozen; else a new one.
-
-    A shipped model (or a folder from ``skirnet train``) carries its scaler: fine-tuning
-    behind the same one gives the network the inputs it knows. A bare network folder
-    (:func:`skirnet.save`) has none: a :class:`~sklearn.preprocessing.StandardScaler` is
-    fitted to the new data then.
-
-    Parameters
-    ----------
-    pretrained : str or Path
-        A shipped model's name or a model folder.
-
-    Returns
-    -------
-    sklearn.frozen.FrozenEstimator or StandardScaler
-
-    Examples
-    --------
-    >>> source_scaler("oqmd-formation-enthalpy").estimator.n_features_in_
-    145
-    """
-    from sklearn.frozen import FrozenEstimator
-
-    from skirnet import pretrained as shipped
-
-    folder = shipped.resolve(pretrained)
-    if not (folder / PIPELINE_FILE).is_file():
-        return StandardScaler()
-    # FrozenEstimator: fit does nothing and clone returns it as it is (grid searches too)
-    return FrozenEstimator(_scaler(_read_spec(folder / PIPELINE_FILE), folder / PIPELINE_FILE))
-
-
-def make_fine_tuning_pipeline(
-    pretrained: str | Path = "oqmd-formation-enthalpy", **net_params: Any
-) -> Pipeline:
-    """A formula pipeline that fine-tunes a pretrained model on a new target.
-
-    The featurizer and the (frozen) standardisation are the pretrained model's, so the
-    network sees inputs like those it was trained on; the network starts from its
-    weights (``pretrained=...``).
-
-    Parameters
-    ----------
-    pretrained : str or Path, default="oqmd-formation-enthalpy"
-        A shipped model's name or a folder written by ``skirnet train``.
-    **net_params
-        Further parameters of the network (``max_epochs``, ``lr``, ``freeze_layers``,
-        ``reset_output``, ...).
-
-    Returns
-    -------
-    sklearn.pipeline.Pipeline
-        ``featurize`` / ``scale`` / ``clip`` / ``net``, unfitted; it fits on formulas.
-
-    Examples
-    --------
-    >>> pipe = make_fine_tuning_pipeline(max_epochs=5, lr=1e-4)
-    >>> pipe.named_steps["net"].pretrained, type(pipe.named_steps["net"]).__name__
-    ('oqmd-formation-enthalpy', 'IRNetRegressor')
-    """
-    from skirnet import pretrained as shipped
-
-    folder = shipped.resolve(pretrained)
-    if not (folder / PIPELINE_FILE).is_file():
-        raise FileNotFoundError(
-            f"{pretrained}: not a shipped model's name nor a folder from 'skirnet train' "
-            f"(no {PIPELINE_FILE}); for a bare network folder use "
-            "IRNetRegressor(pretrained=...) behind your own features"
-        )
-    spec = _read_spec(folder / PIPELINE_FILE)
-    featurizer = CompositionFeaturizer(**{**spec["featurizer"]["params"], "progress": None})
-    source = load(folder / spec["net_dir"])
-    net = type(source)(pretrained=str(pretrained), **net_params)
-    clip = spec.get("clip")
-    return Pipeline(
-        [
-            ("featurize", featurizer),
-            ("scale", source_scaler(pretrained)),
-            ("clip", _clipper(float(clip)) if clip is not None else "passthrough"),
-            ("net", net),
-        ]
-    )
 
 
 def make_formula_pipeline(

@@ -11,7 +11,7 @@ Two modes, after Gupta et al. (Nat. Commun. 12:6595, 2021):
 
 Only the network is taken over: the features a pretrained model expects (for a shipped
 model, its featurizer followed by its standardisation and clip) are the caller's to give;
-:func:`skirnet.pipeline.make_fine_tuning_pipeline` builds that pipeline for formulas.
+:func:`make_fine_tuning_pipeline` builds that pipeline for formulas.
 """
 
 from __future__ import annotations
@@ -24,13 +24,21 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skirnet.featurizers import CompositionFeaturizer
 from skirnet.nn import DenseUnit
+from skirnet.persistence import load
+from skirnet.pipeline import PIPELINE_FILE, _clipper, _read_spec, _scaler
+from skirnet.pretrained import list_models, resolve
 
 __all__ = [
     "NetworkActivations",
+    "make_fine_tuning_pipeline",
+    "source_scaler",
     "check_inputs",
     "freeze_first_layers",
     "initialise_from",
@@ -42,9 +50,7 @@ __all__ = [
 
 def source_folder(pretrained: str | os.PathLike[str]) -> Path:
     """The network folder of a shipped model's name, or the given folder itself."""
-    from skirnet import pretrained as shipped
-
-    folder = shipped.resolve(pretrained)
+    folder = resolve(pretrained)
     # a shipped model (or a folder from 'skirnet train') keeps its network in net/
     if (folder / "pipeline.json").is_file() and (folder / "net").is_dir():
         return folder / "net"
@@ -80,11 +86,9 @@ def load_source(pretrained: str | os.PathLike[str]) -> Any:
 
     folder = source_folder(pretrained)
     if not folder.exists():
-        from skirnet import pretrained as shipped
-
         raise FileNotFoundError(
             f"pretrained={str(pretrained)!r} is neither a shipped model "
-            f"({', '.join(shipped.list_models())}) nor a folder written by skirnet.save"
+            f"({', '.join(list_models())}) nor a folder written by skirnet.save"
         )
     return load(folder, device="cpu")
 
@@ -113,7 +117,7 @@ def check_inputs(source: Any, n_features: int, feature_names: Any, pretrained: A
             f"X has {n_features} features, but the pretrained model {str(pretrained)!r} "
             f"takes {source.n_features_in_}: give it the features it was trained on (for a "
             "shipped model: its featurizer, standardisation and clip, as "
-            "skirnet.pipeline.make_fine_tuning_pipeline builds them)."
+            "skirnet.transfer.make_fine_tuning_pipeline builds them)."
         )
     names = getattr(source, "feature_names_in_", None)
     if names is not None and feature_names is not None:
@@ -166,6 +170,87 @@ def freeze_first_layers(module: torch.nn.Module, n_layers: int) -> None:
         if first is not None and id(first) in frozen and shortcut is not None:
             for parameter in shortcut.parameters():  # none for an identity skip
                 parameter.requires_grad_(False)
+
+
+def source_scaler(pretrained: str | Path) -> Any:
+    """The standardisation a pretrained network was trained behind, frozen; else a new one.
+
+    A shipped model (or a folder from ``skirnet train``) carries its scaler: fine-tuning
+    behind the same one gives the network the inputs it knows. A bare network folder
+    (:func:`skirnet.save`) has none: a :class:`~sklearn.preprocessing.StandardScaler` is
+    fitted to the new data then.
+
+    Parameters
+    ----------
+    pretrained : str or Path
+        A shipped model's name or a model folder.
+
+    Returns
+    -------
+    sklearn.frozen.FrozenEstimator or StandardScaler
+
+    Examples
+    --------
+    >>> source_scaler("oqmd-formation-enthalpy").estimator.n_features_in_
+    145
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    folder = resolve(pretrained)
+    if not (folder / PIPELINE_FILE).is_file():
+        return StandardScaler()
+    # FrozenEstimator: fit does nothing and clone returns it as it is (grid searches too)
+    return FrozenEstimator(_scaler(_read_spec(folder / PIPELINE_FILE), folder / PIPELINE_FILE))
+
+
+def make_fine_tuning_pipeline(
+    pretrained: str | Path = "oqmd-formation-enthalpy", **net_params: Any
+) -> Pipeline:
+    """A formula pipeline that fine-tunes a pretrained model on a new target.
+
+    The featurizer and the (frozen) standardisation are the pretrained model's, so the
+    network sees inputs like those it was trained on; the network starts from its
+    weights (``pretrained=...``).
+
+    Parameters
+    ----------
+    pretrained : str or Path, default="oqmd-formation-enthalpy"
+        A shipped model's name or a folder written by ``skirnet train``.
+    **net_params
+        Further parameters of the network (``max_epochs``, ``lr``, ``freeze_layers``,
+        ``reset_output``, ...).
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``featurize`` / ``scale`` / ``clip`` / ``net``, unfitted; it fits on formulas.
+
+    Examples
+    --------
+    >>> pipe = make_fine_tuning_pipeline(max_epochs=5, lr=1e-4)
+    >>> pipe.named_steps["net"].pretrained, type(pipe.named_steps["net"]).__name__
+    ('oqmd-formation-enthalpy', 'IRNetRegressor')
+    """
+    folder = resolve(pretrained)
+    if not (folder / PIPELINE_FILE).is_file():
+        raise FileNotFoundError(
+            f"{pretrained}: not a shipped model's name nor a folder from 'skirnet train' "
+            f"(no {PIPELINE_FILE}); for a bare network folder use "
+            "IRNetRegressor(pretrained=...) behind your own features"
+        )
+    spec = _read_spec(folder / PIPELINE_FILE)
+    featurizer = CompositionFeaturizer(**{**spec["featurizer"]["params"], "progress": None})
+    source = load(folder / spec["net_dir"])
+    net = type(source)(pretrained=str(pretrained), **net_params)
+    clip = spec.get("clip")
+    return Pipeline(
+        [
+            ("featurize", featurizer),
+            ("scale", source_scaler(pretrained)),
+            ("clip", _clipper(float(clip)) if clip is not None else "passthrough"),
+            ("net", net),
+        ]
+    )
 
 
 class NetworkActivations(TransformerMixin, BaseEstimator):
