@@ -482,9 +482,18 @@ def screen(
 
     Examples
     --------
+    >>> import pathlib, tempfile
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skirnet import CompositionFeaturizer, IRNetRegressor
+    >>> from skirnet.datasets import load_oqmd_sample
     >>> from skirnet.screening import generate_compositions, screen
-    >>> result = screen(model, generate_compositions(["Li", "Fe", "O"], 8), "out.parquet")
-    ... # doctest: +SKIP
+    >>> formulas, y = load_oqmd_sample(return_X_y=True)
+    >>> net = IRNetRegressor(hidden_layer_sizes="16", max_epochs=2, random_state=0)
+    >>> model = make_pipeline(CompositionFeaturizer(), net).fit(formulas[:300], y[:300])
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "screen.parquet"
+    >>> result = screen(model, generate_compositions(["Li", "Fe", "O"], 6), out, top_k=3)
+    >>> result.n_candidates, result.n_failed, len(result.top)
+    (55, 0, 3)
     """
     import time
 

@@ -252,3 +252,18 @@ def test_python_m_skirnet_subprocess(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "skirnet", "--help"], capture_output=True,
                           text=True, env=env, timeout=120)  # fmt: skip
     assert proc.returncode == 0 and "demo" in proc.stdout and "predict" in proc.stdout
+
+
+def test_time_budget_stops_training(oqmd_csv: Path, tmp_path: Path) -> None:
+    import json
+    import time
+
+    out = tmp_path / "m"
+    argv = ["train", "--data", str(oqmd_csv), "--out", str(out), "--formula-col", "Composition"]
+    argv += ["--target-col", "dH", "--epochs", "5000", "--patience", "5000"]
+    start = time.perf_counter()
+    assert main([*argv, "--time-budget", "2", "--hidden-layer-sizes", "16", "--threads", "1"]) == 0
+    assert time.perf_counter() - start < 60
+    history = json.loads((out / "net" / "skirnet.json").read_text())["history"]
+    assert 1 <= len(history) < 5000
+    assert sum(row["dur"] for row in history[:-1]) < 2.0 <= sum(row["dur"] for row in history) + 1

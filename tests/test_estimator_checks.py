@@ -21,10 +21,13 @@ def _checked(cls):
 
 
 def _expected_failures(estimator) -> dict[str, str]:
-    # Predictions are float32 matrix products: BLAS picks its blocking by the number of rows,
-    # so a row predicted inside a batch of 20 and inside one of 10 can differ in the last
-    # bit, beyond the check's rtol of 1e-7. It passes on most runs and fails on some
-    # (seen once for PlainNetRegressor at 40 epochs); sklearn's xfail is not strict.
+    # The check predicts 20 rows at once and then each row alone, and asks for agreement to
+    # atol=1e-7. Predictions are float32 matrix products whose blocking BLAS picks by the
+    # number of rows, so one row alone and the same row among 20 can differ in the last
+    # bits (about 1e-7 of values near 1): it passes on most runs and fails on some (seen
+    # once for PlainNetRegressor at 40 epochs); sklearn's xfail is not strict. A real batch
+    # dependence (batch norm in training mode at predict) would show as differences of
+    # 1e-2 and more: test_estimators.py's one-row test holds that to 1e-5.
     return {
         "check_methods_subset_invariance": (
             "float32 BLAS results depend on the batch's row count (last-bit differences)"
