@@ -322,10 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command, options in _OPTIONS.items():
         p = sub.add_parser(command, help=_SUMMARIES[command], description=_HELP[command])
-        split = p.add_mutually_exclusive_group()  # --test-size or --cv (compare)
+        # --test-size or --cv (compare); an empty group breaks argparse's usage line
+        exclusive = ("--test-size", "--cv")
+        split = p.add_mutually_exclusive_group() if exclusive[0] in options else p
         for option, kw in options.items():
             text = _HELP.get(f"{command} {option}", _HELP[option]).replace("{}", command)
-            (split if option in ("--test-size", "--cv") else p).add_argument(
-                option, help=text, **kw
-            )
+            (split if option in exclusive else p).add_argument(option, help=text, **kw)
     return parser

@@ -2,8 +2,8 @@
 
 :func:`compare_models` fits clones of any regressors on shared splits and returns one row
 of test errors per model and fold; :func:`summarize_comparison` aggregates the folds. For
-formulas, :func:`featurize` computes the Magpie features once, :func:`build_models` labels
-networks (``"IRNet-17"``) and baselines (``"RF"``), and :func:`run_comparison` adds the
+formulas, :class:`~skirnet.featurizers.CompositionFeaturizer` computes the features once,
+:func:`build_models` labels networks (``"IRNet-17"``) and baselines (``"RF"``), and :func:`run_comparison` adds the
 networks' epochs and learning curves into a :class:`ComparisonResult`, which prints a table
 and saves JSON, CSV and plots::
 
@@ -67,7 +67,7 @@ def build_models(
     Parameters
     ----------
     names : sequence of str
-        Keys of :data:`skirnet.estimators.NETWORKS` and of
+        Keys of ``skirnet.estimators.NETWORKS`` and of
         :data:`skirnet.baselines.BASELINE_NAMES`.
     depths : sequence of int
         Each network is built at every depth. With ``settings.hidden_layer_sizes`` one

@@ -9,9 +9,9 @@
 :class:`~sklearn.pipeline.Pipeline` (``pipe.predict(X, return_std=True)``).
 
 The spread of an ensemble is a ranking of how much to trust each prediction more than a
-calibrated error bar: :meth:`DeepEnsembleRegressor.calibrate` rescales σ on held-out data
-so that it matches the observed errors, and :func:`calibration_summary` measures how well
-σ covers the errors (see the benchmarks page for the measured numbers).
+calibrated error bar: :meth:`skirnet.DeepEnsembleRegressor.calibrate` rescales σ on
+held-out data so that it matches the observed errors, and
+:func:`~skirnet.ensemble.calibration_summary` measures how well σ covers the errors (see the benchmarks page for the measured numbers).
 
 Lakshminarayanan, Pritzel and Blundell, "Simple and scalable predictive uncertainty
 estimation using deep ensembles", NeurIPS 2017.
@@ -86,7 +86,7 @@ class DeepEnsembleRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     See Also
     --------
-    calibration_summary : how well σ covers the errors.
+    skirnet.ensemble.calibration_summary : how well σ covers the errors.
 
     Examples
     --------
@@ -198,8 +198,8 @@ class DeepEnsembleRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
         Sets ``std_scale_`` to the factor *s* whose intervals ``μ ± z·s·σ`` cover the
         held-out targets closest to the Gaussian levels, i.e. the *s* with the smallest
-        miscalibration area (:func:`calibration_summary`) on that data, searched on a
-        logarithmic grid from 10⁻³ to 10³. Unlike the Gaussian likelihood's
+        miscalibration area (:func:`~skirnet.ensemble.calibration_summary`) on that data,
+        searched on a logarithmic grid from 10⁻³ to 10³. Unlike the Gaussian likelihood's
         ``s² = mean((y − μ)² / σ²)``, this is not carried away by a few huge errors
         (OQMD has targets 90 eV/atom from the rest). Use validation data, never the test
         set.
@@ -298,7 +298,7 @@ def calibration_summary(y_true: Any, y_mean: Any, y_std: Any) -> dict[str, float
         0.683 and 0.954 for calibrated Gaussian errors), ``miscalibration_area`` (mean
         absolute gap between expected and observed coverage of central Gaussian intervals
         at 99 levels; 0 is perfect) and ``spearman_abs_error_std`` (rank correlation of
-        |error| and σ: whether σ ranks the predictions by how far off they are).
+        the absolute error and σ: whether σ ranks the predictions by how far off they are).
 
     Examples
     --------

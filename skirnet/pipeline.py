@@ -9,7 +9,7 @@ The command line's networks see standardised Magpie features clipped to
 :mod:`skirnet.recipes` plus explicit overrides); :func:`train_pipeline` puts a
 :class:`~skirnet.featurizers.CompositionFeaturizer` in front and fits it on formulas;
 :func:`save_pipeline` and :func:`load_pipeline` keep such a pipeline without pickle (the
-network through :mod:`skirnet.persistence`, the featurizer and scaler in ``pipeline.json``).
+network through :func:`skirnet.save`, the featurizer and scaler in ``pipeline.json``).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def make_net(
     ----------
     name : str
         Network type: ``"irnet"``, ``"srnet"``, ``"plain"`` or a label such as ``"IRNet"``
-        (see :func:`skirnet.estimators.network_name`).
+        (see ``skirnet.estimators.network_name``).
     depth : int, default=17
         One of the paper's depths (ignored with ``settings.hidden_layer_sizes``).
     settings : TrainingSettings, optional

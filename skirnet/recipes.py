@@ -82,7 +82,7 @@ def recipe_for_rows(n_rows: int) -> str:
     Returns
     -------
     name : str
-        ``"large-batch"`` from :data:`LARGE_TABLE_ROWS` rows on, else ``"paper"``.
+        ``"large-batch"`` from ``LARGE_TABLE_ROWS`` (20,000) rows on, else ``"paper"``.
 
     Examples
     --------

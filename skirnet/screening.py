@@ -11,7 +11,7 @@ as it finishes: one row per candidate, in input order, with ``formula``, ``predi
 cannot be featurized (an unparseable formula, an unknown element) keeps its row with NaN
 and the reason in ``error``: nothing is dropped silently.
 
-With ``client=`` (a :class:`dask.distributed.Client`) the chunks become Dask tasks: the
+With ``client=`` (a ``dask.distributed.Client``) the chunks become Dask tasks: the
 model is sent once to every worker, chunks of formulas go out and predictions come back,
 and the client writes them in order, so the same call runs on a laptop and on a cluster
 with the same results.

@@ -316,7 +316,7 @@ def _on_device(values: Any, device: str) -> torch.Tensor:
 class DeviceBatches:
     """skorch's batch iterator for in-memory data: slices of arrays kept on the device.
 
-    Pass it (bound to a device with :func:`functools.partial`) as a net's
+    Pass it (bound to a device with ``functools.partial``) as a net's
     ``iterator_train``/``iterator_valid``; skorch calls it with the dataset and the
     ``iterator_train__*`` parameters, as it would a ``DataLoader``. The dataset's arrays
     are copied to ``device`` once and cached on the dataset object, so every epoch reuses
@@ -407,7 +407,7 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
         As :class:`skorch.NeuralNetRegressor`.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs the forward pass under bfloat16 autocast (weights and optimiser
-        state stay float32). Resolve it with :func:`resolve_precision` first: the net
+        state stay float32). Resolve it with ``resolve_precision`` first: the net
         applies it as given.
     """
 

@@ -346,7 +346,7 @@ class NetworkActivations(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out_)
+        ndarray of shape (n_samples, ``n_features_out_``)
         """
         check_is_fitted(self, "network_")
         X = validate_data(self, X, dtype=np.float32, reset=False)

@@ -267,3 +267,11 @@ def test_time_budget_stops_training(oqmd_csv: Path, tmp_path: Path) -> None:
     history = json.loads((out / "net" / "skirnet.json").read_text())["history"]
     assert 1 <= len(history) < 5000
     assert sum(row["dur"] for row in history[:-1]) < 2.0 <= sum(row["dur"] for row in history) + 1
+
+
+@pytest.mark.parametrize("command", ["demo", "compare", "train", "predict", "screen"])
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert f"usage: skirnet {command}" in capsys.readouterr().out

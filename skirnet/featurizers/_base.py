@@ -3,7 +3,7 @@
 :class:`BaseFeaturizer` owns the parameters common to all featurizers (``column``,
 ``errors``, ``n_jobs``, ``progress_bar``) and their validation, the reading of ``X``
 (:func:`coerce_rows`), the chunked, optionally parallel and progress-reporting evaluation
-(:func:`featurize_many`) and the error policy (:meth:`BaseFeaturizer._apply_error_policy`,
+(``featurize_many``) and the error policy (``BaseFeaturizer._apply_error_policy``,
 one warning class, :class:`FeaturizationWarning`). A subclass only says what its features
 are (:meth:`~BaseFeaturizer.feature_labels`, :meth:`~BaseFeaturizer.citations`) and how
 they are computed.
@@ -278,7 +278,7 @@ def featurize_many(
     The items are cut into chunks of about a quarter of an equal share per worker,
     clamped to ``chunk_size``. With ``n_jobs`` other than None/1 and more than one
     chunk, the chunks run in joblib workers (processes), results coming back in order.
-    A tqdm bar counts the items (see :func:`show_progress`). Ctrl-C stops the workers
+    A tqdm bar counts the items (see ``show_progress``). Ctrl-C stops the workers
     and raises ``KeyboardInterrupt`` itself.
 
     Parameters
@@ -360,8 +360,8 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator):
     ``_what`` (what a row holds), ``_single_types()`` (types that are one value),
     ``_seconds_per_item`` (for the progress rule), implements :meth:`feature_labels`,
     :meth:`citations` and ``_featurize(rows, index)``, and calls
-    :func:`featurize_many` through :meth:`_featurize_many` and the error policy
-    through :meth:`_apply_error_policy`.
+    ``featurize_many`` through ``_featurize_many`` and the error policy
+    through ``_apply_error_policy``.
 
     The parameters shared by every featurizer:
 
@@ -377,7 +377,7 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator):
         Validated for every input size, used when there is more than one chunk.
     progress_bar : bool, optional
         tqdm bar: None shows one when the estimated work takes 3 s or more
-        (:func:`show_progress`), True/False force it.
+        (``show_progress``), True/False force it.
     progress : bool, optional
         Deprecated alias of ``progress_bar`` (FutureWarning; removed in 0.4).
 
