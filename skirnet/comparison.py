@@ -3,9 +3,9 @@
 :func:`compare_models` fits clones of any regressors on shared splits and returns one row
 of test errors per model and fold; :func:`summarize_comparison` aggregates the folds. For
 formulas, :class:`~skirnet.featurizers.CompositionFeaturizer` computes the features once,
-:func:`build_models` labels networks (``"IRNet-17"``) and baselines (``"RF"``), and :func:`run_comparison` adds the
-networks' epochs and learning curves into a :class:`ComparisonResult`, which prints a table
-and saves JSON, CSV and plots::
+:func:`build_models` labels networks (``"IRNet-17"``) and baselines (``"RF"``), and
+:func:`run_comparison` adds the networks' epochs and learning curves into a
+:class:`ComparisonResult`, which prints a table and saves JSON, CSV and plots::
 
     from skirnet.comparison import build_models, featurize, run_comparison
     from skirnet.pipeline import TrainingSettings
