@@ -1,0 +1,172 @@
+"""Models trained by skirnet's benchmarks, shipped inside the package: predict without training.
+
+Each model is a fitted scikit-learn :class:`~sklearn.pipeline.Pipeline` (featurizer,
+scaler, clip, network) stored without pickle (safetensors weights in float16, JSON), with a
+card recording where it came from: data and split, recipe, architecture, test MAE on the
+published test split, versions, the command that trained it and the SHA-256 of each file.
+Loading checks every file against its card, so a damaged installation fails loudly.
+
+Examples
+--------
+>>> from skirnet import pretrained
+>>> "oqmd-formation-enthalpy" in pretrained.list_models()
+True
+>>> model = pretrained.load("oqmd-formation-enthalpy")
+>>> model.predict(["NaCl", "Fe2O3"]).round(1)
+array([-2.1, -1.7])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sklearn.pipeline import Pipeline
+
+from skirnet.persistence import ModelFileError
+
+__all__ = ["list_models", "load", "model_card", "resolve"]
+
+_HERE = Path(__file__).resolve().parent
+CARDS_FILE = "cards.json"
+
+
+@cache
+def _cards() -> dict[str, dict[str, Any]]:
+    path = _HERE / CARDS_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def list_models() -> list[str]:
+    """Names of the shipped models.
+
+    Returns
+    -------
+    list of str
+        Sorted model names, for :func:`load`.
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import list_models
+    >>> "oqmd-formation-enthalpy" in list_models()
+    True
+    """
+    return sorted(_cards())
+
+
+def model_card(name: str) -> dict[str, Any]:
+    """The card of a shipped model: provenance, accuracy, files.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_models`.
+
+    Returns
+    -------
+    dict
+        ``target``, ``unit``, ``data`` (dataset, split and row counts), ``recipe``,
+        ``architecture``, ``parameters``, ``test_mae`` (of the shipped float16 weights,
+        on the whole published test split), ``test_mae_float32``, ``epochs``,
+        ``train_wall_s``, ``threads``, ``machine``, ``versions``, ``command`` and
+        ``files`` (SHA-256 of each file).
+
+    Raises
+    ------
+    KeyError
+        No shipped model has this name (the message lists those that exist).
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import model_card
+    >>> card = model_card("oqmd-formation-enthalpy")
+    >>> card["unit"], card["data"]["test_rows"]
+    ('eV/atom', 51255)
+    """
+    cards = _cards()
+    if name not in cards:
+        raise KeyError(
+            f"no pretrained model named {name!r}; shipped models: {', '.join(sorted(cards))}"
+        )
+    return json.loads(json.dumps(cards[name]))  # a copy the caller may change
+
+
+def _verified_folder(name: str) -> Path:
+    card = model_card(name)
+    folder = _HERE / name
+    for relative, expected in card["files"].items():
+        path = folder / relative
+        if not path.is_file():
+            raise ModelFileError(f"{path}: missing from the installed package (reinstall skirnet)")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != expected:
+            raise ModelFileError(
+                f"{path}: SHA-256 differs from the model card; the installed file is damaged "
+                "(reinstall skirnet)"
+            )
+    return folder
+
+
+def load(name: str) -> Pipeline:
+    """A shipped model as a fitted pipeline that predicts from formulas.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_models`.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``featurize`` / ``scale`` / ``clip`` / ``net``; ``predict`` takes formulas (a list,
+        a pandas Series or a one-column DataFrame) and returns the target in the card's
+        unit.
+
+    Raises
+    ------
+    KeyError
+        No shipped model has this name.
+    ModelFileError
+        A file of the model differs from its card.
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import load
+    >>> load("oqmd-formation-enthalpy").predict(["Al2O3"]).shape
+    (1,)
+    """
+    from skirnet.pipeline import load_pipeline
+
+    pipe, _ = load_pipeline(_verified_folder(name))
+    return pipe
+
+
+def resolve(model: str | Path) -> Path:
+    """The folder of a model given as a shipped model's name or as a folder.
+
+    A path that exists wins over a name, so a folder called like a shipped model is
+    still reachable.
+
+    Parameters
+    ----------
+    model : str or Path
+        A name from :func:`list_models`, or a folder written by ``skirnet train``.
+
+    Returns
+    -------
+    Path
+        The model's folder (a shipped one is checked against its card first).
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import resolve
+    >>> resolve("oqmd-formation-enthalpy").name
+    'oqmd-formation-enthalpy'
+    """
+    path = Path(model)
+    if path.exists() or str(model) not in _cards():
+        return path
+    return _verified_folder(str(model))

@@ -1,0 +1,108 @@
+"""The models shipped in skirnet.pretrained: cards match files, predictions from formulas."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+
+from skirnet import ModelFileError, pretrained
+from skirnet.cli import main
+from skirnet.datasets import load_oqmd_sample
+
+NAME = "oqmd-formation-enthalpy"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pretrained.load(NAME)
+
+
+def test_every_card_matches_its_files():
+    assert NAME in pretrained.list_models()
+    for name in pretrained.list_models():
+        card = pretrained.model_card(name)
+        folder = pretrained._HERE / name
+        on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        assert sorted(card["files"]) == on_disk
+        for relative, digest in card["files"].items():
+            assert hashlib.sha256((folder / relative).read_bytes()).hexdigest() == digest
+
+
+def test_card_records_provenance():
+    card = pretrained.model_card(NAME)
+    assert card["unit"] == "eV/atom"
+    assert card["data"] == {
+        "dataset": "oqmd_formation_enthalpy",
+        "split": "CrabNet's published train/val/test split",
+        "train_rows": 239190,
+        "val_rows": 51255,
+        "test_rows": 51255,
+    }
+    assert card["recipe"] == "large-batch" and card["weights_dtype"] == "float16"
+    assert 0 < card["test_mae"] < 0.1 and card["command"].startswith("python benchmarks/")
+    assert {"skirnet", "torch"} <= set(card["versions"]) and card["threads"] >= 1
+    card["unit"] = "changed"  # a copy: the registry is untouched
+    assert pretrained.model_card(NAME)["unit"] == "eV/atom"
+
+
+def test_shipped_weights_fit_the_size_budget():
+    files = [pretrained._HERE / pretrained.CARDS_FILE]
+    for name in pretrained.list_models():
+        files += [p for p in (pretrained._HERE / name).rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) <= 5_000_000
+
+
+def test_predicts_formulas_in_every_container(model):
+    assert isinstance(model, Pipeline)
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    formulas = list(formulas)[:300]
+    pred = model.predict(formulas)
+    assert pred.shape == (300,) and np.isfinite(pred).all()
+    # a trained model, not noise: well below the spread of the targets
+    assert np.mean(np.abs(pred - np.asarray(y)[:300])) < 0.35 * np.std(y)
+    np.testing.assert_array_equal(model.predict(pd.Series(formulas)), pred)
+    np.testing.assert_array_equal(model.predict(pd.DataFrame({"formula": formulas})), pred)
+
+
+def test_unknown_name_lists_the_models():
+    with pytest.raises(KeyError, match="shipped models: oqmd-formation-enthalpy"):
+        pretrained.load("oqmd-band-gap-v9")
+
+
+def test_a_damaged_installed_file_is_refused(tmp_path, monkeypatch):
+    shutil.copytree(pretrained._HERE / NAME, tmp_path / NAME)
+    shutil.copy(pretrained._HERE / pretrained.CARDS_FILE, tmp_path)
+    monkeypatch.setattr(pretrained, "_HERE", tmp_path)
+    weights = tmp_path / NAME / "net" / "weights.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-1] ^= 1
+    weights.write_bytes(bytes(raw))
+    pretrained._cards.cache_clear()
+    try:
+        with pytest.raises(ModelFileError, match="SHA-256 differs from the model card"):
+            pretrained.load(NAME)
+    finally:
+        pretrained._cards.cache_clear()
+
+
+def test_cli_predicts_with_a_pretrained_name(tmp_path, capsys, model):
+    table = tmp_path / "candidates.csv"
+    pd.DataFrame({"formula": ["NaCl", "Fe2O3", "LiCoO2"]}).to_csv(table, index=False)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", "--model", NAME, "--data", str(table), "--output", str(out)]) == 0
+    written = pd.read_csv(out)
+    np.testing.assert_allclose(
+        written["prediction"], model.predict(["NaCl", "Fe2O3", "LiCoO2"]), rtol=1e-6
+    )
+    assert "wrote 3 predictions" in capsys.readouterr().err
+
+
+def test_a_folder_named_like_a_model_wins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / NAME).mkdir()
+    assert pretrained.resolve(NAME) == pretrained.Path(NAME)
