@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from skirnet._version import __version__
+from skirnet.pretrained import list_models
 from skirnet.recipes import LARGE_TABLE_ROWS, RECIPES
 
 __all__ = ["CLIError", "build_parser"]
@@ -162,7 +163,7 @@ _HELP = {
     "--time-budget": "stop each network's training after this many seconds (default: none)",
     "--hidden-layer-sizes": "custom architecture such as '64x2-32' instead of the paper's depths",
     "--pretrained": "fine-tune the networks from a trained model: a pretrained model's name "
-    "(oqmd-formation-enthalpy) or a folder from 'skirnet train'; its architecture, "
+    f"({', '.join(list_models())}) or a folder from 'skirnet train'; its architecture, "
     "standardisation and weights are the start (--depths/--hidden-layer-sizes do not apply)",
     "--models": "comma-separated: irnet, srnet, plain and any baseline of skirnet.baselines "
     "(linear, sgd, elasticnet, adaboost, ridge, svr, tree, rf, hgb); default: irnet,plain,rf",
@@ -178,7 +179,7 @@ _HELP = {
     "train --out": "folder to save the model in; a model already there is replaced once the "
     "new one is complete",
     "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
-    "(skirnet.pretrained.list_models(): oqmd-formation-enthalpy)",
+    f"({', '.join(list_models())})",
     "--output": "CSV to write (default: print to stdout); an existing file is replaced once "
     "the new one is complete",
     "demo": "Featurize the embedded 10,000-row OQMD formation-enthalpy sample (Magpie "

@@ -6,6 +6,11 @@ card recording where it came from: data and split, recipe, architecture, test MA
 published test split, versions, the command that trained it and the SHA-256 of each file.
 Loading checks every file against its card, so a damaged installation fails loudly.
 
+Shipped models (OQMD, CrabNet's published split; test MAE on its test split):
+
+* ``oqmd-formation-enthalpy`` — eV/atom, IRNet 512x4-256x4-128x4-64x3-32x1, 0.045;
+* ``oqmd-band-gap`` — eV, IRNet 320x4-160x4-80x4-40x3-20x1, 0.049.
+
 Examples
 --------
 >>> from skirnet import pretrained
