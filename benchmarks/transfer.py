@@ -18,18 +18,20 @@ Sets: ``jarvis_formation_energy``, ``expt_formation_enthalpy`` and ``expt_bandga
 on their published train/test splits (Gupta et al.'s), ``matbench_expt_gap`` in
 Matbench's 5 folds (``KFold(5, shuffle=True, random_state=18012019)``). Formation sets
 start from ``oqmd-formation-enthalpy``, band-gap sets from ``oqmd-band-gap``. The test rows
-choose nothing. Results: ``benchmarks/results/transfer.json``.
+choose nothing. Results: one ``benchmarks/results/transfer/<set>.json`` per set, written
+as the set finishes (a rerun skips finished sets), and the summary ``transfer.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
 import numpy as np
 import torch
-from _common import format_table, machine_info, use_shared_data, write_result
+from _common import RESULTS, format_table, use_shared_data, write_result
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -72,7 +74,7 @@ def _splits(name: str):
     from skirnet.datasets import load_composition_dataset
 
     if name.startswith("matbench_"):
-        formulas, y = load_composition_dataset(name, return_X_y=True)
+        formulas, y = load_composition_dataset(name, split=None, return_X_y=True)
         formulas, y = np.asarray(list(formulas), dtype=object), np.asarray(y, dtype=float)
         for train, test in MATBENCH_CV.split(formulas):
             yield list(formulas[train]), y[train], list(formulas[test]), y[test]
@@ -148,6 +150,22 @@ def summarise(rows: list[dict]) -> list[dict]:
     return table
 
 
+def _write_set(name: str, rows: list[dict], threads: int) -> None:
+    write_result(
+        f"transfer/{name}",
+        {
+            "benchmark": "transfer",
+            "set": name,
+            "command": f"python benchmarks/transfer.py --sets {name} --threads {threads}",
+            "threads": threads,
+            "fine_tune": FINE_TUNE,
+            "activation_layer": LAYER,
+            "source": SETS[name],
+            "rows": rows,
+        },
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
@@ -155,25 +173,20 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     use_shared_data()
-    rows = [row for name in args.sets.split(",") for row in run_set(name)]
+    for name in args.sets.split(","):  # one JSON per set, written as it finishes
+        if (RESULTS / "transfer" / f"{name}.json").exists():
+            print(f"{name}: done before, skipped", flush=True)
+            continue
+        _write_set(name, run_set(name), args.threads)
+    rows = []
+    for name in SETS:  # the summary of every set measured so far
+        path = RESULTS / "transfer" / f"{name}.json"
+        if path.exists():
+            rows += json.loads(path.read_text())["rows"]
     table = summarise(rows)
     columns = ["set", *dict.fromkeys(r["approach"] for r in rows), "anchor"]
     print(format_table(table, columns))
-    suffix = "" if args.sets == ",".join(SETS) else "_" + args.sets.replace(",", "_")
-    path = write_result(
-        f"transfer{suffix}",
-        {
-            "benchmark": "transfer",
-            "command": "python benchmarks/transfer.py " + " ".join(sys.argv[1:]),
-            "threads": args.threads,
-            "machine": machine_info(),
-            "fine_tune": FINE_TUNE,
-            "activation_layer": LAYER,
-            "sources": {name: SETS[name] for name in args.sets.split(",")},
-            "summary": table,
-            "rows": rows,
-        },
-    )
+    path = write_result("transfer", {"benchmark": "transfer", "summary": table})
     print(f"-> {path}")
     return 0
 

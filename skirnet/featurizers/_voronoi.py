@@ -28,6 +28,8 @@ from pymatgen.core import Structure
 
 #: Neighbour cutoff (Angstrom) of pymatgen's ``VoronoiNN`` default, used by matminer.
 VORONOI_CUTOFF = 13.0
+#: Radius (Angstrom) of the first, cheaper tessellation (see compute_voronoi_neighbors).
+FIRST_CUTOFF = 7.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,13 @@ def compute_voronoi_neighbors(
 ) -> VoronoiNeighbors:
     """Tessellate ``structure`` once, as ``VoronoiNN(weight="area").get_all_nn_info`` does.
 
+    The cells are first computed from the images within a smaller radius
+    (:data:`FIRST_CUTOFF`), which holds a fraction of the points qhull would otherwise
+    tessellate. A point farther than ``r`` from a site can only cut its cell if the
+    cell has a vertex farther than ``r / 2`` from the site; when every cell's farthest
+    vertex is closer than that, the cells are exactly those of the full ``cutoff``
+    (the same facets, areas to rounding). Otherwise the full cutoff is used.
+
     Parameters
     ----------
     structure : pymatgen.core.Structure
@@ -113,13 +122,34 @@ def compute_voronoi_neighbors(
         If a cell is unbounded (pathological tessellation), as pymatgen does.
     ValueError
         If a site has no Voronoi neighbour.
-    """
-    from scipy.spatial import Voronoi
 
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> cscl = Structure(Lattice.cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    >>> nn = compute_voronoi_neighbors(cscl)
+    >>> nn.n_sites, len(nn.center)  # each cell a truncated octahedron: 14 facets
+    (2, 28)
+    """
     n = len(structure)
     if n == 1:
         return _single_site(structure)
+    if FIRST_CUTOFF < cutoff:
+        try:
+            nn, reach = _tessellate(structure, FIRST_CUTOFF)
+        except (RuntimeError, ValueError):  # an unbounded or empty cell: too few images
+            pass
+        else:
+            if 2 * reach < FIRST_CUTOFF - 1e-6:
+                return nn
+    return _tessellate(structure, cutoff)[0]
 
+
+def _tessellate(structure: Structure, cutoff: float) -> tuple[VoronoiNeighbors, float]:
+    """The facets from the images within ``cutoff``, and the farthest cell vertex."""
+    from scipy.spatial import Voronoi
+
+    n = len(structure)
     lattice = structure.lattice
     matrix = lattice.matrix
     frac = structure.frac_coords
@@ -203,7 +233,15 @@ def compute_voronoi_neighbors(
         idx = nb_sites[root_nb]
         nb_images[root_nb] = np.around(unit_frac[idx] - frac[idx]).astype(np.int64)
 
-    return VoronoiNeighbors(
+    # farthest vertex of any cell from its site: what a point beyond the cutoff could cut
+    reach = float(
+        np.sqrt(
+            ((vv[flat] - center_xyz[np.repeat(np.arange(len(ridges)), lens)]) ** 2)
+            .sum(axis=1)
+            .max()
+        )
+    )
+    nn = VoronoiNeighbors(
         n_sites=n,
         center=centers[keep],
         neighbor=nb_sites[keep],
@@ -213,6 +251,7 @@ def compute_voronoi_neighbors(
         volume=volume[keep],
         min_face_dist=min_face_dist,
     )
+    return nn, reach
 
 
 def iter_shell_paths(
@@ -237,13 +276,23 @@ def iter_shell_paths(
         raise ValueError("Shell must be positive")
     offsets = nn.offsets
     degree = np.diff(offsets)
+    # A node (site, image) as one int64, so that "already visited" is one comparison
+    # per hop: images of a path of max_shell hops lie within max_shell * the largest one.
+    span = int(np.abs(nn.image).max(initial=0)) * max_shell
+    base = 2 * span + 1
+
+    def node(sites: np.ndarray, images: np.ndarray) -> np.ndarray:
+        packed = sites.astype(np.int64)
+        for d in range(3):
+            packed = packed * base + (images[:, d] + span)
+        return packed
+
     root = nn.center
     site = nn.neighbor
     img = nn.image
     weight = nn.weight
     # nodes already visited by each path: the root (image 0) and every hop
-    hist_sites = [root, site]
-    hist_imgs = [np.zeros_like(img), img]
+    history = [node(root, np.zeros_like(img)), node(site, img)]
     yield root, site, weight
     for _ in range(max_shell - 1):
         count = degree[site]
@@ -252,15 +301,15 @@ def iter_shell_paths(
         edge = offsets[site][rep] + within
         new_site = nn.neighbor[edge]
         new_img = img[rep] + nn.image[edge]
+        new_node = node(new_site, new_img)
         ok = np.ones(len(edge), dtype=bool)
-        for hs, hi in zip(hist_sites, hist_imgs, strict=True):
-            ok &= ~((hs[rep] == new_site) & (hi[rep] == new_img).all(axis=1))
+        for visited in history:
+            ok &= visited[rep] != new_node
         sel = rep[ok]
         edge = edge[ok]
         root = root[sel]
         site = new_site[ok]
         img = new_img[ok]
         weight = nn.weight[edge] * weight[sel]
-        hist_sites = [h[sel] for h in hist_sites] + [site]
-        hist_imgs = [h[sel] for h in hist_imgs] + [img]
+        history = [h[sel] for h in history] + [new_node[ok]]
         yield root, site, weight
