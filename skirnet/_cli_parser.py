@@ -141,7 +141,14 @@ def _single(values: list[Any], option: str) -> Any:
 # --------------------------------------------------------------------------- parser
 
 _HELP = {
-    "--data": "CSV (optionally gzipped) or Parquet file",
+    "--data": "CSV (optionally gzipped) or Parquet file of formulas, or crystal structures: "
+    "a table with a CIF column, a Matbench-style JSON file (.json, .json.gz) or a folder "
+    "with id_prop.csv and CIF/POSCAR files",
+    "--structure-col": "column of structures (CIF text, or structure dicts in JSON; "
+    "default: 'cif' or 'structure'); the table then holds crystal structures",
+    "--features": "inputs of the models: composition (145 Magpie attributes), structure "
+    "(128 Voronoi attributes of Ward et al. 2017) or both (default: both for structures, "
+    "composition for formulas)",
     "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
     "--target-col": "numeric target column (default: 'target' or 'y')",
     "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
@@ -231,7 +238,12 @@ _SUMMARIES = {
 }
 # option: argparse keywords, per command; the help text is _HELP["<command> <option>"] or
 # _HELP["<option>"]
-_DATA = {"--data": {"required": True, "type": Path, "metavar": "FILE"}, "--formula-col": {}}
+_DATA = {
+    "--data": {"required": True, "type": Path, "metavar": "FILE"},
+    "--formula-col": {},
+    "--structure-col": {"metavar": "COL"},
+}
+_FEATURES = {"--features": {"choices": ["composition", "structure", "both"]}}
 _TRAINING = {
     "--recipe": {"choices": list(RECIPES)},
     "--epochs": {"type": _positive_int},
@@ -262,6 +274,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--depths": {"default": "17"},
         "--test-size": {"type": _fraction, "default": 0.2},
         "--cv": {"type": _fold_count, "metavar": "K"},
+        **_FEATURES,
         "--out": {"type": Path, "default": Path("skirnet-compare")},
         **_TRAINING,
         **_COMMON,
@@ -271,6 +284,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--target-col": {},
         "--model": {"default": "irnet"},
         "--depth": {"default": "17"},
+        **_FEATURES,
         "--out": {"type": Path, "required": True},
         **_TRAINING,
         **_COMMON,

@@ -130,31 +130,36 @@ def _check_networks(models: dict[str, Any]) -> None:
             raise CLIError(f"{option}: {exc}") from None
 
 
-def _read_user_table(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
-    import numpy as np
+def _read_user_table(args: argparse.Namespace) -> Any:
+    """The user's formulas or structures and target (:class:`skirnet.user_data.UserData`)."""
+    from skirnet.user_data import read_user_data
 
-    from skirnet.datasets import read_table
-
-    if Path(args.data).is_dir():
-        raise CLIError(f"{args.data} is a folder; the command line reads one CSV or Parquet file")
     try:
-        bunch = read_table(
-            args.data, formula_col=args.formula_col, target_col=args.target_col, as_frame=True
+        data = read_user_data(
+            args.data,
+            formula_col=args.formula_col,
+            structure_col=args.structure_col,
+            target_col=args.target_col,
         )
     except ValueError as exc:
-        # read_table speaks of its keyword arguments; here they are options
+        # the readers speak of keyword arguments; here they are options
         message = str(exc).replace("pass formula_col= or cif_col=", "pass --formula-col")
         raise CLIError(message.replace("target_col=", "--target-col")) from None
-    formula_col, target_col = bunch.feature_names[0], bunch.target_names[0]
-    if bunch.input_type != "formula":
+    if len(data) < 10:
+        raise CLIError(f"{args.data} has only {len(data)} rows; at least 10 are needed")
+    if data.kind == "formula" and args.features not in (None, "composition"):
         raise CLIError(
-            f"{args.data} has no formula column (found the CIF column {formula_col!r}); "
-            "CIF/structure tables are not supported by the command line: pass --formula-col"
+            f"--features {args.features} needs crystal structures; {args.data} has formulas "
+            "(give --structure-col, a JSON file or a folder with id_prop.csv)"
         )
-    y = np.asarray(bunch.target, dtype=np.float64)
-    if len(y) < 10:
-        raise CLIError(f"{args.data} has only {len(y)} rows; at least 10 are needed")
-    return bunch.data.reset_index(drop=True), y, str(formula_col), str(target_col)
+    return data
+
+
+def _describe_data(data: Any) -> str:
+    if data.kind == "formula":
+        return f"formula column {data.input_col!r}, target {data.target_col!r}"
+    where = f"column {data.input_col!r}" if data.input_col else "a folder"
+    return f"crystal structures from {where}, target {data.target_col or 'id_prop.csv'!r}"
 
 
 def _check_output_folder(out: Path) -> None:
@@ -254,11 +259,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from skirnet.comparison import build_models
-    from skirnet.featurizers import CompositionFeaturizer
+    from skirnet.user_data import featurize_user_data
 
     _check_output_folder(args.out)
     names, depths = _parse_models(args.models), _parse_depths(args.depths)
-    formulas, y, fcol, tcol = _read_user_table(args)
+    data = _read_user_table(args)
+    y = data.target
     n_test = args.test_size * len(y) if args.cv is None else len(y) / args.cv
     if args.cv is not None and args.cv > len(y):
         raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {len(y)}")
@@ -268,14 +274,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     models = build_models(names, depths, settings, [_epoch_tracker()])
     _check_networks(models)
     _print_header(
-        f"skirnet compare: {args.data} ({len(y)} rows), formula column {fcol!r}, target {tcol!r}",
-        settings,
+        f"skirnet compare: {args.data} ({len(y)} rows), {_describe_data(data)}", settings
     )
-    _doing(f"featurizing {len(y)} formulas")
-    X = CompositionFeaturizer(progress_bar=None if settings.progress else False).fit_transform(
-        formulas.tolist()
-    )
-    info = {"command": "compare", "data": str(args.data), "formula_col": fcol, "target_col": tcol}
+    _doing(f"featurizing {len(y)} {data.kind}s")
+    X, featurizer = featurize_user_data(data, args.features, progress=settings.progress)
+    info = {"command": "compare", "data": str(args.data), "input": data.kind}
+    info.update(input_col=data.input_col, target_col=data.target_col)
     info.update(n_rows=len(y), n_features=X.shape[1], cv=args.cv)
     info["test_size"] = None if args.cv else args.test_size
     return _compare(
@@ -287,6 +291,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from skirnet.estimators import NETWORKS
+    from skirnet.featurizers import featurizer_for
     from skirnet.pipeline import PIPELINE_FILE, make_formula_pipeline, save_pipeline
 
     _check_output_folder(args.out)
@@ -294,14 +299,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if name not in NETWORKS:
         raise CLIError(f"--model must be a network ({', '.join(NETWORKS)}), got {args.model!r}")
     depth = _single(_parse_depths(args.depth), "--depth")
-    formulas, y, fcol, tcol = _read_user_table(args)
+    data = _read_user_table(args)
+    y = data.target
     settings = _settings(args, len(y))
-    pipe = make_formula_pipeline(name, depth, settings, callbacks=[_epoch_tracker()])
+    featurizer = featurizer_for(data.kind, args.features)
+    pipe = make_formula_pipeline(name, depth, settings, [_epoch_tracker()], featurizer)
     _check_networks({name: pipe})
     _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings)
     _note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
 
-    X, net = formulas.tolist(), pipe.named_steps["net"]
+    X, net = data.inputs, pipe.named_steps["net"]
     _doing(f"featurizing and training {NETWORKS[name].label}-{depth}")
     pipe.fit(X, y)
     if getattr(net, "interrupted_", False):
@@ -309,9 +316,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _doing("computing the training error")
     train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
     _doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")
+    column = "formula_col" if data.kind == "formula" else "structure_col"
     out = save_pipeline(
-        pipe, args.out, formula_col=fcol, target_col=tcol, settings=settings.as_dict()
-    )
+        pipe, args.out, target_col=data.target_col, settings=settings.as_dict(),
+        **{column: data.input_col},
+    )  # fmt: skip
     print(
         f"trained {type(net).__name__} (depth {sum(n for _, n in net.architecture_) + 1}) "
         f"for {net.n_iter_} epochs (best validation epoch {net.best_epoch_}); training-set "
@@ -322,11 +331,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    import pandas as pd
 
+    from skirnet.datasets import is_structure_source
     from skirnet.datasets.readers import _read_frame
     from skirnet.pipeline import load_pipeline, write_atomically
     from skirnet.pretrained import resolve
+    from skirnet.user_data import predict_user_data, read_user_data
 
     output, path = args.output, Path(args.data)
     if output is not None:
@@ -343,29 +353,37 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         )
     _doing(f"loading the model {args.model}", saved="nothing was written")
     pipe, spec = load_pipeline(resolve(args.model))
-    if path.is_dir():
-        raise CLIError(f"{path} is a folder; give one CSV or Parquet file")
-    frame = _read_frame(path)
-    if frame.empty:
-        raise CLIError(f"the file {path} has a header but no data rows")
-    columns, column = [str(c) for c in frame.columns], args.formula_col
-    if column is None:
-        lower = {str(c).lower(): c for c in frame.columns}
-        candidates = [str(c).lower() for c in (spec.get("formula_col"), "formula", "composition")]
-        found = [lower[c] for c in candidates if c in lower]
-        if not found:
-            raise CLIError(
-                f"no formula column found in {path}: pass --formula-col; available columns: "
-                f"{columns}"
-            )
-        column = found[0]
-    elif column not in frame.columns:
-        raise CLIError(
-            f"formula column {column!r} not found in {path}; available columns: {columns}"
+    model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
+    formula_col = args.formula_col
+    if formula_col is None and model_kind == "formula" and spec.get("formula_col"):
+        # the training table's formula column first, where the new table has it
+        if path.is_file() and not is_structure_source(path, args.structure_col):
+            header = _read_frame(path).columns
+            formula_col = spec["formula_col"] if spec["formula_col"] in header else None
+    data = read_user_data(
+        path, formula_col=formula_col, structure_col=args.structure_col, target=False
+    )
+    if data.kind != model_kind:
+        given = "crystal structures" if data.kind == "structure" else "formulas"
+        wanted = (
+            "a table with a formula column"
+            if model_kind == "formula"
+            else "structures (--structure-col, a JSON file or a folder with id_prop.csv)"
         )
-    formulas = frame[column].tolist()
-    _doing(f"predicting {len(formulas)} formulas", saved="nothing was written")
-    out = pd.DataFrame({"formula": formulas, "prediction": pipe.predict(formulas)})
+        raise CLIError(
+            f"the model {args.model} predicts from {model_kind}s but {path} holds {given}: "
+            f"give {wanted}"
+        )
+    _doing(f"predicting {len(data)} {data.kind}s", saved="nothing was written")
+    out = predict_user_data(pipe, data)
+    failed = out["error"].ne("")
+    if failed.any():
+        row = int(failed.to_numpy().argmax())
+        print(
+            f"{PROG}: {int(failed.sum())} of {len(out)} row(s) could not be featurized (empty "
+            f"prediction, reason in the error column), e.g. row {row}: {out['error'][row]}",
+            file=sys.stderr,
+        )
     if output is None:
         out.to_csv(sys.stdout, index=False)
         return 0

@@ -30,7 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skirnet._atomic import replace_folder, write_atomically
 from skirnet._version import __version__
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
-from skirnet.featurizers import CompositionFeaturizer
+from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
 from skirnet.persistence import ModelFileError, load, save
 from skirnet.recipes import recipe_params
 from skirnet.training import EpochProgress, TimeBudget
@@ -65,6 +65,7 @@ _OPTIONAL_KEYS = {
     "clip",
     "feature_names",
     "formula_col",
+    "structure_col",
     "target_col",
     "settings",
     "torch_threads",
@@ -264,6 +265,7 @@ def make_formula_pipeline(
     depth: int = 17,
     settings: TrainingSettings | None = None,
     callbacks: Sequence[Any] = (),
+    featurizer: BaseFeaturizer | None = None,
 ) -> Pipeline:
     """:func:`make_net` with a :class:`~skirnet.featurizers.CompositionFeaturizer` in front.
 
@@ -277,11 +279,15 @@ def make_formula_pipeline(
         Training settings (default: the paper's recipe).
     callbacks : sequence of skorch callbacks, optional
         Extra callbacks of the network.
+    featurizer : BaseFeaturizer, optional
+        Another first step, e.g. a :class:`~skirnet.featurizers.StructureFeaturizer`
+        (see :func:`~skirnet.featurizers.featurizer_for`).
 
     Returns
     -------
     sklearn.pipeline.Pipeline
-        ``featurize`` / ``scale`` / ``clip`` / ``net``, unfitted; it fits on formulas.
+        ``featurize`` / ``scale`` / ``clip`` / ``net``, unfitted; it fits on formulas
+        (or on what ``featurizer`` takes).
 
     Examples
     --------
@@ -290,7 +296,9 @@ def make_formula_pipeline(
     """
     settings = settings or TrainingSettings()
     net_pipe = make_net(name, depth, settings, label=name, callbacks=callbacks)
-    featurizer = CompositionFeaturizer(progress_bar=None if settings.progress else False)
+    if featurizer is None:
+        featurizer = CompositionFeaturizer()
+    featurizer.set_params(progress_bar=None if settings.progress else False)
     return Pipeline([("featurize", featurizer), *net_pipe.steps])
 
 
@@ -343,6 +351,7 @@ def save_pipeline(
     out_dir: str | Path,
     *,
     formula_col: str | None = None,
+    structure_col: str | None = None,
     target_col: str | None = None,
     settings: dict[str, Any] | None = None,
     info: dict[str, Any] | None = None,
@@ -362,9 +371,9 @@ def save_pipeline(
         Fitted ``featurize`` / ``scale`` / ``clip`` / ``net`` pipeline.
     out_dir : str or Path
         Folder to write (created if needed).
-    formula_col, target_col : str, optional
-        Columns of the training table (``skirnet predict`` looks for the formula column
-        by this name first).
+    formula_col, structure_col, target_col : str, optional
+        Columns of the training table (``skirnet predict`` looks for the formula or
+        structure column by this name first).
     settings : dict, optional
         The training settings (:meth:`TrainingSettings.as_dict`).
     info : dict, optional
@@ -409,6 +418,7 @@ def save_pipeline(
         },
         "net_dir": "net",
         "formula_col": formula_col,
+        "structure_col": structure_col,
         "target_col": target_col,
         "settings": settings,
         "torch_threads": torch.get_num_threads(),
@@ -456,24 +466,31 @@ def _read_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
-def _featurizer(spec: dict[str, Any], path: Path) -> CompositionFeaturizer:
+def _featurizer(spec: dict[str, Any], path: Path) -> BaseFeaturizer:
     entry = spec["featurizer"]
     if not isinstance(entry, dict) or set(entry) != {"class", "params"}:
         raise PipelineFileError(f"{path}: 'featurizer' must be an object with class and params")
-    if entry["class"] != "CompositionFeaturizer":
+    classes = {
+        "CompositionFeaturizer": CompositionFeaturizer,
+        "StructureFeaturizer": StructureFeaturizer,
+    }
+    if entry["class"] not in classes:
         raise PipelineFileError(f"{path}: unsupported featurizer {entry['class']!r}")
-    params = entry["params"]
+    cls, params = classes[entry["class"]], entry["params"]
     if not isinstance(params, dict):
         raise PipelineFileError(f"{path}: featurizer params must be an object")
-    known = CompositionFeaturizer().get_params()
+    known = cls().get_params()
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise PipelineFileError(
-            f"{path}: unknown CompositionFeaturizer parameter(s) {unknown}; "
-            f"it takes {sorted(known)}"
+            f"{path}: unknown {cls.__name__} parameter(s) {unknown}; it takes {sorted(known)}"
         )
+    if params.get("memory") is not None:  # a cache folder is not part of a model
+        raise PipelineFileError(f"{path}: featurizer params: memory must be null")
     try:
-        return CompositionFeaturizer(**params).fit(["H"])
+        featurizer = cls(**params).fit(None)
+        featurizer.n_features_in_ = 1  # fitted on one column of inputs, as when trained
+        return featurizer
     except (TypeError, ValueError) as exc:
         raise PipelineFileError(f"{path}: featurizer params: {exc}") from None
 

@@ -132,7 +132,7 @@ def test_train_predict_round_trip(
                       "--output", str(preds_csv), "--threads", "1")  # fmt: skip
     assert code == 0
     preds = pd.read_csv(preds_csv, float_precision="round_trip")
-    assert list(preds.columns) == ["formula", "prediction"]
+    assert list(preds.columns) == ["formula", "prediction", "error"]
     assert preds["formula"].tolist() == queries["Composition"].tolist()
 
     # the same training in memory gives the same predictions, bit for bit
@@ -159,7 +159,7 @@ def test_train_predict_round_trip(
     # without --output the CSV goes to stdout
     code, stdout, _ = _run(capsys, "predict", "--model", str(model_dir), "--data",
                            str(query_csv))  # fmt: skip
-    assert code == 0 and stdout.splitlines()[0] == "formula,prediction"
+    assert code == 0 and stdout.splitlines()[0] == "formula,prediction,error"
 
 
 def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
@@ -206,7 +206,10 @@ def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
         "unknown command": (["fly"], "fly"),
         "missing model dir": (["predict", "--model", str(tmp / "none"), "--data", str(good)],
                               "no such model folder"),
-        "CIF table": (["compare", "--data", str(cif_table)], "CIF/structure tables are not"),
+        "unparseable CIF": (["compare", "--data", str(cif_table)],
+                            "cannot featurize row 0 (id '0') of"),
+        "structure features of formulas": (["compare", *data, "--features", "structure"],
+                                           "needs crystal structures"),
         "no formula column": (["compare", "--data", str(unnamed)], "pass --formula-col"),
         "not gzip": (["compare", "--data", str(not_gzip)], "cannot read"),
         "--out is a file": (["compare", *data, "--out", str(a_file)], "is a file"),
@@ -221,8 +224,9 @@ def _bad_inputs(tmp: Path, good: Path) -> dict[str, tuple[list[str], str]]:
 
 
 def test_bad_inputs_give_one_line_errors(
-    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
+    monkeypatch.setenv("SKIRNET_DATA", str(tmp_path / "data-home"))  # the feature cache
     for case, (argv, needle) in _bad_inputs(tmp_path, oqmd_csv).items():
         try:
             code = main(argv)

@@ -30,17 +30,20 @@ from skirnet.datasets.readers import (
     read_table,
 )
 from skirnet.datasets.structure import load_structure_dataset
+from skirnet.datasets.user_structures import content_key, is_structure_source, read_structures
 
 __all__ = [
     "ChecksumError",
     "DownloadError",
     "clear_data_home",
+    "content_key",
     "fetch_oqmd_bandgap",
     "fetch_oqmd_energy_per_atom",
     "fetch_oqmd_formation_enthalpy",
     "fetch_oqmd_volume_per_atom",
     "get_data_home",
     "get_shared_data_dir",
+    "is_structure_source",
     "list_datasets",
     "load_composition_dataset",
     "load_id_prop_folder",
@@ -48,5 +51,6 @@ __all__ = [
     "load_structure_dataset",
     "parse_structure",
     "read_cif_folder",
+    "read_structures",
     "read_table",
 ]

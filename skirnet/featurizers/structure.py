@@ -244,7 +244,7 @@ def _parse_structure(obj: Any) -> Any:
 
 
 def _featurize_chunk(
-    items: Sequence[tuple[int, Any]], memory: Any, want_composition: bool
+    items: Sequence[tuple[int, Any]], memory: Any, want_composition: bool, want_structure: bool
 ) -> list[tuple[int, np.ndarray | None, str | None, Any]]:
     """Featurize ``(row, input)`` pairs; errors are returned, not raised."""
     compute = memory.cache(_features_from_arrays) if memory is not None else None
@@ -253,7 +253,11 @@ def _featurize_chunk(
         try:
             structure = _parse_structure(obj)
             comp = structure.composition if want_composition else None
-            if compute is not None:
+            if not want_structure:
+                if len(structure) == 0:
+                    raise ValueError("structure has no sites")
+                values = np.empty(0)
+            elif compute is not None:
                 _check_structure(structure)
                 values = compute(
                     structure.lattice.matrix,
@@ -307,6 +311,10 @@ class StructureFeaturizer(BaseFeaturizer):
         Also append the 145 composition attributes of the structure's
         composition (``CompositionFeaturizer()`` default preset), giving 273
         columns.
+    structure : bool, default=True
+        Compute the 128 structure attributes; ``False`` (with ``composition=True``)
+        gives only the composition attributes of the structures, for comparing
+        structure against composition inputs on the same table.
     column : hashable, optional
         Column holding the structures when ``X`` is a DataFrame.
     errors : {"raise", "nan"}, default="raise"
@@ -338,7 +346,8 @@ class StructureFeaturizer(BaseFeaturizer):
     feature_names_out_ : ndarray of str
         Output column names (matminer's labels), set by :meth:`fit`.
     n_features_out_ : int
-        Number of output columns (128, or 273 with ``composition=True``).
+        Number of output columns (128, or 273 with ``composition=True``, or 145 with
+        ``structure=False``).
 
     See Also
     --------
@@ -376,6 +385,7 @@ class StructureFeaturizer(BaseFeaturizer):
         **BaseFeaturizer._parameter_constraints,
         "preset": [StrOptions(set(_PRESETS))],
         "composition": ["boolean"],
+        "structure": ["boolean"],
         "memory": [None, str, HasMethods(["cache"])],
     }
     _what = "structures"
@@ -385,6 +395,7 @@ class StructureFeaturizer(BaseFeaturizer):
         self,
         preset: str = "ward2017",
         composition: bool = False,
+        structure: bool = True,
         column: Any = None,
         errors: str = "raise",
         n_jobs: int | None = None,
@@ -394,6 +405,7 @@ class StructureFeaturizer(BaseFeaturizer):
     ) -> None:
         self.preset = preset
         self.composition = composition
+        self.structure = structure
         self.column = column
         self.errors = errors
         self.n_jobs = n_jobs
@@ -432,7 +444,9 @@ class StructureFeaturizer(BaseFeaturizer):
         'mean CN_VoronoiNN'
         """
         self._validate_params()
-        names = list(_ward2017_labels())
+        if not (self.structure or self.composition):
+            raise ValueError("StructureFeaturizer needs structure=True or composition=True")
+        names = list(_ward2017_labels()) if self.structure else []
         if self.composition:
             names += self._composition_featurizer().feature_labels()
         return names
@@ -452,14 +466,14 @@ class StructureFeaturizer(BaseFeaturizer):
         2
         """
         self._validate_params()
-        out = [WARD2017_CITATION, MATMINER_CITATION]
+        out = [WARD2017_CITATION, MATMINER_CITATION] if self.structure else [MATMINER_CITATION]
         if self.composition:
             out += [c for c in self._composition_featurizer().citations() if c not in out]
         return out
 
     def _featurize(self, rows: list[Any], index: pd.Index | None) -> np.ndarray:
         n = len(rows)
-        out = np.full((n, len(_ward2017_labels())), np.nan)
+        out = np.full((n, len(_ward2017_labels()) if self.structure else 0), np.nan)
         memory = check_memory(self.memory)
         memory = None if memory.location is None else memory
         compositions: dict[int, Any] = {}
@@ -467,7 +481,7 @@ class StructureFeaturizer(BaseFeaturizer):
         results = self._featurize_many(
             _featurize_chunk,
             list(enumerate(rows)),
-            args=(memory, self.composition),
+            args=(memory, self.composition, self.structure),
             chunk_size=(1, _MAX_CHUNK),
             unit="structure",
         )

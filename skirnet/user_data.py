@@ -1,0 +1,240 @@
+"""A user's data for the command line: formulas or crystal structures, read and featurized.
+
+:func:`read_user_data` reads a table of formulas, a table with a CIF column, a
+Matbench-style JSON file or a folder with ``id_prop.csv`` into one :class:`UserData`;
+:func:`featurize_user_data` computes the chosen features. Structures are featurized
+through :func:`~skirnet.featurizers.featurize_to_folder` into a cache keyed by the
+file's content and the feature set, so that trying several models on one file pays for
+the tessellations once, and an interrupted run continues.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from skirnet.datasets import (
+    content_key,
+    get_data_home,
+    is_structure_source,
+    read_structures,
+    read_table,
+)
+from skirnet.featurizers import BaseFeaturizer, featurize_to_folder, featurizer_for
+
+__all__ = [
+    "UserData",
+    "feature_cache_dir",
+    "featurize_user_data",
+    "predict_user_data",
+    "read_user_data",
+]
+
+
+@dataclasses.dataclass
+class UserData:
+    """Inputs and target of a user's file.
+
+    Parameters
+    ----------
+    inputs : list
+        Formulas, or structures (CIF text, Structure dicts or Structures).
+    target : ndarray or None
+        The numeric target (None when reading for prediction).
+    kind : {"formula", "structure"}
+        What ``inputs`` holds.
+    input_col, target_col : str or None
+        The columns used (None for a folder's structures).
+    ids : ndarray of str
+        A name per row: the JSON index, the folder's ids, else the row number.
+    source : Path
+        The file or folder read.
+    """
+
+    inputs: list[Any]
+    target: np.ndarray | None
+    kind: str
+    input_col: str | None
+    target_col: str | None
+    ids: np.ndarray
+    source: Path
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+
+def read_user_data(
+    path: str | os.PathLike[str],
+    *,
+    formula_col: str | None = None,
+    structure_col: str | None = None,
+    target_col: str | None = None,
+    target: bool = True,
+) -> UserData:
+    """Read formulas or structures, and a numeric target, from a file or folder.
+
+    Structures when ``structure_col`` is given, ``path`` is a folder or a JSON file, or
+    the table has a CIF column and no formula column; formulas otherwise.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file or folder.
+    formula_col, structure_col, target_col : str, optional
+        Columns to use (default: looked up by the usual names).
+    target : bool, default=True
+        Read the target (``False`` for prediction).
+
+    Returns
+    -------
+    UserData
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("formula,target\\nNaCl,-2.1\\nFe2O3,-1.7\\n")
+    >>> data = read_user_data(p)
+    >>> data.kind, data.inputs, data.target.tolist()
+    ('formula', ['NaCl', 'Fe2O3'], [-2.1, -1.7])
+    """
+    path = Path(path)
+    if is_structure_source(path, structure_col):
+        if formula_col is not None:
+            raise ValueError(f"{path} holds crystal structures; a formula column does not apply")
+        bunch = read_structures(
+            path, structure_col=structure_col, target_col=target_col, target=target
+        )
+        return UserData(
+            bunch.data, bunch.target, "structure", bunch.structure_col, bunch.target_col,
+            bunch.ids, path,
+        )  # fmt: skip
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
+    if not target:
+        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _pick_column, _read_frame
+
+        frame = _read_frame(path)
+        column = _pick_column(frame, formula_col, _FORMULA_CANDIDATES, "formula", path)
+        if column is None:
+            raise ValueError(
+                f"no formula column found in {path}: pass the formula column; available "
+                f"columns: {[str(c) for c in frame.columns]}"
+            )
+        inputs = frame[column].tolist()
+        ids = np.arange(len(inputs)).astype(str)
+        return UserData(inputs, None, "formula", str(column), None, ids, path)
+    bunch = read_table(path, formula_col=formula_col, target_col=target_col)
+    inputs = list(bunch.data)
+    ids = np.arange(len(inputs)).astype(str)
+    return UserData(
+        inputs, bunch.target, "formula", bunch.feature_names[0], bunch.target_names[0], ids, path
+    )
+
+
+def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
+    """Where the features of ``data`` by ``featurizer`` are cached (by content).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("formula,target\\nNaCl,-2.1\\n")
+    >>> feature_cache_dir(read_user_data(p), featurizer_for("formula")).parent.name
+    'features'
+    """
+    params = featurizer.get_params()
+    label = "-".join(k for k in ("structure", "composition") if params.get(k, k == "composition"))
+    return get_data_home() / "features" / f"{content_key(data.source)[:32]}-{label}"
+
+
+def featurize_user_data(
+    data: UserData, features: str | None = None, *, progress: bool = True
+) -> tuple[np.ndarray, BaseFeaturizer]:
+    """The features of ``data`` (structures through the cache) and the featurizer.
+
+    Parameters
+    ----------
+    data : UserData
+        What :func:`read_user_data` returned.
+    features : {"composition", "structure", "both"}, optional
+        See :func:`~skirnet.featurizers.featurizer_for`.
+    progress : bool, default=True
+        Show progress bars.
+
+    Returns
+    -------
+    X : ndarray of shape (n_rows, n_features)
+    featurizer : BaseFeaturizer
+        Unfitted, for a pipeline that predicts from the same kind of input.
+
+    Raises
+    ------
+    ValueError
+        A row that cannot be featurized (the message names it, its id and why, and
+        how many others failed), or structure features asked of formulas.
+    """
+    featurizer = featurizer_for(data.kind, features)
+    if data.kind == "formula":
+        used = featurizer.set_params(progress_bar=None if progress else False)
+        return used.fit_transform(data.inputs), featurizer
+    X, failures = featurize_to_folder(
+        featurizer, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
+        chunk_size=500, progress_bar=progress,
+    )  # fmt: skip
+    if len(failures):
+        first = failures.iloc[0]
+        more = f" ({len(failures) - 1} more row(s) failed too)" if len(failures) > 1 else ""
+        raise ValueError(
+            f"StructureFeaturizer: cannot featurize row {first['row']} (id {first['id']!r}) "
+            f"of {data.source}: {first['reason']}{more}"
+        )
+    return X.to_numpy(), featurizer
+
+
+def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
+    """Predict every row of ``data``; rows that cannot be featurized keep their place.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        A fitted ``featurize`` / ... / ``net`` pipeline for ``data.kind`` inputs.
+    data : UserData
+        What :func:`read_user_data` returned (``target=False`` is enough).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input row, in order: ``formula`` (or ``id`` for structures),
+        ``prediction`` (NaN where the row failed) and ``error`` (empty, or why).
+
+    Examples
+    --------
+    >>> from skirnet import pretrained
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+    >>> _ = p.write_text("formula\\nNaCl\\nXx2\\n")
+    >>> out = predict_user_data(pretrained.load("oqmd-formation-enthalpy"),
+    ...                         read_user_data(p, target=False))
+    >>> out["prediction"].round(1).tolist()[0], out["error"].tolist()[1]
+    (-2.1, "'Xx2': unknown element(s) 'Xx'")
+    """
+    from skirnet.featurizers._folder import _featurize_chunk
+
+    featurizer = clone(pipe.steps[0][1]).set_params(errors="nan").fit(None)
+    X, failed = _featurize_chunk(featurizer, data.inputs)
+    prediction = np.full(len(data), np.nan)
+    ok = np.ones(len(data), dtype=bool)
+    ok[list(failed)] = False
+    if ok.any():
+        prediction[ok] = pipe[1:].predict(X[ok])
+    first = "formula" if data.kind == "formula" else "id"
+    names = data.inputs if data.kind == "formula" else data.ids
+    errors = [failed.get(i, "") for i in range(len(data))]
+    return pd.DataFrame({first: names, "prediction": prediction, "error": errors})

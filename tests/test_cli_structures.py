@@ -1,0 +1,152 @@
+"""Crystal structures through the command line: CIF tables, Matbench JSON, id_prop folders."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skirnet.cli import main
+from skirnet.featurizers import _folder
+
+TINY = ["--epochs", "2", "--hidden-layer-sizes", "16x2-8", "--threads", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _data_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKIRNET_DATA", str(tmp_path / "data-home"))  # the feature cache
+
+
+@pytest.fixture(scope="module")
+def cif_table(shared_data, tmp_path_factory) -> Path:
+    frame = pd.read_csv(shared_data / "structure" / "mp_2018_36737.csv.gz", nrows=40)
+    path = tmp_path_factory.mktemp("cif") / "crystals.csv"
+    frame[["material_id", "cif", "e_form"]].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def matbench_json(shared_data, tmp_path_factory) -> Path:
+    with gzip.open(shared_data / "structure" / "matbench_phonons.json.gz", "rt") as fh:
+        payload = json.load(fh)
+    payload["index"], payload["data"] = payload["index"][:30], payload["data"][:30]
+    path = tmp_path_factory.mktemp("json") / "phonons.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump(payload, fh)
+    return path
+
+
+def _errors(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+
+
+def test_compare_on_a_cif_table_featurizes_once(cif_table, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "cmp"
+    argv = ["compare", "--data", str(cif_table), "--structure-col", "cif"]
+    argv += ["--target-col", "e_form", "--features", "both", "--models", "irnet,rf"]
+    assert main([*argv, *TINY, "--out", str(out)]) == 0
+    info = json.loads((out / "results.json").read_text())["info"]
+    assert info["input"] == "structure" and info["n_features"] == 273
+    assert {m.split("-")[0] for m in pd.read_csv(out / "results.csv")["model"]} == {"IRNet", "RF"}
+
+    def no_second_tessellation(*args):
+        raise AssertionError("featurized again")
+
+    monkeypatch.setattr(_folder, "_featurize_chunk", no_second_tessellation)
+    assert main([*argv, "--models", "rf", "--threads", "1", "--out", str(tmp_path / "b")]) == 0
+    first = pd.read_csv(out / "results.csv").set_index("model").loc["RF", "mae"]
+    again = pd.read_csv(tmp_path / "b" / "results.csv").set_index("model").loc["RF", "mae"]
+    assert first == again  # same features from the cache, same forest
+
+
+def test_compare_on_matbench_json_with_each_feature_set(matbench_json, tmp_path, capsys):
+    widths = {}
+    for features in ("composition", "structure", "both"):
+        out = tmp_path / features
+        argv = ["compare", "--data", str(matbench_json), "--features", features]
+        assert main([*argv, "--models", "rf", "--cv", "2", "--out", str(out)]) == 0
+        widths[features] = json.loads((out / "results.json").read_text())["info"]["n_features"]
+    assert widths == {"composition": 145, "structure": 128, "both": 273}
+
+
+def test_train_and_predict_on_an_id_prop_folder(shared_data, tmp_path, capsys):
+    source = shared_data / "structure" / "jarvis_sample_poscar"
+    model = tmp_path / "model"
+    # four of these 50 crystals are slabs whose cells stay open within matminer's 13 A
+    # (rows 12, 18, 26, 49)
+    capsys.readouterr()
+    assert main(["train", "--data", str(source), *TINY, "--out", str(model)]) == 2
+    (line,) = _errors(capsys)
+    assert "cannot featurize row 12: Voronoi tessellation failed" in line
+    assert "(3 more row(s) failed too)" in line
+
+    id_prop = pd.read_csv(source / "id_prop.csv", header=None)
+    folder = tmp_path / "good"
+    shutil.copytree(source, folder)
+    id_prop.drop(index=[12, 18, 26, 49]).to_csv(folder / "id_prop.csv", header=False, index=False)
+    assert main(["train", "--data", str(folder), *TINY, "--out", str(model)]) == 0
+    spec = json.loads((model / "pipeline.json").read_text())
+    assert spec["featurizer"]["class"] == "StructureFeaturizer"
+    assert len(spec["scaler"]["mean"]) == 273
+
+    # every row of the full folder comes back, the four slabs with the reason
+    out = tmp_path / "pred.csv"
+    assert (
+        main(["predict", "--model", str(model), "--data", str(source), "--output", str(out)]) == 0
+    )
+    pred = pd.read_csv(out, keep_default_na=False)
+    assert list(pred.columns) == ["id", "prediction", "error"]
+    assert pred["id"].tolist() == id_prop[0].astype(str).tolist()
+    failed = pred["error"] != ""
+    assert failed.sum() == 4 and failed[12]
+    assert pred["error"][failed].str.startswith("Voronoi tessellation failed").all()
+    assert np.isfinite(pred["prediction"][~failed].astype(float)).all()
+
+    # formulas handed to a structure model: one line, exit 2
+    formulas = tmp_path / "formulas.csv"
+    pd.DataFrame({"formula": ["NaCl", "Si"]}).to_csv(formulas, index=False)
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), "--data", str(formulas)]) == 2
+    (line,) = _errors(capsys)
+    assert "predicts from structures but" in line and "holds formulas" in line
+
+
+def test_structures_handed_to_a_formula_model(cif_table, capsys):
+    assert main(["predict", "--model", "oqmd-formation-enthalpy", "--data", str(cif_table)]) == 2
+    (line,) = _errors(capsys)
+    assert "predicts from formulas but" in line and "holds crystal structures" in line
+
+
+def test_predict_keeps_a_bad_structure_in_its_row(cif_table, tmp_path, capsys):
+    model = tmp_path / "model"
+    argv = ["train", "--data", str(cif_table), "--target-col", "e_form", "--features"]
+    assert main([*argv, "structure", *TINY, "--out", str(model)]) == 0
+    frame = pd.read_csv(cif_table).head(3)
+    frame.loc[1, "cif"] = "data_broken\n_cell_length_a oops\n"
+    queries = tmp_path / "queries.csv"
+    frame.to_csv(queries, index=False)
+    out = tmp_path / "pred.csv"
+    capsys.readouterr()
+    assert (
+        main(["predict", "--model", str(model), "--data", str(queries), "--output", str(out)]) == 0
+    )
+    pred = pd.read_csv(out, keep_default_na=False)
+    assert len(pred) == 3 and pred["prediction"][1] == ""
+    assert "could not parse CIF" in pred["error"][1] and pred["error"][0] == ""
+    assert "1 of 3 row(s) could not be featurized" in capsys.readouterr().err
+
+
+def test_a_bad_structure_in_training_data_names_its_row(cif_table, tmp_path, capsys):
+    frame = pd.read_csv(cif_table)
+    frame.loc[7, "cif"] = "data_broken\n_cell_length_a oops\n"
+    table = tmp_path / "bad.csv"
+    frame.to_csv(table, index=False)
+    argv = ["compare", "--data", str(table), "--target-col", "e_form", "--models", "rf"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    (line,) = _errors(capsys)
+    assert "cannot featurize row 7 (id '7')" in line and "could not parse CIF" in line
