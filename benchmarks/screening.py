@@ -8,7 +8,8 @@ Candidates are every unary, binary and ternary composition of the first 40 eleme
 count, cut to exactly that many; each run screens them with ``skirnet.screening.screen``
 end to end (generation, featurization, prediction, Parquet output, top 20) in a fresh
 process, so its peak resident memory (``ru_maxrss``) is the run's own. Results go to
-``benchmarks/results/screening.json`` with the machine.
+``benchmarks/results/screening.json`` with the machine (``screening_<N>_threads.json``
+with ``--threads N`` other than the number of cores: one worker, one thread).
 """
 
 from __future__ import annotations
@@ -117,8 +118,9 @@ def main() -> int:
             print(f"{row['mode']}: {row['candidates']:,} in {row['seconds']} s", flush=True)
     columns = ["mode", "candidates", "seconds", "per_minute", "peak_rss_mb", "output_mb"]
     print(format_table(rows, columns))
+    default_threads = args.threads == (os.cpu_count() or 1)
     path = write_result(
-        "screening",
+        "screening" if default_threads else f"screening_{args.threads}_threads",
         {
             "benchmark": "screening",
             "model": args.model,

@@ -277,7 +277,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"skirnet compare: {args.data} ({len(y)} rows), {_describe_data(data)}", settings
     )
     _doing(f"featurizing {len(y)} {data.kind}s")
-    X, featurizer = featurize_user_data(data, args.features, progress=settings.progress)
+    X, _ = featurize_user_data(data, args.features, progress=settings.progress)
     info = {"command": "compare", "data": str(args.data), "input": data.kind}
     info.update(input_col=data.input_col, target_col=data.target_col)
     info.update(n_rows=len(y), n_features=X.shape[1], cv=args.cv)
@@ -331,7 +331,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-
     from skirnet.datasets import is_structure_source
     from skirnet.datasets.readers import _read_frame
     from skirnet.pipeline import load_pipeline, write_atomically

@@ -121,6 +121,8 @@ def read_user_data(
         from skirnet.datasets.readers import _FORMULA_CANDIDATES, _pick_column, _read_frame
 
         frame = _read_frame(path)
+        if frame.empty:
+            raise ValueError(f"the file {path} has a header but no data rows")
         column = _pick_column(frame, formula_col, _FORMULA_CANDIDATES, "formula", path)
         if column is None:
             raise ValueError(
@@ -184,8 +186,10 @@ def featurize_user_data(
     if data.kind == "formula":
         used = featurizer.set_params(progress_bar=None if progress else False)
         return used.fit_transform(data.inputs), featurizer
+    # worker processes pay off once the tessellations outweigh their start (about 2 s)
+    parallel = featurizer.set_params(n_jobs=-1 if len(data) >= 1000 else None)
     X, failures = featurize_to_folder(
-        featurizer, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
+        parallel, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
         chunk_size=500, progress_bar=progress,
     )  # fmt: skip
     if len(failures):

@@ -27,9 +27,10 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder where skirnet keeps downloaded datasets, creating it if needed.
 
     The folder is, in this order of precedence: the ``data_home`` argument, the
-    environment variable ``SKIRNET_DATA``, or ``$XDG_CACHE_HOME/skirnet`` (by default
-    ``~/.cache/skirnet``). On Windows, where ``XDG_CACHE_HOME`` is usually unset, the
-    default is ``%LOCALAPPDATA%\\skirnet``.
+    environment variable ``SKIRNET_DATA``, or the platform's cache folder as
+    :func:`pooch.os_cache` gives it: ``$XDG_CACHE_HOME/skirnet`` (by default
+    ``~/.cache/skirnet``) on Linux, ``~/Library/Caches/skirnet`` on macOS,
+    ``%LOCALAPPDATA%\\skirnet\\skirnet\\Cache`` on Windows.
 
     Parameters
     ----------
@@ -51,11 +52,9 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or None
     if data_home is None:
-        cache = os.environ.get("XDG_CACHE_HOME")
-        if not cache and os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-            cache = os.environ["LOCALAPPDATA"]
-        base = Path(cache) if cache else Path.home() / ".cache"
-        path = base / "skirnet"
+        import pooch
+
+        path = Path(pooch.os_cache("skirnet"))  # the platform's cache folder
     else:
         path = Path(data_home)
     path = path.expanduser()

@@ -1,0 +1,95 @@
+"""skirnet.pipeline: settings from a recipe, the network pipeline, save and load whole."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+from skirnet.datasets import load_oqmd_sample
+from skirnet.featurizers import featurizer_for
+from skirnet.pipeline import (
+    FEATURE_CLIP,
+    PipelineFileError,
+    TrainingSettings,
+    load_pipeline,
+    make_formula_pipeline,
+    make_net,
+    save_pipeline,
+    train_pipeline,
+)
+
+TINY = TrainingSettings(max_epochs=2, hidden_layer_sizes="16x2-8", progress=False)
+
+
+def test_settings_start_from_the_recipe_and_name_what_they_override():
+    settings = TrainingSettings("large-batch", lr=5e-3)
+    assert settings.training_params()["batch_size"] == 1024
+    assert settings.training_params()["lr"] == 5e-3 and settings.overrides() == {"lr": 5e-3}
+    line = settings.describe()
+    assert line.startswith("recipe large-batch:") and "(not the recipe's: lr)" in line
+
+
+def test_make_net_scales_clips_then_trains():
+    pipe = make_net("srnet", 10, TrainingSettings(), label="SRNet-10")
+    assert [name for name, _ in pipe.steps] == ["scale", "clip", "net"]
+    clip = pipe.named_steps["clip"]
+    np.testing.assert_array_equal(clip.transform(np.array([[-1e6, 0.5, 1e6]])),
+                                  [[-FEATURE_CLIP, 0.5, FEATURE_CLIP]])  # fmt: skip
+    net = pipe.named_steps["net"]
+    assert type(net).__name__ == "SRNetRegressor" and net.depth == 10 and net.lr == 1e-4
+
+
+@pytest.fixture(scope="module")
+def trained():
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    return train_pipeline(list(formulas)[:200], np.asarray(y)[:200], "irnet", 17, TINY)
+
+
+def test_save_and_load_give_the_same_predictions(trained, tmp_path):
+    folder = save_pipeline(trained, tmp_path / "m", formula_col="formula", target_col="dH")
+    loaded, spec = load_pipeline(folder)
+    queries = ["NaCl", "Fe2O3", "LiCoO2"]
+    np.testing.assert_array_equal(loaded.predict(queries), trained.predict(queries))
+    assert spec["formula_col"] == "formula" and spec["target_col"] == "dH"
+    assert spec["featurizer"]["class"] == "CompositionFeaturizer"
+
+
+def _edit(folder, change):
+    path = folder / "pipeline.json"
+    spec = json.loads(path.read_text())
+    change(spec)
+    path.write_text(json.dumps(spec))
+
+
+def test_a_damaged_featurizer_entry_is_refused(trained, tmp_path):
+    folder = save_pipeline(trained, tmp_path / "m")
+    _edit(folder, lambda s: s["featurizer"].update({"class": "os.system"}))
+    with pytest.raises(PipelineFileError, match="unsupported featurizer 'os.system'"):
+        load_pipeline(folder)
+    folder = save_pipeline(trained, tmp_path / "m2")
+    _edit(folder, lambda s: s["featurizer"]["params"].update({"bogus": 1}))
+    with pytest.raises(
+        PipelineFileError, match=r"unknown CompositionFeaturizer parameter\(s\) \['bogus'\]"
+    ):
+        load_pipeline(folder)
+
+
+def test_a_structure_pipeline_round_trips(tmp_path):
+    rng = np.random.RandomState(0)
+    crystals, y = [], []
+    for a in rng.uniform(3.9, 4.6, size=24):
+        crystals.append(Structure(Lattice.cubic(a), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3]))
+        y.append(-a)
+    pipe = make_formula_pipeline("irnet", 17, TINY, featurizer=featurizer_for("structure"))
+    pipe.fit(crystals, np.array(y))
+    folder = save_pipeline(pipe, tmp_path / "s", structure_col="cif")
+    loaded, spec = load_pipeline(folder)
+    assert spec["featurizer"]["class"] == "StructureFeaturizer" and spec["structure_col"] == "cif"
+    assert spec["featurizer"]["params"]["composition"] is True
+    np.testing.assert_array_equal(loaded.predict(crystals[:3]), pipe.predict(crystals[:3]))
+    _edit(folder, lambda s: s["featurizer"]["params"].update({"memory": "/tmp/cache"}))
+    with pytest.raises(PipelineFileError, match="memory must be null"):
+        load_pipeline(folder)
