@@ -28,7 +28,7 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
 
     The folder is, in this order of precedence: the ``data_home`` argument, the
     environment variable ``SKIRNET_DATA``, or the platform's cache folder as
-    :func:`pooch.os_cache` gives it: ``$XDG_CACHE_HOME/skirnet`` (by default
+    :func:`!pooch.os_cache` gives it: ``$XDG_CACHE_HOME/skirnet`` (by default
     ``~/.cache/skirnet``) on Linux, ``~/Library/Caches/skirnet`` on macOS,
     ``%LOCALAPPDATA%\\skirnet\\skirnet\\Cache`` on Windows.
 
