@@ -82,3 +82,17 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": machine_info(), **payload}, indent=2))
     return path
+
+
+def report(name: str, rows: list[dict[str, Any]], columns: list[str], **payload: Any) -> Path:
+    """Print ``rows`` as a table and write them, the command and ``payload`` to the JSON."""
+    import sys
+
+    print(format_table(rows, columns))
+    script = Path(sys.argv[0]).name
+    command = f"python benchmarks/{script} " + " ".join(sys.argv[1:])
+    path = write_result(
+        name, {"benchmark": name, "command": command.strip(), **payload, "rows": rows}
+    )
+    print(f"-> {path}")
+    return path

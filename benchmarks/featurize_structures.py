@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import format_table, machine_info, use_shared_data, write_result
+from _common import report, use_shared_data
 
 CACHE = Path(__file__).resolve().parent / "cache" / "structures"
 SETS = ("mp_2018", "matbench_phonons")
@@ -72,20 +72,8 @@ def main() -> int:
         )
         print(f"{name}: {len(X)} crystals, {len(failures)} failed, {seconds:.0f} s", flush=True)
     columns = ["set", "crystals", "features", "failed", "computed_now", "wall_s", "crystals_per_s"]
-    print(format_table(rows, columns))
     suffix = "" if args.sets == ",".join(SETS) else "_" + args.sets.replace(",", "_")
-    path = write_result(
-        f"featurize_structures{suffix}",
-        {
-            "benchmark": "featurize_structures",
-            "command": "python benchmarks/featurize_structures.py " + " ".join(sys.argv[1:]),
-            "jobs": args.jobs,
-            "chunk_size": CHUNK_SIZE,
-            "machine": machine_info(),
-            "rows": rows,
-        },
-    )
-    print(f"-> {path}")
+    report(f"featurize_structures{suffix}", rows, columns, jobs=args.jobs, chunk_size=CHUNK_SIZE)
     return 0
 
 

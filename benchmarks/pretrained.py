@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import torch
-from _common import format_table, machine_info, use_shared_data, write_result
+from _common import report, use_shared_data
 
 from skirnet import pretrained
 from skirnet.datasets import load_composition_dataset
@@ -61,18 +61,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     use_shared_data()
     rows = [check(name, args.repeats) for name in pretrained.list_models()]
-    print(format_table(rows, list(rows[0])))
-    path = write_result(
-        "pretrained_check",
-        {
-            "benchmark": "pretrained",
-            "command": "python benchmarks/pretrained.py " + " ".join(sys.argv[1:]),
-            "threads": args.threads,
-            "machine": machine_info(),
-            "rows": rows,
-        },
-    )
-    print(f"-> {path}")
+    report("pretrained_check", rows, list(rows[0]), threads=args.threads)
     return 0
 
 

@@ -118,17 +118,13 @@ def read_user_data(
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
     if not target:
-        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _pick_column, _read_frame
+        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame
+        from skirnet.datasets.user_structures import input_column
 
         frame = _read_frame(path)
-        if frame.empty:
-            raise ValueError(f"the file {path} has a header but no data rows")
-        column = _pick_column(frame, formula_col, _FORMULA_CANDIDATES, "formula", path)
-        if column is None:
-            raise ValueError(
-                f"no formula column found in {path}: pass the formula column; available "
-                f"columns: {[str(c) for c in frame.columns]}"
-            )
+        column = input_column(
+            frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "the formula column"
+        )
         inputs = frame[column].tolist()
         ids = np.arange(len(inputs)).astype(str)
         return UserData(inputs, None, "formula", str(column), None, ids, path)

@@ -145,14 +145,10 @@ def read_structures(
             target_col=None,
         )
     frame = _read_matbench_json(path) if _is_json(path) else _read_frame(path)
-    if frame.empty:
-        raise ValueError(f"the file {path} has a header but no data rows")
-    scol = _pick_column(frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path)
-    if scol is None:
-        raise ValueError(
-            f"no structure column found in {path}: pass the column of CIF texts or "
-            f"structure dicts; available columns: {[str(c) for c in frame.columns]}"
-        )
+    scol = input_column(
+        frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
+        "the column of CIF texts or structure dicts",
+    )  # fmt: skip
     missing = frame[scol].isna().to_numpy()
     if missing.any():
         pos = int(np.flatnonzero(missing)[0])
@@ -178,6 +174,22 @@ def read_structures(
         structure_col=str(scol),
         target_col=None if tcol is None else str(tcol),
     )
+
+
+def input_column(
+    frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], role: str,
+    path: Path, what: str,
+) -> str:  # fmt: skip
+    """The column of inputs (given, or the first candidate present); clear errors else."""
+    if frame.empty:
+        raise ValueError(f"the file {path} has a header but no data rows")
+    column = _pick_column(frame, wanted, candidates, role, path)
+    if column is None:
+        raise ValueError(
+            f"no {role} column found in {path}: pass {what}; available columns: "
+            f"{[str(c) for c in frame.columns]}"
+        )
+    return column
 
 
 def content_key(path: str | os.PathLike[str]) -> str:
