@@ -197,12 +197,12 @@ _HELP = {
     f"recipe cut to {DEMO_SETTINGS['max_epochs']} epochs and a "
     f"{DEMO_SETTINGS['time_budget']:g} s budget each: about 3 minutes on a 2-core CPU. The "
     "sample keeps OQMD's few extreme targets (down to -95 eV/atom); they count in every MAE.",
-    "compare": "Featurize a table of formulas, fit the chosen models on identical splits and "
-    "write results.csv, parity.png, learning_curves.png (and depth_study.png for several "
+    "compare": "Featurize a table of formulas (or crystal structures), fit the chosen models "
+    "on identical splits and write results.csv, parity.png, learning_curves.png (and depth_study.png for several "
     "depths) and, last, results.json into --out. " + _RECIPE_NOTE,
-    "train": "Train Pipeline(CompositionFeaturizer, StandardScaler, clip to +-10, network) on "
-    "a table of formulas and save it into --out: the network with skirnet.save (safetensors "
-    "+ JSON) in OUT/net, then the featurizer parameters, scaler statistics, settings and "
+    "train": "Train Pipeline(featurizer, StandardScaler, clip to +-10, network) on a table "
+    "of formulas (or crystal structures) and save it into --out: the network with "
+    "skirnet.save (safetensors + JSON) in OUT/net, then the featurizer parameters, scaler statistics, settings and "
     "thread count in OUT/pipeline.json. " + _RECIPE_NOTE,
     "screen": "Rank candidate compositions with a trained or pretrained model: candidates "
     "from a CSV/Parquet file (--data) or generated from elements (--elements, --max-atoms: "
@@ -225,9 +225,10 @@ _HELP = {
     "--chunk-size": "candidates per chunk (default: 100000); memory grows with it",
     "--dask": "'local' to start a Dask LocalCluster on this machine, or a scheduler address "
     "such as tcp://10.0.0.5:8786",
-    "predict": "Predict a table of formulas with a model folder written by 'skirnet train' "
+    "predict": "Predict formulas or crystal structures with a model folder written by 'skirnet train' "
     "or a pretrained model shipped with skirnet (by name, e.g. oqmd-formation-enthalpy; "
-    "no training, no download); writes a CSV with columns formula, prediction.",
+    "no training, no download); writes a CSV with one row per input row: formula (id for "
+    "structures), prediction and error (why a row has no prediction).",
 }
 _SUMMARIES = {
     "demo": "IRNet-17 vs PlainNet-17 vs random forest on the embedded OQMD sample",
@@ -330,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Deep residual regressors (IRNet, SRNet, PlainNet) for materials "
-        "properties from chemical formulas (Jha et al., Sci. Rep. 11:4244, 2021).",
+        "properties from chemical formulas and crystal structures (Jha et al., Sci. Rep. 11:4244, 2021).",
         epilog=_RECIPE_NOTE,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
