@@ -198,12 +198,12 @@ _HELP = {
     f"{DEMO_SETTINGS['time_budget']:g} s budget each: about 3 minutes on a 2-core CPU. The "
     "sample keeps OQMD's few extreme targets (down to -95 eV/atom); they count in every MAE.",
     "compare": "Featurize a table of formulas (or crystal structures), fit the chosen models "
-    "on identical splits and write results.csv, parity.png, learning_curves.png (and depth_study.png for several "
-    "depths) and, last, results.json into --out. " + _RECIPE_NOTE,
+    "on identical splits and write results.csv, parity.png, learning_curves.png (and "
+    "depth_study.png for several depths) and, last, results.json into --out. " + _RECIPE_NOTE,
     "train": "Train Pipeline(featurizer, StandardScaler, clip to +-10, network) on a table "
     "of formulas (or crystal structures) and save it into --out: the network with "
-    "skirnet.save (safetensors + JSON) in OUT/net, then the featurizer parameters, scaler statistics, settings and "
-    "thread count in OUT/pipeline.json. " + _RECIPE_NOTE,
+    "skirnet.save (safetensors + JSON) in OUT/net, then the featurizer parameters, scaler "
+    "statistics, settings and thread count in OUT/pipeline.json. " + _RECIPE_NOTE,
     "screen": "Rank candidate compositions with a trained or pretrained model: candidates "
     "from a CSV/Parquet file (--data) or generated from elements (--elements, --max-atoms: "
     "every reduced A_a B_b C_c with a + b + c <= N), featurized and predicted in chunks with "
@@ -225,8 +225,9 @@ _HELP = {
     "--chunk-size": "candidates per chunk (default: 100000); memory grows with it",
     "--dask": "'local' to start a Dask LocalCluster on this machine, or a scheduler address "
     "such as tcp://10.0.0.5:8786",
-    "predict": "Predict formulas or crystal structures with a model folder written by 'skirnet train' "
-    "or a pretrained model shipped with skirnet (by name, e.g. oqmd-formation-enthalpy; "
+    "predict": "Predict formulas or crystal structures with a model folder written by "
+    "'skirnet train' or a pretrained model shipped with skirnet (by name, e.g. "
+    "oqmd-formation-enthalpy; "
     "no training, no download); writes a CSV with one row per input row: formula (id for "
     "structures), prediction and error (why a row has no prediction).",
 }
