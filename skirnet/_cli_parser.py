@@ -332,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Deep residual regressors (IRNet, SRNet, PlainNet) for materials "
-        "properties from chemical formulas and crystal structures (Jha et al., Sci. Rep. 11:4244, 2021).",
+        "properties from chemical formulas and crystal structures (Jha et al., Sci. Rep. "
+        "11:4244, 2021).",
         epilog=_RECIPE_NOTE,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
