@@ -58,10 +58,11 @@ def parse_unit(text: str) -> tuple[str, int | None]:
 
 
 def unit_name(model: str, depth: int | None, settings: dict, seed: int) -> str:
+    features = settings.get("features", "irnet")
+    inputs = "" if features == "irnet" else "_" + features.replace("+", "-")
     if depth is None:
-        return f"{model}_s{seed}"
-    tag = settings["recipe_tag"]
-    return f"{model}{depth}_{tag}_e{settings['max_epochs']}_s{seed}"
+        return f"{model}{inputs}_s{seed}"
+    return f"{model}{depth}_{settings['recipe_tag']}{inputs}_e{settings['max_epochs']}_s{seed}"
 
 
 def _record(
@@ -156,7 +157,7 @@ def run_net(
 ) -> dict | None:
     """Train (or resume) one network unit; None when the time limit stopped it."""
     train, valid, test = data
-    params = {k: settings[k] for k in settings if k not in ("recipe_tag",)}
+    params = {k: settings[k] for k in settings if k not in ("recipe_tag", "features")}
     budget = TimeBudget(time_left)
     checkpoint = TrainingCheckpoint(CHECKPOINTS / name)
     model = NETS[kind](
@@ -228,6 +229,7 @@ def run_units(args, load_data) -> None:
             settings[key] = getattr(args, key)
     if args.precision:
         settings["precision"] = args.precision
+    settings["features"] = args.features
     data = None
     for text in args.units.split(","):
         model, depth = parse_unit(text)
@@ -240,7 +242,8 @@ def run_units(args, load_data) -> None:
             print(f"{name}: not started, --time-limit reached", flush=True)
             continue
         if data is None:
-            data = load_data({"train_rows": None, "val_rows": None, "test_rows": None}, 0)
+            rows = {"train_rows": None, "val_rows": None, "test_rows": None}
+            data = load_data(rows, 0, features=args.features)
             if args.clean_train:
                 (X_tr, y_tr), valid, test = data
                 mask = clean_training_rows(y_tr)
@@ -255,6 +258,8 @@ def run_units(args, load_data) -> None:
                 continue
         extra["threads"] = args.threads
         extra["clean_train"] = bool(args.clean_train)
+        extra["features"] = args.features
+        extra["n_features"] = int(data[0][0].shape[1])
         path = _write(name, _record(name, model, depth, settings, data, args.seed, extra))
         print(
             f"{name}: test MAE {extra['test_mae']:.4f} in {extra['wall_s']:.0f} s -> {path}",

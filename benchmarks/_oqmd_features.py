@@ -1,4 +1,4 @@
-"""Magpie features of the OQMD formation-enthalpy splits, computed once and cached on disk."""
+"""Composition features of the OQMD splits, computed once and cached on disk."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ CACHE = Path(__file__).resolve().parent / "cache"
 
 
 def oqmd_split(
-    split: str, dataset: str = "oqmd_formation_enthalpy"
+    split: str, dataset: str = "oqmd_formation_enthalpy", preset: str = "irnet"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features (n, 145) and targets of one split, from the cache or freshly computed."""
-    path = CACHE / f"{dataset}_{split}.npz"
+    """Features and targets of one split, from the cache or freshly computed.
+
+    ``preset`` is a :class:`~skirnet.featurizers.CompositionFeaturizer` preset: the
+    default ``"irnet"`` gives the 145 Magpie attributes, ``"fractions"`` ElemNet's 86
+    element fractions, ``"irnet+fractions"`` both.
+    """
+    suffix = "" if preset == "irnet" else f"_{preset.replace('+', '-')}"
+    path = CACHE / f"{dataset}_{split}{suffix}.npz"
     if path.is_file():
         cached = np.load(path)
         return cached["X"], cached["y"]
@@ -23,7 +29,7 @@ def oqmd_split(
     from skirnet.featurizers import CompositionFeaturizer
 
     formulas, y = load_composition_dataset(dataset, split=split, return_X_y=True)
-    X = CompositionFeaturizer(errors="nan", n_jobs=-1).fit_transform(list(formulas))
+    X = CompositionFeaturizer(preset, errors="nan", n_jobs=-1).fit_transform(list(formulas))
     CACHE.mkdir(exist_ok=True)
     np.savez(path, X=X, y=np.asarray(y, dtype=np.float64))
     return X, np.asarray(y, dtype=np.float64)

@@ -96,11 +96,11 @@ def _subsample(X: np.ndarray, y: np.ndarray, n: int | None, seed: int):
     return X[idx], y[idx]
 
 
-def load_data(settings: dict, seed: int):
+def load_data(settings: dict, seed: int, features: str = "irnet"):
     """Train/val/test arrays, imputed and standardised with training statistics."""
-    X_tr, y_tr = _subsample(*oqmd_split("train"), settings["train_rows"], seed)
-    X_va, y_va = _subsample(*oqmd_split("val"), settings["val_rows"], seed)
-    X_te, y_te = _subsample(*oqmd_split("test"), settings["test_rows"], seed)
+    X_tr, y_tr = _subsample(*oqmd_split("train", preset=features), settings["train_rows"], seed)
+    X_va, y_va = _subsample(*oqmd_split("val", preset=features), settings["val_rows"], seed)
+    X_te, y_te = _subsample(*oqmd_split("test", preset=features), settings["test_rows"], seed)
     median = np.nanmedian(X_tr, axis=0)
     median = np.where(np.isnan(median), 0.0, median)
 
@@ -209,6 +209,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, help="full scale: override the batch size")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--time-limit", type=float, help="seconds; end cleanly before this")
+    parser.add_argument(
+        "--features",
+        choices=["irnet", "fractions", "irnet+fractions"],
+        default="irnet",
+        help="full scale: the composition featurizer's preset (Magpie, ElemNet's element "
+        "fractions, or both); a unit's name records a preset other than irnet",
+    )
     parser.add_argument(
         "--clean-train",
         action="store_true",
