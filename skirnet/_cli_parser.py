@@ -141,9 +141,9 @@ def _single(values: list[Any], option: str) -> Any:
 # --------------------------------------------------------------------------- parser
 
 _HELP = {
-    "--data": "CSV (optionally gzipped) or Parquet file of formulas, or crystal structures: "
-    "a table with a CIF column, a Matbench-style JSON file (.json, .json.gz) or a folder "
-    "with id_prop.csv and CIF/POSCAR files",
+    "--data": "CSV (optionally gzipped), Parquet or Matbench-style JSON (.json, .json.gz) "
+    "file of formulas, or crystal structures: such a file with a CIF or structure column "
+    "and no formula column, or a folder with id_prop.csv and CIF/POSCAR files",
     "--structure-col": "column of structures (CIF text, or structure dicts in JSON; "
     "default: 'cif' or 'structure'); the table then holds crystal structures",
     "--features": "inputs of the models: composition (145 Magpie attributes), structure "

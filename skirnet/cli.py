@@ -130,6 +130,22 @@ def _check_networks(models: dict[str, Any]) -> None:
             raise CLIError(f"{option}: {exc}") from None
 
 
+#: The readers' keyword arguments named in their messages, and the options that set them.
+_OPTION_OF_KEYWORD = {
+    "formula_col=": "--formula-col",
+    "structure_col=": "--structure-col",
+    "target_col=": "--target-col",
+}
+
+
+def _in_options(exc: ValueError) -> CLIError:
+    """A reader's error with its keyword arguments named as the options that set them."""
+    message = str(exc).replace("pass formula_col= or cif_col=", "pass --formula-col")
+    for keyword, option in _OPTION_OF_KEYWORD.items():
+        message = message.replace(keyword, option)
+    return CLIError(message)
+
+
 def _read_user_table(args: argparse.Namespace) -> Any:
     """The user's formulas or structures and target (:class:`skirnet.user_data.UserData`)."""
     from skirnet.user_data import read_user_data
@@ -142,9 +158,7 @@ def _read_user_table(args: argparse.Namespace) -> Any:
             target_col=args.target_col,
         )
     except ValueError as exc:
-        # the readers speak of keyword arguments; here they are options
-        message = str(exc).replace("pass formula_col= or cif_col=", "pass --formula-col")
-        raise CLIError(message.replace("target_col=", "--target-col")) from None
+        raise _in_options(exc) from None
     if len(data) < 10:
         raise CLIError(f"{args.data} has only {len(data)} rows; at least 10 are needed")
     if data.kind == "formula" and args.features not in (None, "composition"):
@@ -293,6 +307,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from skirnet.estimators import NETWORKS
     from skirnet.featurizers import featurizer_for
     from skirnet.pipeline import PIPELINE_FILE, make_formula_pipeline, save_pipeline
+    from skirnet.user_data import featurize_user_data
 
     _check_output_folder(args.out)
     name = _single(_parse_models(args.model), "--model")
@@ -308,13 +323,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings)
     _note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
 
-    X, net = data.inputs, pipe.named_steps["net"]
-    _doing(f"featurizing and training {NETWORKS[name].label}-{depth}")
-    pipe.fit(X, y)
+    net = pipe.named_steps["net"]
+    # featurized once (structures through the cache), for training and its error
+    _doing(f"featurizing {len(y)} {data.kind}s")
+    X, _ = featurize_user_data(data, args.features, progress=settings.progress)
+    _doing(f"training {NETWORKS[name].label}-{depth}")
+    pipe.steps[0][1].fit(data.inputs)  # a featurizer learns only the input's layout
+    pipe[1:].fit(X, y)
     if getattr(net, "interrupted_", False):
         raise KeyboardInterrupt
-    _doing("computing the training error")
-    train_mae = float(np.mean(np.abs(pipe.predict(X) - y)))
+    train_mae = float(np.mean(np.abs(pipe[1:].predict(X) - y)))
     _doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")
     column = "formula_col" if data.kind == "formula" else "structure_col"
     out = save_pipeline(
@@ -331,7 +349,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from skirnet.datasets import is_structure_source
     from skirnet.datasets.readers import _read_frame
     from skirnet.pipeline import load_pipeline, write_atomically
     from skirnet.pretrained import resolve
@@ -353,15 +370,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     _doing(f"loading the model {args.model}", saved="nothing was written")
     pipe, spec = load_pipeline(resolve(args.model))
     model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
-    formula_col = args.formula_col
-    if formula_col is None and model_kind == "formula" and spec.get("formula_col"):
-        # the training table's formula column first, where the new table has it
-        if path.is_file() and not is_structure_source(path, args.structure_col):
-            header = _read_frame(path).columns
-            formula_col = spec["formula_col"] if spec["formula_col"] in header else None
-    data = read_user_data(
-        path, formula_col=formula_col, structure_col=args.structure_col, target=False
-    )
+    columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
+    saved = spec.get(f"{model_kind}_col")
+    if saved and path.is_file() and not any(columns.values()):
+        # the training table's input column first, where the new table has it
+        if saved in _read_frame(path).columns:
+            columns[f"{model_kind}_col"] = saved
+    try:
+        data = read_user_data(path, **columns, target=False)
+    except ValueError as exc:
+        raise _in_options(exc) from None
     if data.kind != model_kind:
         given = "crystal structures" if data.kind == "structure" else "formulas"
         wanted = (
@@ -456,6 +474,11 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     candidates, total, described = _screen_candidates(args)
     _doing(f"loading the model {args.model}", saved="nothing was written")
     pipe, _ = load_pipeline(resolve(args.model))
+    if type(pipe.steps[0][1]).__name__ != "CompositionFeaturizer":
+        raise CLIError(
+            f"--model {args.model} predicts from crystal structures; screen ranks "
+            "compositions: use 'skirnet predict' for structures"
+        )
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
     with _dask_client(args.dask, args.threads or torch.get_num_threads()) as client:

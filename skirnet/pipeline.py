@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import safetensors
 import torch
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -296,8 +297,7 @@ def make_formula_pipeline(
     """
     settings = settings or TrainingSettings()
     net_pipe = make_net(name, depth, settings, label=name, callbacks=callbacks)
-    if featurizer is None:
-        featurizer = CompositionFeaturizer()
+    featurizer = CompositionFeaturizer() if featurizer is None else clone(featurizer)
     featurizer.set_params(progress_bar=None if settings.progress else False)
     return Pipeline([("featurize", featurizer), *net_pipe.steps])
 
@@ -403,6 +403,8 @@ def save_pipeline(
     out = Path(out_dir)
     params = featurizer.get_params()
     params["progress"] = params["progress_bar"] = None
+    if "memory" in params:  # a cache folder is this machine's, not part of the model
+        params["memory"] = None
     spec = {
         "format": PIPELINE_FORMAT,
         "skirnet_version": __version__,

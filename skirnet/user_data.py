@@ -11,6 +11,7 @@ the tessellations once, and an interrupted run continues.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from skirnet._version import __version__
 from skirnet.datasets import (
     content_key,
     get_data_home,
@@ -123,7 +125,7 @@ def read_user_data(
 
         frame = _read_frame(path)
         column = input_column(
-            frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "the formula column"
+            frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "formula_col="
         )
         inputs = frame[column].tolist()
         ids = np.arange(len(inputs)).astype(str)
@@ -137,7 +139,11 @@ def read_user_data(
 
 
 def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
-    """Where the features of ``data`` by ``featurizer`` are cached (by content).
+    """Where the features of ``data`` by ``featurizer`` are cached.
+
+    The folder's name is a key of the file's content, the column read, the feature set
+    and the skirnet version: another column of the same file, or a skirnet whose
+    features may differ, never reads these features.
 
     Examples
     --------
@@ -149,7 +155,8 @@ def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
     """
     params = featurizer.get_params()
     label = "-".join(k for k in ("structure", "composition") if params.get(k, k == "composition"))
-    return get_data_home() / "features" / f"{content_key(data.source)[:32]}-{label}"
+    reading = f"{content_key(data.source)}|{data.input_col}|{__version__}".encode()
+    return get_data_home() / "features" / f"{hashlib.sha256(reading).hexdigest()[:32]}-{label}"
 
 
 def featurize_user_data(
@@ -180,10 +187,10 @@ def featurize_user_data(
     """
     featurizer = featurizer_for(data.kind, features)
     if data.kind == "formula":
-        used = featurizer.set_params(progress_bar=None if progress else False)
+        used = clone(featurizer).set_params(progress_bar=None if progress else False)
         return used.fit_transform(data.inputs), featurizer
     # worker processes pay off once the tessellations outweigh their start (about 2 s)
-    parallel = featurizer.set_params(n_jobs=-1 if len(data) >= 1000 else None)
+    parallel = clone(featurizer).set_params(n_jobs=-1 if len(data) >= 1000 else None)
     X, failures = featurize_to_folder(
         parallel, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
         chunk_size=500, progress_bar=progress,

@@ -70,7 +70,7 @@ def test_ctrl_c_during_train_exits_130_and_keeps_the_previous_model(table, model
     assert done.returncode == 130, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"skirnet: interrupted while featurizing and training IRNet-17 \(epoch \d+\); "
+        r"skirnet: interrupted while training IRNet-17 \(epoch \d+\); "
         r"nothing was saved",
         last,
     ), last

@@ -83,12 +83,16 @@ def test_a_structure_pipeline_round_trips(tmp_path):
     for a in rng.uniform(3.9, 4.6, size=24):
         crystals.append(Structure(Lattice.cubic(a), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3]))
         y.append(-a)
-    pipe = make_formula_pipeline("irnet", 17, TINY, featurizer=featurizer_for("structure"))
+    # a featurizer with a cache folder: the folder is the machine's, not the model's
+    featurizer = featurizer_for("structure").set_params(memory=str(tmp_path / "cache"))
+    pipe = make_formula_pipeline("irnet", 17, TINY, featurizer=featurizer)
+    assert pipe.steps[0][1] is not featurizer  # the caller's object is left alone
     pipe.fit(crystals, np.array(y))
     folder = save_pipeline(pipe, tmp_path / "s", structure_col="cif")
     loaded, spec = load_pipeline(folder)
     assert spec["featurizer"]["class"] == "StructureFeaturizer" and spec["structure_col"] == "cif"
     assert spec["featurizer"]["params"]["composition"] is True
+    assert spec["featurizer"]["params"]["memory"] is None
     np.testing.assert_array_equal(loaded.predict(crystals[:3]), pipe.predict(crystals[:3]))
     _edit(folder, lambda s: s["featurizer"]["params"].update({"memory": "/tmp/cache"}))
     with pytest.raises(PipelineFileError, match="memory must be null"):

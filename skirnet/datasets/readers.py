@@ -1,6 +1,6 @@
 """Readers for the user's own data: tables of formulas or CIFs, folders of structure files.
 
-* :func:`read_table` — CSV, gzip CSV or Parquet with a formula (or CIF) column and a target.
+* :func:`read_table` — CSV, gzip CSV, Parquet or Matbench-style JSON with a formula (or CIF) column and a target.
 * :func:`read_cif_folder` — a folder of ``*.cif`` files.
 * :func:`load_id_prop_folder` — the CGCNN/ALIGNN convention: ``id_prop.csv`` (id, target)
   next to one structure file per id (CIF, POSCAR, ``.vasp``).
@@ -12,7 +12,9 @@ file, column, row and value.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 import os
 import warnings
 from collections.abc import Sequence
@@ -144,11 +146,37 @@ def parse_structure(text: str | dict[str, Any], fmt: str = "cif") -> Any:
         return Structure.from_str(text, fmt=fmt)
 
 
+def _is_json(path: Path) -> bool:
+    return path.name.lower().endswith((".json", ".json.gz"))
+
+
+def _read_matbench_json(path: Path) -> pd.DataFrame:
+    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            payload = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a readable JSON file ({exc})") from None
+    if not isinstance(payload, dict) or not {"columns", "data"} <= set(payload):
+        raise ValueError(
+            f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
+            "(pandas' to_json(orient='split'))"
+        )
+    frame = pd.DataFrame(payload["data"], columns=payload["columns"])
+    if "index" in payload:
+        frame.index = [str(i) for i in payload["index"]]
+    return frame
+
+
 def _read_frame(path: Path) -> pd.DataFrame:
+    """A CSV, Parquet or Matbench-style JSON table as a DataFrame."""
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder; use read_cif_folder or load_id_prop_folder")
+    if _is_json(path):
+        return _read_matbench_json(path)
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):
         if (

@@ -9,9 +9,7 @@ in and returns the raw inputs (CIF text, pymatgen Structure dicts or Structures)
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -35,23 +33,21 @@ __all__ = ["content_key", "is_structure_source", "read_structures"]
 _STRUCTURE_CANDIDATES = (*_CIF_CANDIDATES, "structure")
 
 
-def _is_json(path: Path) -> bool:
-    return path.name.lower().endswith((".json", ".json.gz"))
-
-
 def is_structure_source(path: str | os.PathLike[str], structure_col: str | None = None) -> bool:
     """Whether ``path`` holds crystal structures rather than formulas.
 
-    A folder (``id_prop.csv`` layout), a JSON file, a given ``structure_col``, or a table
-    with a CIF column (``cif``, ``structure``) and no formula column.
+    A folder (``id_prop.csv`` layout), a given ``structure_col``, or a table or
+    Matbench-style JSON file with a structure column (``cif``, ``structure``) and no
+    formula column (``formula``, ``composition``, ...): Matbench's composition sets are
+    JSON files of formulas.
 
     Examples
     --------
-    >>> is_structure_source("my_set.json.gz"), is_structure_source("x.csv", "cif")
-    (True, True)
+    >>> is_structure_source("x.csv", "cif")
+    True
     """
     path = Path(path)
-    if structure_col is not None or path.is_dir() or _is_json(path):
+    if structure_col is not None or path.is_dir():
         return True
     if not path.is_file():
         return False
@@ -59,25 +55,6 @@ def is_structure_source(path: str | os.PathLike[str], structure_col: str | None 
     has_formula = _pick_column(frame, None, _FORMULA_CANDIDATES, "formula", path) is not None
     found = _pick_column(frame, None, _STRUCTURE_CANDIDATES, "structure", path)
     return not has_formula and found is not None
-
-
-def _read_matbench_json(path: Path) -> pd.DataFrame:
-    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            payload = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a readable JSON file ({exc})") from None
-    if not isinstance(payload, dict) or not {"columns", "data"} <= set(payload):
-        raise ValueError(
-            f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
-            "(pandas' to_json(orient='split'))"
-        )
-    frame = pd.DataFrame(payload["data"], columns=payload["columns"])
-    if "index" in payload:
-        frame.index = [str(i) for i in payload["index"]]
-    return frame
 
 
 def read_structures(
@@ -144,10 +121,10 @@ def read_structures(
             structure_col=None,
             target_col=None,
         )
-    frame = _read_matbench_json(path) if _is_json(path) else _read_frame(path)
+    frame = _read_frame(path)
     scol = input_column(
         frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
-        "the column of CIF texts or structure dicts",
+        "structure_col= (the column of CIF texts or structure dicts)",
     )  # fmt: skip
     missing = frame[scol].isna().to_numpy()
     if missing.any():
@@ -162,7 +139,8 @@ def read_structures(
             ]
             if len(numeric) != 1:
                 raise ValueError(
-                    f"cannot tell which column of {path} is the target: pass it; available "
+                    f"cannot tell which column of {path} is the target: pass target_col=; "
+                    "available "
                     f"columns: {[str(c) for c in frame.columns]}"
                 )
             tcol = numeric[0]
