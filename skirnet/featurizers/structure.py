@@ -311,10 +311,6 @@ class StructureFeaturizer(BaseFeaturizer):
         Also append the 145 composition attributes of the structure's
         composition (``CompositionFeaturizer()`` default preset), giving 273
         columns.
-    structure : bool, default=True
-        Compute the 128 structure attributes; ``False`` (with ``composition=True``)
-        gives only the composition attributes of the structures, for comparing
-        structure against composition inputs on the same table.
     column : hashable, optional
         Column holding the structures when ``X`` is a DataFrame.
     errors : {"raise", "nan"}, default="raise"
@@ -334,6 +330,11 @@ class StructureFeaturizer(BaseFeaturizer):
         takes 3 s or more (about 60 structures); ``False``: never; ``True``: always.
     progress : bool, optional
         Deprecated alias of ``progress_bar`` (FutureWarning; removed in 0.4).
+    structure : bool, default=True
+        Keyword only. Compute the 128 structure attributes; ``False`` (with
+        ``composition=True``) gives only the composition attributes of the
+        structures, for comparing structure against composition inputs on the same
+        table.
 
     Attributes
     ----------
@@ -395,13 +396,14 @@ class StructureFeaturizer(BaseFeaturizer):
         self,
         preset: str = "ward2017",
         composition: bool = False,
-        structure: bool = True,
         column: Any = None,
         errors: str = "raise",
         n_jobs: int | None = None,
         memory: Any = None,
         progress_bar: bool | None = None,
         progress: bool | None = None,
+        *,
+        structure: bool = True,
     ) -> None:
         self.preset = preset
         self.composition = composition

@@ -27,11 +27,10 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sklearn.pipeline import Pipeline
-
-from skirnet.persistence import ModelFileError
+if TYPE_CHECKING:  # the command line's help lists the models without loading torch
+    from sklearn.pipeline import Pipeline
 
 __all__ = ["list_models", "load", "model_card", "resolve"]
 
@@ -100,6 +99,8 @@ def model_card(name: str) -> dict[str, Any]:
 
 
 def _verified_folder(name: str) -> Path:
+    from skirnet.persistence import ModelFileError
+
     card = model_card(name)
     folder = _HERE / name
     for relative, expected in card["files"].items():
