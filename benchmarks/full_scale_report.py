@@ -14,8 +14,9 @@ Reads every unit JSON written by ``reproduce_paper.py --scale full``, prints
 - the best IRNet's test MAE, the forest's, and how far below the forest IRNet is,
 
 and writes ``benchmarks/results/full_scale_summary.json``, the validation-MAE-against-time
-plot ``full_scale_curves.png`` and, once two or more depths of a network are there, the
-depth-study plot ``depth_study_full.png``.
+plot ``full_scale_curves.png`` and, once two or more depths are there for one schedule
+(recipe and epochs), the depth-study plot ``depth_study_full.png`` of that schedule's
+units.
 """
 
 from __future__ import annotations
@@ -119,14 +120,22 @@ def plot_depths(units: list[dict], path: Path) -> bool:
 
     from skirnet.plotting import plot_depth_study
 
+    # one schedule only (recipe and epochs), the one with the most network units: depths
+    # are compared at equal training, not across schedules or machines
+    groups: dict[tuple, list[dict]] = {}
+    for u in units:
+        if u["depth"] is not None:
+            groups.setdefault((u.get("recipe"), u.get("epochs")), []).append(u)
+    if not groups:
+        return False
+    (recipe, epochs), chosen = max(groups.items(), key=lambda kv: len(kv[1]))
     nets = pd.DataFrame(
         [
             {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
-            for u in units
-            if u["depth"] is not None
+            for u in chosen
         ]
     )
-    if nets.empty or nets["depth"].nunique() < 2:
+    if nets["depth"].nunique() < 2:
         return False
     forest = next((u["test_mae"] for u in units if u["model"] == "random_forest"), None)
     fig = Figure(figsize=(6, 4.5))
@@ -135,7 +144,7 @@ def plot_depths(units: list[dict], path: Path) -> bool:
         ax=fig.add_subplot(),
         baseline=forest,
         units="eV/atom",
-        title="OQMD ΔH, full scale: test MAE vs depth",
+        title=f"OQMD ΔH, full scale, {recipe} {epochs} epochs: test MAE vs depth",
     )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
