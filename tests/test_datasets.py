@@ -516,6 +516,13 @@ def test_id_prop_cgcnn_layout_and_errors(tmp_path, shared_env):
     (folder / "id_prop.csv").write_text("mp-1,0.5\nmp-2,1.0\n")
     with pytest.raises(FileNotFoundError, match="no structure file for id 'mp-2'"):
         datasets.load_id_prop_folder(folder)
+    (folder / "mp-2.vasp").write_text("not\na POSCAR\n")
+    with pytest.raises(
+        ValueError, match=r"cannot read the structure of id 'mp-2' \(.*mp-2.vasp\)"
+    ):
+        datasets.load_id_prop_folder(folder)
+    assert datasets.load_id_prop_folder(folder, parse=False).data[1] == "not\na POSCAR\n"
+    (folder / "mp-2.vasp").unlink()
     (folder / "id_prop.csv").write_text("mp-1,abc\n")
     with pytest.raises(
         ValueError, match="first non-numeric value 'abc' at data row 0 \\(file line 1\\)"

@@ -89,6 +89,15 @@ def _check_pymatgen_only(data: dict[str, Any]) -> None:
             stack.extend((value, f"{where}[{i}]") for i, value in enumerate(obj))
 
 
+def _parse_file(text: str, path: Path, name: str) -> Any:
+    """A structure file's text parsed; a failure names the id and the file."""
+    try:
+        return parse_structure(text, structure_format(path))
+    except Exception as exc:  # pymatgen raises several types for malformed files
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read the structure of id {name!r} ({path}): {reason}") from exc
+
+
 def parse_structure(text: str | dict[str, Any], fmt: str = "cif") -> Any:
     """Parse a CIF or POSCAR string, or a structure dict, into a pymatgen ``Structure``.
 
@@ -394,7 +403,7 @@ def read_cif_folder(
     if not files:
         raise ValueError(f"no files matching {pattern!r} in {folder}")
     texts = [f.read_text() for f in files]
-    data = [parse_structure(t, structure_format(f)) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
+    data = [_parse_file(t, f, f.stem) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
     return Bunch(
         data=data,
         ids=np.array([f.stem for f in files], dtype=object),
@@ -491,7 +500,7 @@ def load_id_prop_folder(
     ids = table[0].astype(str).str.strip().to_numpy(dtype=object)
     files = [_structure_path(folder, i) for i in ids]
     texts = [f.read_text() for f in files]
-    data = [parse_structure(t, structure_format(f)) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
+    data = [_parse_file(t, f, i) for t, f, i in zip(texts, files, ids, strict=True)] if parse else texts  # fmt: skip
     return Bunch(
         data=data,
         target=targets[:, 0] if targets.shape[1] == 1 else targets,
