@@ -308,3 +308,16 @@ def test_not_sequences_of_structures_are_refused():
         StructureFeaturizer().transform(_cscl().as_dict())
     with pytest.raises(ValueError, match="'n_jobs' parameter of StructureFeaturizer"):
         StructureFeaturizer(n_jobs=0).transform([_cscl()])
+
+
+def test_sites_listed_outside_the_cell_give_the_same_attributes(mp_structures):
+    # a file may list any periodic copy of a site; the crystal, and its attributes, are
+    # the same (the tessellation used to pair a wrapped site with unwrapped neighbours)
+    featurizer = StructureFeaturizer(progress_bar=False)
+    for crystal in mp_structures[:3]:
+        shifts = np.random.RandomState(0).randint(-2, 3, size=(len(crystal), 3))
+        moved = Structure(crystal.lattice, crystal.species, crystal.frac_coords + shifts)
+        assert (moved.frac_coords < 0).any() or (moved.frac_coords >= 1).any()
+        np.testing.assert_allclose(
+            featurizer.fit_transform([moved]), featurizer.fit_transform([crystal]), atol=1e-9
+        )

@@ -122,6 +122,26 @@ def _check_structure(structure: Any) -> None:
         )
 
 
+def _in_unit_cell(structure: Any) -> Any:
+    """``structure`` with every fractional coordinate in [0, 1).
+
+    The tessellation (pymatgen's too) places each site at its unit-cell copy but finds
+    its neighbours around the coordinates as given: a site given outside the cell would
+    get the cell of a point a lattice vector away. Wrapping first makes the attributes
+    independent of which periodic copy a file lists; coordinates already in the cell
+    are left untouched (the values stay matminer's).
+    """
+    frac = structure.frac_coords
+    wrapped = np.mod(frac, 1.0)
+    if np.array_equal(wrapped, frac):
+        return structure
+    from pymatgen.core import Structure
+
+    return Structure(
+        structure.lattice, structure.species, wrapped, site_properties=structure.site_properties
+    )
+
+
 def ward2017_features(structure: Any) -> np.ndarray:
     """The 128 Ward et al. (2017) attributes of one structure, matminer order.
 
@@ -132,6 +152,7 @@ def ward2017_features(structure: Any) -> np.ndarray:
     ``SiteStatsFingerprint(LocalPropertyDifference_ward-prb-2017)``.
     """
     _check_structure(structure)
+    structure = _in_unit_cell(structure)
     try:
         nn = compute_voronoi_neighbors(structure)
     except Exception as exc:  # qhull errors, pathological cells, ...
