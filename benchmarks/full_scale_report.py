@@ -144,7 +144,7 @@ def plot_depths(units: list[dict], path: Path) -> bool:
         ax=fig.add_subplot(),
         baseline=forest,
         units="eV/atom",
-        title=f"OQMD ΔH, full scale, {recipe} {epochs} epochs: test MAE vs depth",
+        title=f"OQMD ΔH, full scale, {epochs} epochs each ({recipe})",
     )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
