@@ -133,6 +133,7 @@ def _in_unit_cell(structure: Any) -> Any:
     """
     frac = structure.frac_coords
     wrapped = np.mod(frac, 1.0)
+    wrapped[wrapped >= 1.0] = 0.0  # np.mod(-1e-17, 1.0) is 1.0
     if np.array_equal(wrapped, frac):
         return structure
     from pymatgen.core import Structure
