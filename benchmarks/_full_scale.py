@@ -32,16 +32,20 @@ NETS = {"irnet": IRNetRegressor, "srnet": SRNetRegressor, "plain": PlainNetRegre
 FORESTS = ("random_forest", "hgb")
 
 
-class EpochTestMAE(Callback):
-    """Record the test MAE after every epoch (for reporting only; it chooses nothing)."""
+class EpochMAE(Callback):
+    """Record the MAE on a split after every epoch, as ``{key}`` in the history.
 
-    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.X, self.y = np.asarray(X, dtype=np.float32), y
+    For reporting only: the test MAE chooses nothing, and the validation MAE is recorded
+    where the training loss (Huber) is not the MAE that early stopping sees.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, key: str = "test_mae") -> None:
+        self.X, self.y, self.key = np.asarray(X, dtype=np.float32), y, key
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
         with torch.random.fork_rng(devices=[]):  # prediction must not move the batch order
             pred = net.predict(self.X).ravel()
-        net.history.record("test_mae", float(np.mean(np.abs(pred - self.y))))
+        net.history.record(self.key, float(np.mean(np.abs(pred - self.y))))
 
 
 def parse_unit(text: str) -> tuple[str, int | None]:
@@ -160,11 +164,14 @@ def run_net(
     params = {k: settings[k] for k in settings if k not in ("recipe_tag", "features")}
     budget = TimeBudget(time_left)
     checkpoint = TrainingCheckpoint(CHECKPOINTS / name)
+    l1 = params.get("loss", "absolute_error") == "absolute_error"
+    # the validation MAE is the validation loss, unless the loss is another
+    scores = [EpochMAE(*test)] + ([] if l1 else [EpochMAE(*valid, key="val_mae")])
     model = NETS[kind](
         depth=depth,
         random_state=seed,
         device="cpu",
-        callbacks=[EpochTestMAE(*test), checkpoint, budget],
+        callbacks=[*scores, checkpoint, budget],
         **params,
     )
     start = time.perf_counter()
@@ -184,7 +191,7 @@ def run_net(
         {
             "epoch": row["epoch"],
             "wall_s": float(t),
-            "val_mae": row["valid_loss"],
+            "val_mae": row["valid_loss"] if l1 else row["val_mae"],
             "train_mae": row["train_loss"],
             "test_mae": row.get("test_mae"),
         }
@@ -195,7 +202,7 @@ def run_net(
     shutil.rmtree(CHECKPOINTS / name, ignore_errors=True)
     return {
         "test_mae": float(np.mean(np.abs(pred - test[1]))),
-        "val_mae": float(min(history[:, "valid_loss"])),
+        "val_mae": float(min(history[:, "valid_loss" if l1 else "val_mae"])),
         "best_epoch": model.best_epoch_,
         "epochs": model.n_iter_,
         "wall_s": float(durations[-1]),
@@ -224,7 +231,7 @@ def run_units(args, load_data) -> None:
             settings[key] = getattr(args, key)
     if args.max_epochs is not None and args.patience is None and args.recipe != "paper":
         settings["patience"] = args.max_epochs
-    for key in ("lr", "batch_size"):
+    for key in ("lr", "batch_size", "ema_decay", "loss", "huber_delta"):
         if getattr(args, key, None) is not None:
             settings[key] = getattr(args, key)
     if args.precision:

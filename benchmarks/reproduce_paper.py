@@ -41,6 +41,11 @@ forest's) threads. Beside other work, run long units with one thread and
 (for the time-to-forest figure; the test split chooses nothing: early stopping and the
 restored epoch follow the validation split). The trained network is saved with
 :func:`skirnet.save` under ``benchmarks/cache/models/<unit>``.
+
+Recipe trials vary one thing at a time with ``--lr``, ``--batch-size``, ``--ema-decay``,
+``--loss huber`` (with ``--huber-delta``), ``--features`` (``fractions`` or
+``irnet+fractions``) or ``--clean-train``; name each with ``--tag``, which joins the recipe
+in the unit's name (``irnet17_large-batchshortema_e8_s0``).
 """
 
 from __future__ import annotations
@@ -207,6 +212,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--lr", type=float, help="full scale: override the recipe's lr")
     parser.add_argument("--batch-size", type=int, help="full scale: override the batch size")
+    parser.add_argument(
+        "--ema-decay", type=float, help="full scale: keep an EMA of the weights (ema_decay)"
+    )
+    parser.add_argument(
+        "--loss", choices=["absolute_error", "huber"], help="full scale: the training loss"
+    )
+    parser.add_argument("--huber-delta", type=float, help="full scale: the Huber loss's delta")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--time-limit", type=float, help="seconds; end cleanly before this")
     parser.add_argument(

@@ -46,6 +46,18 @@ PARAMETERS_DOC = """
         anneals per batch — with ``optimizer="adamw"``, ``batch_size=1024`` and
         ``lr=2e-3`` the recommended recipe for large datasets. Each call to ``fit`` (warm
         start included) runs the whole schedule; ``partial_fit`` needs ``None``.
+    ema_decay : float in (0, 1), default=None
+        Keep an exponential moving average of the weights, updated after every batch
+        with this decay (:class:`~skirnet.averaging.WeightEMA`): validation, early
+        stopping and the fitted model use the averaged weights. ``None`` uses the weights
+        as trained (the paper).
+    loss : {"absolute_error", "huber"}, default="absolute_error"
+        The training loss: the mean absolute error (L1, the paper's and the metric
+        reported everywhere), or the Huber loss, quadratic for errors below
+        ``huber_delta`` and linear above. Early stopping monitors the same loss.
+    huber_delta : float, default=0.1
+        Where the Huber loss turns from quadratic to linear, in the target's units.
+        Ignored for ``loss="absolute_error"``.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
         loss and the output layer stay float32) on GPUs and CPUs that compute bfloat16 in
@@ -65,8 +77,8 @@ PARAMETERS_DOC = """
         weights, the optimiser's state (Adam's moments and step counts), the history
         (``n_iter_`` counts on), the first fit's validation split and the stream that
         shuffles the batches, with the current ``lr``, ``batch_size``, ``max_epochs``,
-        ``patience``, ``weight_decay``, ``lr_schedule``, ``precision``, ``fast_path`` and
-        ``verbose``. Each call is a training run of its own: early stopping counts afresh
+        ``patience``, ``weight_decay``, ``lr_schedule``, ``ema_decay``, ``loss``,
+        ``huber_delta``, ``precision``, ``fast_path`` and ``verbose``. Each call is a training run of its own: early stopping counts afresh
         and restores the best epoch *of that call*, and the learning-rate schedule runs
         again from its start, so two warm-started fits of 50 epochs are not one fit of
         100. The architecture, optimiser and device cannot change. ``partial_fit``

@@ -2,8 +2,8 @@
 
 :class:`TrainingCheckpoint` writes, after every epoch, everything the next epoch depends
 on: the weights, the optimiser's state, the learning-rate schedule's position, early
-stopping's counters and best weights, the history and the torch random state that
-shuffles the next epoch's batches. When a later ``fit`` of the same estimator (same
+stopping's counters and best weights, the weight average (``ema_decay``), the history and
+the torch random state that shuffles the next epoch's batches. When a later ``fit`` of the same estimator (same
 parameters, same data) starts and finds the checkpoint, it continues from it, so a fit
 interrupted after epoch *k* and started again ends with the same weights as one that ran
 straight through (bit for bit on the CPU at a fixed thread count).
@@ -31,6 +31,8 @@ import safetensors.torch
 import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.history import History
+
+from skirnet.averaging import WeightEMA
 
 __all__ = ["TrainingCheckpoint"]
 
@@ -130,6 +132,10 @@ class TrainingCheckpoint(Callback):
                 }
                 for key, value in (callback.best_model_weights_ or {}).items():
                     tensors[f"callback.{name}.{key}"] = value.detach().cpu().contiguous()
+            elif isinstance(callback, WeightEMA) and hasattr(callback, "average_"):
+                states[name] = {"updates_": callback.updates_}
+                for key, value in callback.checkpoint_tensors().items():
+                    tensors[f"callback.{name}.{key}"] = value
         return states, tensors
 
     def _write(self, net: Any) -> None:
@@ -198,6 +204,8 @@ class TrainingCheckpoint(Callback):
         callbacks = dict(net.callbacks_)
         for name, state in config["callbacks"].items():
             callback = callbacks[name]
+            prefix = f"callback.{name}."
+            own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
             if isinstance(callback, LRScheduler):
                 callback.lr_scheduler_.load_state_dict(state["scheduler"])
                 callback.batch_idx_ = state["batch_idx_"]
@@ -205,14 +213,11 @@ class TrainingCheckpoint(Callback):
                 callback.misses_ = state["misses_"]
                 callback.dynamic_threshold_ = float(state["dynamic_threshold_"])
                 callback.best_epoch_ = state["best_epoch_"]
-                prefix = f"callback.{name}."
                 callback.best_model_weights_ = (
-                    {
-                        k[len(prefix) :]: v.to(net.device)
-                        for k, v in tensors.items()
-                        if k.startswith(prefix)
-                    }
+                    {k: v.to(net.device) for k, v in own.items()}
                     if state["has_best_weights"]
                     else None
                 )
+            elif isinstance(callback, WeightEMA):
+                callback.restore_checkpoint(own, state["updates_"])
         torch.set_rng_state(tensors["rng.cpu"])

@@ -55,6 +55,7 @@ __all__ = [
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_LOSSES = ("absolute_error", "huber")
 
 
 class ResidualNetRegressor(RegressorMixin, BaseEstimator):
@@ -78,6 +79,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "lr_schedule": [None, StrOptions({"cosine", "onecycle"})],
+        "ema_decay": [None, Interval(numbers.Real, 0, 1, closed="neither")],
+        "loss": [StrOptions(set(_LOSSES))],
+        "huber_delta": [Interval(numbers.Real, 0, None, closed="neither")],
         "precision": [StrOptions({"fp32", "bf16"})],
         "fast_path": ["boolean"],
         "compile": ["boolean"],
@@ -105,6 +109,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         optimizer: str = "adam",
         weight_decay: float = 0.0,
         lr_schedule: str | None = None,
+        ema_decay: float | None = None,
+        loss: str = "absolute_error",
+        huber_delta: float = 0.1,
         precision: str = "fp32",
         fast_path: bool = True,
         compile: bool = False,
@@ -128,6 +135,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
+        self.ema_decay = ema_decay
+        self.loss = loss
+        self.huber_delta = huber_delta
         self.precision = precision
         self.fast_path = fast_path
         self.compile = compile
@@ -425,6 +435,11 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             functools.partial(DeviceBatches, device=device) if self.fast_path else DataLoader
         )
         return {
+            "criterion": (
+                torch.nn.L1Loss()
+                if self.loss == "absolute_error"
+                else torch.nn.HuberLoss(delta=float(self.huber_delta))
+            ),
             "lr": float(self.lr),
             "optimizer__weight_decay": float(self.weight_decay),
             "batch_size": self.batch_size,
@@ -446,6 +461,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         # the learning rate and weight decay go to the optimiser's parameter groups, which
         # skorch's set_params updates in place (keeping the optimiser's state)
         net.set_params(**{k: params.pop(k) for k in ("lr", "optimizer__weight_decay")})
+        # skorch's set_params(criterion=...) would rebuild the optimiser (and lose its
+        # state); the losses have no parameters, so the new one is set in place
+        net.criterion = net.criterion_ = params.pop("criterion").to(net.device)
         for group in net.optimizer_.param_groups:
             group.pop("initial_lr", None)  # a new schedule starts from the current lr
         # skorch's set_params refuses iterator_* on an initialised net: set them directly
@@ -455,7 +473,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
     def _callbacks(self, validation: bool, n_train: int) -> list:
         drop = self._drop_last(n_train)
         steps = n_train // self.batch_size + (0 if drop else int(n_train % self.batch_size > 0))
-        own = ("patience", "lr_schedule", "lr", "max_epochs", "progress_bar")
+        own = ("patience", "lr_schedule", "lr", "max_epochs", "progress_bar", "ema_decay")
         callbacks = training_callbacks(
             validation=validation, steps_per_epoch=steps, **{k: getattr(self, k) for k in own}
         )
@@ -479,7 +497,6 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             module__stacks=self.architecture if stacks is None else tuple(map(tuple, stacks)),
             module__n_outputs=n_outputs,
             module__shortcut=self._shortcut,
-            criterion=torch.nn.L1Loss,
             optimizer=_OPTIMIZERS[self.optimizer],
             compile=self.compile,
             device=device,

@@ -5,12 +5,10 @@ batch sample by sample on the CPU and copies it to the device, a per-batch cost 
 matters where the arithmetic per batch is small (small batches, a fast GPU).
 :class:`DeviceBatches` is a drop-in for skorch's ``iterator_train``/``iterator_valid``: it
 moves the whole training and validation arrays to the device once per ``fit`` and serves
-batches as index slices of a per-epoch permutation. Everything else — the training step,
-the loss, callbacks, history — is skorch's own code.
-
-The permutation is drawn from the global torch generator exactly as a shuffling
-``DataLoader`` draws it, so for the same seed the fast path and the standard loop see the
-same batches in the same order and train to the same weights (within float tolerance).
+batches as index slices of a per-epoch permutation, drawn from the global torch generator
+exactly as a shuffling ``DataLoader`` draws it: for the same seed both see the same batches
+in the same order and train to the same weights (within float tolerance). Everything else
+(the training step, the loss, callbacks, history) is skorch's own code.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from skorch.dataset import Dataset
 from skorch.history import History
 
 from skirnet._warnings import warn_at_caller
+from skirnet.averaging import WeightEMA
 
 __all__ = [
     "FLOAT_DTYPES",
@@ -439,6 +438,7 @@ def training_callbacks(
     max_epochs: int,
     steps_per_epoch: int,
     progress_bar: bool,
+    ema_decay: float | None = None,
 ) -> list[tuple[str, Callback | None]]:
     """The named skorch callbacks of one training run, in the order they run.
 
@@ -447,7 +447,7 @@ def training_callbacks(
     validation : bool
         Whether there is a validation set: early stopping on ``valid_loss``, restoring
         the best epoch's weights, runs only then.
-    patience, lr_schedule, lr, max_epochs, progress_bar
+    patience, lr_schedule, lr, max_epochs, progress_bar, ema_decay
         The estimator's parameters of these names.
     steps_per_epoch : int
         Optimiser steps per epoch (the one-cycle schedule steps per batch).
@@ -456,7 +456,7 @@ def training_callbacks(
     -------
     callbacks : list of (name, callback)
         ``"divergence_guard"``, ``"early_stopping"`` (None without validation), then
-        ``"lr_schedule"`` and ``"progress_bar"`` where asked for.
+        ``"lr_schedule"``, ``"weight_ema"`` and ``"progress_bar"`` where asked for.
 
     Examples
     --------
@@ -482,6 +482,8 @@ def training_callbacks(
         }
     if lr_schedule is not None:
         callbacks.append(("lr_schedule", LRScheduler(**policy, last_epoch=-1)))
+    if ema_decay is not None:  # after early stopping, which must see the averaged weights
+        callbacks.append(("weight_ema", WeightEMA(ema_decay)))
     if progress_bar:
         callbacks.append(("progress_bar", ProgressBar()))
     return callbacks

@@ -110,3 +110,18 @@ def test_failed_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         IRNetRegressor(**_params(None), callbacks=[TrainingCheckpoint(tmp_path)]).fit(X, y)
     assert (tmp_path / "state.json").read_text() == before
+
+
+@pytest.mark.parametrize("validation", [True, False])
+def test_resumed_fit_keeps_the_weight_average_and_loss(tmp_path, validation):
+    X, y = _data()
+    fit_kwargs = {"validation_data": _data(1)} if validation else {}
+    params = {**_params("onecycle"), "ema_decay": 0.9, "loss": "huber", "huber_delta": 0.2}
+    straight = IRNetRegressor(**params).fit(X, y, **fit_kwargs)
+    IRNetRegressor(**params, callbacks=[TrainingCheckpoint(tmp_path), StopAfter(3)]).fit(
+        X, y, **fit_kwargs
+    )
+    checkpoint = TrainingCheckpoint(tmp_path)
+    resumed = IRNetRegressor(**params, callbacks=[checkpoint]).fit(X, y, **fit_kwargs)
+    assert checkpoint.resumed_epochs_ == 3
+    np.testing.assert_array_equal(resumed.predict(X), straight.predict(X))
