@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import RESULTS, machine_info, use_shared_data
-from _full_scale import CHECKPOINTS, EpochTestMAE
+from _full_scale import CHECKPOINTS, EpochMAE
 from _oqmd_features import oqmd_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -112,7 +112,7 @@ def train(name: str, threads: int, time_limit: float | None, epochs: int | None,
         random_state=0,
         device="cpu",
         verbose=1,
-        callbacks=[EpochTestMAE(*test), checkpoint, budget],
+        callbacks=[EpochMAE(*test), checkpoint, budget],
         **params,
     )
     net.fit(*train_set, validation_data=valid)
