@@ -11,6 +11,9 @@ Reads every unit JSON written by ``reproduce_paper.py --scale full``, prints
   (the recipe comparison: accuracy per CPU-hour);
 - the time from the start of ``fit`` until a network's test MAE first fell below the random
   forest's (the per-epoch test MAE is recorded for this figure only; it chooses nothing);
+- the recipe trials (IRNet-17 on the 8-epoch schedule, one change to the recipe each):
+  validation MAE after 2, 4 and 8 epochs and after 15 and 30 minutes, test MAE, and the
+  plot ``recipe_trials_full.png``;
 - the best IRNet's test MAE, the forest's, and how far below the forest IRNet is,
 
 and writes ``benchmarks/results/full_scale_summary.json``, the validation-MAE-against-time
@@ -89,7 +92,77 @@ def summarise(units: list[dict]) -> dict:
             "ratio": best["test_mae"] / forest["test_mae"],
             "below_forest_pct": 100 * (1 - best["test_mae"] / forest["test_mae"]),
         }
-    return {"rows": rows, "curves": curves, "headline": headline}
+    return {"rows": rows, "curves": curves, "trials": trials(units), "headline": headline}
+
+
+#: The recipe's values a trial may change, and how the table names a change.
+TRIAL_PARAMS = {"lr": "peak lr {}", "batch_size": "batch {}", "precision": "{}"}
+
+
+def trial_change(unit: dict) -> str:
+    """What a recipe trial changed against the large-batch recipe, in words."""
+    from skirnet.recipes import recipe_params
+
+    recipe, params = recipe_params("large-batch"), unit.get("params", {})
+    changes = [
+        text.format(params[key])
+        for key, text in TRIAL_PARAMS.items()
+        if key in params and params[key] != recipe.get(key, "fp32")
+    ]
+    if params.get("ema_decay") is not None:
+        changes.append(f"EMA of the weights, decay {params['ema_decay']}")
+    if params.get("loss", "absolute_error") != "absolute_error":
+        changes.append(f"Huber loss, delta {params['huber_delta']}")
+    if unit.get("features", "irnet") != "irnet":
+        changes.append({"fractions": "element fractions only"}.get(
+            unit["features"], "Magpie + element fractions"
+        ))  # fmt: skip
+    if unit.get("clean_train"):
+        changes.append("cleaned training rows")
+    return ", ".join(changes) or "none (the recipe)"
+
+
+def trials(units: list[dict]) -> list[dict]:
+    """The recipe trials: IRNet-17 on the 8-epoch schedule, one change each.
+
+    Validation MAE after epochs 2, 4 and 8 compares trials across machines; the minutes
+    compare them only on one machine (see ``s_per_epoch`` and the date).
+    """
+    rows = []
+    for u in units:
+        if u["model"] != "irnet" or u["depth"] != 17 or u.get("epochs") != 8:
+            continue
+        by_epoch = {p["epoch"]: p["val_mae"] for p in u["curve"]}
+        row = {"change": trial_change(u), "unit": u["unit"]}
+        for epoch in (2, 4, 8):
+            row[f"val_e{epoch}"] = min(v for e, v in by_epoch.items() if e <= epoch)
+        for m in MARKS_MIN:
+            row[f"val_{m}min"] = best_val_by(u["curve"], m * 60)
+        row["test_mae"] = u["test_mae"]
+        row["s_per_epoch"] = u["wall_s"] / u["epochs"]
+        row["date"] = u["machine"].get("date", "")[:10]
+        rows.append(row)
+    return rows
+
+
+def plot_trials(units: list[dict], path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
+    names = {t["unit"]: t["change"] for t in trials(units)}
+    for u in units:
+        if u["unit"] in names:
+            epochs = [p["epoch"] for p in u["curve"]]
+            ax.plot(epochs, [p["val_mae"] for p in u["curve"]], marker=".", label=names[u["unit"]])
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch (of the 8-epoch one-cycle schedule)")
+    ax.set_ylabel("validation MAE (eV/atom)")
+    ax.set_title("Recipe trials: IRNet-17, all 239,190 OQMD training rows")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def plot_curves(units: list[dict], path: Path) -> None:
@@ -170,6 +243,9 @@ def main() -> None:
     print()
     curve_columns = ["unit", *(f"val_mae_{m}min" for m in MARKS_MIN), "s_to_forest"]
     print(format_table(summary["curves"], curve_columns))
+    trial_columns = ["change", "val_e2", "val_e4", "val_e8", "val_15min", "val_30min"]
+    print()
+    print(format_table(summary["trials"], [*trial_columns, "test_mae", "s_per_epoch", "date"]))
     if summary["headline"]:
         h = summary["headline"]
         print(
@@ -178,7 +254,8 @@ def main() -> None:
         )
     (RESULTS / "full_scale_summary.json").write_text(json.dumps(summary, indent=2))
     plot_curves(units, RESULTS / "full_scale_curves.png")
-    wrote = ["full_scale_summary.json", "full_scale_curves.png"]
+    plot_trials(units, RESULTS / "recipe_trials_full.png")
+    wrote = ["full_scale_summary.json", "full_scale_curves.png", "recipe_trials_full.png"]
     if plot_depths(units, RESULTS / "depth_study_full.png"):
         wrote.append("depth_study_full.png")
     print("wrote " + ", ".join(f"benchmarks/results/{w}" for w in wrote))

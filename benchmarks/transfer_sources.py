@@ -1,0 +1,141 @@
+"""Which OQMD source transfers best to small data: Magpie inputs or element fractions?
+
+    python benchmarks/transfer_sources.py --sources irnet17_large-batchshortrerun_e8_s0,\
+irnet17_large-batchshort_irnet-fractions_e8_s0 --sets expt_formation_enthalpy --threads 1
+
+Gupta et al. (2021) pretrained ElemNet on OQMD from the 86 element fractions; skirnet's
+shipped models read the 145 Magpie attributes. Here the sources are full-scale units of
+``reproduce_paper.py --scale full`` that differ only in their inputs (same network, recipe,
+epochs and seed), read from ``benchmarks/cache/models/<unit>``. Each becomes a formula
+pipeline (its featurizer preset, the standardisation of the OQMD training rows, the clip,
+the network), saved under ``benchmarks/cache/sources/<unit>``, and is fine-tuned exactly as
+``transfer.py`` fine-tunes the shipped model (``make_fine_tuning_pipeline`` with
+``transfer.FINE_TUNE``, seed 0, early stopping on 10 % of the training rows);
+``--members 5`` fine-tunes five seeds and averages them, as ``transfer_ensemble.py``
+does. The test rows choose nothing. Results:
+``benchmarks/results/transfer_sources/<set>[_ensemble<k>].json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from _common import format_table, use_shared_data, write_result
+from _full_scale import MODELS, UNITS
+from _oqmd_features import CACHE, oqmd_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from transfer import ANCHORS, FINE_TUNE, _splits
+
+from skirnet import DeepEnsembleRegressor, load
+from skirnet.featurizers import CompositionFeaturizer
+from skirnet.pipeline import FEATURE_CLIP, save_pipeline
+from skirnet.transfer import make_fine_tuning_pipeline
+
+SOURCES = CACHE / "sources"
+
+
+def source_pipeline(unit: str) -> Path:
+    """Save the unit's network as a formula pipeline (once) and return its folder."""
+    folder = SOURCES / unit
+    if folder.is_dir():
+        return folder
+    record = json.loads((UNITS / f"{unit}.json").read_text())
+    preset = record.get("features", "irnet")
+    X_train, _ = oqmd_split("train", preset=preset)
+    if np.isnan(X_train).any():
+        raise SystemExit(f"{unit}: the {preset} training features hold NaN")
+    # the statistics the unit was trained with (reproduce_paper.load_data: mean, std, clip)
+    scaler = StandardScaler().fit(X_train)
+    pipe = Pipeline(
+        [
+            ("featurize", CompositionFeaturizer(preset, progress_bar=False).fit(["H"])),
+            ("scale", scaler),
+            (
+                "clip",
+                FunctionTransformer(
+                    np.clip, kw_args={"a_min": -FEATURE_CLIP, "a_max": FEATURE_CLIP}
+                ),
+            ),
+            ("net", load(MODELS / unit)),
+        ]
+    )
+    save_pipeline(
+        pipe,
+        folder,
+        formula_col="formula",
+        target_col="target",
+        info={"source_unit": unit, "oqmd_test_mae": record["test_mae"]},
+        optimizer_state=False,
+    )
+    return folder
+
+
+def run(sets: list[str], sources: list[str], threads: int, members: int) -> None:
+    torch.set_num_threads(threads)
+    use_shared_data()
+    for name in sets:
+        rows = []
+        for unit in sources:
+            folder = source_pipeline(unit)
+            for f_tr, y_tr, f_te, y_te in _splits(name):
+                pipe = make_fine_tuning_pipeline(folder, random_state=0, **FINE_TUNE)
+                pipe.set_params(featurize__progress_bar=False, net__verbose=0)
+                if members > 1:
+                    net = pipe.steps[-1][1]
+                    ensemble = DeepEnsembleRegressor(net, n_estimators=members, random_state=0)
+                    pipe.steps[-1] = ("net", ensemble)
+                start = time.perf_counter()
+                pipe.fit(f_tr, y_tr)
+                seconds = time.perf_counter() - start
+                mae = float(np.mean(np.abs(pipe.predict(f_te) - y_te)))
+                record = json.loads((UNITS / f"{unit}.json").read_text())
+                rows.append(
+                    {
+                        "set": name,
+                        "source": unit,
+                        "features": record.get("features", "irnet"),
+                        "source_oqmd_test_mae": record["test_mae"],
+                        "test_mae": mae,
+                        "train_rows": len(y_tr),
+                        "test_rows": len(y_te),
+                        "members": members,
+                        "fit_s": round(seconds, 1),
+                    }
+                )
+                print(f"{name}: {unit} -> test MAE {mae:.4f} ({seconds:.0f} s)", flush=True)
+        suffix = f"_ensemble{members}" if members > 1 else ""
+        write_result(
+            f"transfer_sources/{name}{suffix}",
+            {
+                "benchmark": "transfer_sources",
+                "set": name,
+                "anchor": ANCHORS[name],
+                "fine_tune": FINE_TUNE,
+                "threads": threads,
+                "command": "python benchmarks/transfer_sources.py " + " ".join(sys.argv[1:]),
+                "rows": rows,
+            },
+        )
+        print(format_table(rows, ["source", "features", "source_oqmd_test_mae", "test_mae"]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", required=True, help="full-scale units, comma-separated")
+    parser.add_argument("--sets", default="expt_formation_enthalpy")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--members", type=int, default=1, help="fine-tuned seeds averaged")
+    args = parser.parse_args()
+    run(args.sets.split(","), args.sources.split(","), args.threads, args.members)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
