@@ -31,11 +31,11 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import skirnet
 from skirnet import IRNetRegressor
+from skirnet.callbacks import TimeBudget
 from skirnet.checkpoint import TrainingCheckpoint
 from skirnet.featurizers import CompositionFeaturizer
 from skirnet.pipeline import FEATURE_CLIP, load_pipeline, save_pipeline
 from skirnet.recipes import recipe_params
-from skirnet.training import TimeBudget
 
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED = ROOT / "skirnet" / "pretrained"

@@ -146,9 +146,11 @@ _HELP = {
     "and no formula column, or a folder with id_prop.csv and CIF/POSCAR files",
     "--structure-col": "column of structures (CIF text, or structure dicts in JSON; "
     "default: 'cif' or 'structure'); the table then holds crystal structures",
-    "--features": "inputs of the models: composition (145 Magpie attributes), structure "
-    "(128 Voronoi attributes of Ward et al. 2017) or both (default: both for structures, "
-    "composition for formulas)",
+    "--features": "inputs of the models. Formulas: composition (145 Magpie attributes), "
+    "fractions (ElemNet's 86 element fractions) or composition+fractions (both; the "
+    f"default from {LARGE_TABLE_ROWS:,} training rows, composition below). Structures: "
+    "composition, structure (128 Voronoi attributes of Ward et al. 2017) or both "
+    "(default)",
     "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
     "--target-col": "numeric target column (default: 'target' or 'y')",
     "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
@@ -245,7 +247,13 @@ _DATA = {
     "--formula-col": {},
     "--structure-col": {"metavar": "COL"},
 }
-_FEATURES = {"--features": {"choices": ["composition", "structure", "both"]}}
+# skirnet.featurizers.FEATURE_SETS, written out: importing the featurizers would load
+# pymatgen for every --help (a test keeps the two equal)
+_FEATURES = {
+    "--features": {
+        "choices": ["composition", "composition+fractions", "fractions", "structure", "both"]
+    }
+}
 _TRAINING = {
     "--recipe": {"choices": list(RECIPES)},
     "--epochs": {"type": _positive_int},

@@ -48,7 +48,7 @@ PARAMETERS_DOC = """
         start included) runs the whole schedule; ``partial_fit`` needs ``None``.
     ema_decay : float in (0, 1), default=None
         Keep an exponential moving average of the weights, updated after every batch
-        with this decay (:class:`~skirnet.averaging.WeightEMA`): validation, early
+        with this decay (:class:`~skirnet.callbacks.WeightEMA`): validation, early
         stopping and the fitted model use the averaged weights. ``None`` uses the weights
         as trained (the paper).
     loss : {"absolute_error", "huber"}, default="absolute_error"

@@ -32,7 +32,7 @@ import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.history import History
 
-from skirnet.averaging import WeightEMA
+from skirnet.callbacks import WeightEMA
 
 __all__ = ["TrainingCheckpoint"]
 

@@ -161,10 +161,15 @@ def _read_user_table(args: argparse.Namespace) -> Any:
         raise _in_options(exc) from None
     if len(data) < 10:
         raise CLIError(f"{args.data} has only {len(data)} rows; at least 10 are needed")
-    if data.kind == "formula" and args.features not in (None, "composition"):
+    if data.kind == "formula" and args.features in ("structure", "both"):
         raise CLIError(
             f"--features {args.features} needs crystal structures; {args.data} has formulas "
             "(give --structure-col, a JSON file or a folder with id_prop.csv)"
+        )
+    if data.kind == "structure" and args.features in ("composition+fractions", "fractions"):
+        raise CLIError(
+            f"--features {args.features} is for formulas; {args.data} has crystal structures "
+            "(choose composition, structure or both)"
         )
     return data
 
@@ -186,12 +191,14 @@ def _note_replacing(path: Path, what: str) -> None:
         print(f"{PROG}: replacing existing {what}", file=sys.stderr)
 
 
-def _print_header(title: str, settings: Any) -> None:
+def _print_header(title: str, settings: Any, features: str | None = None) -> None:
     import torch
 
     from skirnet.training import resolve_device
 
     print(title)
+    if features is not None:
+        print(f"Inputs: {features} attributes (--features)")
     print(
         f"Network settings: {settings.describe()} (training on "
         f"{resolve_device(settings.device)}, {torch.get_num_threads()} CPU thread(s))"
@@ -273,7 +280,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from skirnet.comparison import build_models
-    from skirnet.user_data import featurize_user_data
+    from skirnet.user_data import default_features, featurize_user_data
 
     _check_output_folder(args.out)
     names, depths = _parse_models(args.models), _parse_depths(args.depths)
@@ -285,13 +292,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if n_test < 1 or len(y) - n_test < 3:
         raise CLIError(f"{args.data} has {len(y)} rows: too few for that test split")
     settings = _settings(args, round(len(y) - n_test))
+    features = default_features(data, args.features, round(len(y) - n_test), args.pretrained)
     models = build_models(names, depths, settings, [_epoch_tracker()])
     _check_networks(models)
     _print_header(
-        f"skirnet compare: {args.data} ({len(y)} rows), {_describe_data(data)}", settings
+        f"skirnet compare: {args.data} ({len(y)} rows), {_describe_data(data)}",
+        settings,
+        features,
     )
     _doing(f"featurizing {len(y)} {data.kind}s")
-    X, _ = featurize_user_data(data, args.features, progress=settings.progress)
+    X, _ = featurize_user_data(data, features, progress=settings.progress)
     info = {"command": "compare", "data": str(args.data), "input": data.kind}
     info.update(input_col=data.input_col, target_col=data.target_col)
     info.update(n_rows=len(y), n_features=X.shape[1], cv=args.cv)
@@ -307,7 +317,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from skirnet.estimators import NETWORKS
     from skirnet.featurizers import featurizer_for
     from skirnet.pipeline import PIPELINE_FILE, make_formula_pipeline, save_pipeline
-    from skirnet.user_data import featurize_user_data
+    from skirnet.user_data import default_features, featurize_user_data
 
     _check_output_folder(args.out)
     name = _single(_parse_models(args.model), "--model")
@@ -317,16 +327,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     data = _read_user_table(args)
     y = data.target
     settings = _settings(args, len(y))
-    featurizer = featurizer_for(data.kind, args.features)
+    features = default_features(data, args.features, len(y), args.pretrained)
+    featurizer = featurizer_for(data.kind, features)
     pipe = make_formula_pipeline(name, depth, settings, [_epoch_tracker()], featurizer)
     _check_networks({name: pipe})
-    _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings)
+    _print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings, features)
     _note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
 
     net = pipe.named_steps["net"]
     # featurized once (structures through the cache), for training and its error
     _doing(f"featurizing {len(y)} {data.kind}s")
-    X, _ = featurize_user_data(data, args.features, progress=settings.progress)
+    X, _ = featurize_user_data(data, features, progress=settings.progress)
     _doing(f"training {NETWORKS[name].label}-{depth}")
     pipe.steps[0][1].fit(data.inputs)  # a featurizer learns only the input's layout
     pipe[1:].fit(X, y)

@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader
 from skirnet._estimator_docs import estimator_doc
 from skirnet._warnings import warn_at_caller
 from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture
+from skirnet.nn.losses import LOSSES, regression_loss
 from skirnet.recipes import recipe_params
 from skirnet.training import (
     FLOAT_DTYPES,
@@ -38,6 +39,7 @@ from skirnet.training import (
     TrainingDivergedError,
     as_float32,
     drop_unfinished_epoch,
+    reconfigure_net,
     resolve_device,
     resolve_precision,
     seeded_torch,
@@ -55,7 +57,6 @@ __all__ = [
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-_LOSSES = ("absolute_error", "huber")
 
 
 class ResidualNetRegressor(RegressorMixin, BaseEstimator):
@@ -80,7 +81,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "lr_schedule": [None, StrOptions({"cosine", "onecycle"})],
         "ema_decay": [None, Interval(numbers.Real, 0, 1, closed="neither")],
-        "loss": [StrOptions(set(_LOSSES))],
+        "loss": [StrOptions(set(LOSSES))],
         "huber_delta": [Interval(numbers.Real, 0, None, closed="neither")],
         "precision": [StrOptions({"fp32", "bf16"})],
         "fast_path": ["boolean"],
@@ -304,7 +305,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             with seeded_torch(torch_seed, device), SigintWatch() as sigint:
                 net = self.net_ if continuing else self._new_net(X_train, y_train, params, device)
                 if continuing:
-                    self._reconfigure(net, params)
+                    reconfigure_net(net, params)
                 net.partial_fit(X_train, y_train, epochs=1 if incremental else None)
             # the validation set (and its copy on the device) is not needed after
             # training; keeping it would double a pickled model and hold GPU memory
@@ -429,17 +430,13 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         """The skorch arguments that follow this estimator's parameters.
 
         One dict serves both a new net (:meth:`_build_net`) and a net that continues
-        training (:meth:`_reconfigure`), so they cannot drift apart.
+        training (:func:`~skirnet.training.reconfigure_net`), so they cannot drift apart.
         """
         iterator = (
             functools.partial(DeviceBatches, device=device) if self.fast_path else DataLoader
         )
         return {
-            "criterion": (
-                torch.nn.L1Loss()
-                if self.loss == "absolute_error"
-                else torch.nn.HuberLoss(delta=float(self.huber_delta))
-            ),
+            "criterion": regression_loss(self.loss, self.huber_delta),
             "lr": float(self.lr),
             "optimizer__weight_decay": float(self.weight_decay),
             "batch_size": self.batch_size,
@@ -453,22 +450,6 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             "iterator_train__shuffle": True,
             "iterator_train__drop_last": self._drop_last(n_train),
         }
-
-    @staticmethod
-    def _reconfigure(net: FastNeuralNetRegressor, params: dict[str, Any]) -> None:
-        """Point an existing net at new data and the current parameters (warm start, partial_fit)."""
-        params = dict(params)
-        # the learning rate and weight decay go to the optimiser's parameter groups, which
-        # skorch's set_params updates in place (keeping the optimiser's state)
-        net.set_params(**{k: params.pop(k) for k in ("lr", "optimizer__weight_decay")})
-        # skorch's set_params(criterion=...) would rebuild the optimiser (and lose its
-        # state); the losses have no parameters, so the new one is set in place
-        net.criterion = net.criterion_ = params.pop("criterion").to(net.device)
-        for group in net.optimizer_.param_groups:
-            group.pop("initial_lr", None)  # a new schedule starts from the current lr
-        # skorch's set_params refuses iterator_* on an initialised net: set them directly
-        vars(net).update(params)
-        net.initialize_callbacks()
 
     def _callbacks(self, validation: bool, n_train: int) -> list:
         drop = self._drop_last(n_train)

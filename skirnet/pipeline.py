@@ -30,11 +30,11 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skirnet._atomic import replace_folder, write_atomically
 from skirnet._version import __version__
+from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
 from skirnet.persistence import ModelFileError, load, save
 from skirnet.recipes import recipe_params
-from skirnet.training import EpochProgress, TimeBudget
 
 __all__ = [
     "FEATURE_CLIP",

@@ -18,7 +18,6 @@ import functools
 import math
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -31,21 +30,20 @@ from skorch.dataset import Dataset
 from skorch.history import History
 
 from skirnet._warnings import warn_at_caller
-from skirnet.averaging import WeightEMA
+from skirnet.callbacks import WeightEMA
 
 __all__ = [
     "FLOAT_DTYPES",
     "DeviceBatches",
     "DivergenceGuard",
-    "EpochProgress",
     "FastNeuralNetRegressor",
     "SigintWatch",
-    "TimeBudget",
     "TrainingDivergedError",
     "as_float32",
     "bf16_autocast_applies",
     "cpu_has_native_bf16",
     "drop_unfinished_epoch",
+    "reconfigure_net",
     "resolve_device",
     "resolve_precision",
     "seeded_torch",
@@ -429,6 +427,34 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
                 setattr(self, name, functools.partial(DeviceBatches, device=self.device))
 
 
+def reconfigure_net(net: FastNeuralNetRegressor, params: dict[str, Any]) -> None:
+    """Point a trained net at new data and new skorch arguments, keeping its state.
+
+    Warm starts and ``partial_fit`` continue a net: its weights, the optimiser's state
+    (moments, step counts) and the history stay; the learning rate, weight decay, loss,
+    batches, callbacks and the rest follow ``params``.
+
+    Parameters
+    ----------
+    net : FastNeuralNetRegressor
+        An initialised net.
+    params : dict
+        skorch arguments, as the estimators build them (``lr``,
+        ``optimizer__weight_decay``, ``criterion``, ``iterator_*``, ``callbacks``, ...).
+    """
+    params = dict(params)
+    # set_params updates lr and weight decay in the optimiser's groups, keeping its state;
+    # set_params(criterion=) would rebuild the optimiser: the loss, which has no
+    # parameters, is set in place
+    net.set_params(**{k: params.pop(k) for k in ("lr", "optimizer__weight_decay")})
+    net.criterion = net.criterion_ = params.pop("criterion").to(net.device)
+    for group in net.optimizer_.param_groups:
+        group.pop("initial_lr", None)  # a new schedule starts from the current lr
+    # skorch's set_params refuses iterator_* on an initialised net: set them directly
+    vars(net).update(params)
+    net.initialize_callbacks()
+
+
 def training_callbacks(
     *,
     validation: bool,
@@ -530,71 +556,3 @@ def drop_unfinished_epoch(history: History, validation: bool) -> int:
         history.pop()
         return row["epoch"]
     return len(history) + 1
-
-
-class TimeBudget(Callback):
-    """Stop training before an epoch that would end after ``seconds`` of training.
-
-    After each epoch the callback stops training when one more epoch, of the average
-    duration so far, would overrun the budget, so a fit takes at most about ``seconds``
-    (plus the first epoch, which always runs).
-
-    The estimator's early stopping (``load_best``) still restores the weights of the best
-    validation epoch, because skorch runs ``on_train_end`` after the interruption.
-
-    Parameters
-    ----------
-    seconds : float
-        Budget of one ``fit`` call.
-
-    Attributes
-    ----------
-    exhausted_ : bool
-        Whether the last fit was stopped by the budget.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.start_ = time.perf_counter()
-        self.epochs_ = 0
-        self.exhausted_ = False
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.epochs_ += 1
-        elapsed = time.perf_counter() - self.start_
-        # stop now if one more epoch of average length would overrun the budget
-        if elapsed * (self.epochs_ + 1) / self.epochs_ > self.seconds:
-            self.exhausted_ = len(net.history) < net.max_epochs
-            if self.exhausted_:
-                raise KeyboardInterrupt  # skorch ends the fit loop and runs on_train_end
-
-
-class EpochProgress(Callback):
-    """A tqdm bar over epochs showing the training and validation loss.
-
-    Parameters
-    ----------
-    label : str
-        Bar description (the model's name).
-    """
-
-    def __init__(self, label: str = "training") -> None:
-        self.label = label
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        from tqdm.auto import tqdm
-
-        self.bar_ = tqdm(total=net.max_epochs, desc=self.label, unit="epoch", leave=False)
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        row = net.history[-1]
-        post = {"train": f"{row['train_loss']:.4f}"}
-        if "valid_loss" in row:
-            post["valid"] = f"{row['valid_loss']:.4f}"
-        self.bar_.set_postfix(post)
-        self.bar_.update(1)
-
-    def on_train_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.bar_.close()

@@ -29,6 +29,7 @@ from skirnet.datasets import (
     read_table,
 )
 from skirnet.featurizers import BaseFeaturizer, featurize_to_folder, featurizer_for
+from skirnet.recipes import formula_features_for_rows
 
 __all__ = [
     "UserData",
@@ -157,6 +158,47 @@ def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
     label = "-".join(k for k in ("structure", "composition") if params.get(k, k == "composition"))
     reading = f"{content_key(data.source)}|{data.input_col}|{__version__}".encode()
     return get_data_home() / "features" / f"{hashlib.sha256(reading).hexdigest()[:32]}-{label}"
+
+
+def default_features(
+    data: UserData, features: str | None, n_train: int, pretrained: Any = None
+) -> str | None:
+    """The feature set to use: ``features`` if given, else the default for this data.
+
+    Formula tables from ``LARGE_TABLE_ROWS`` training rows on get the 145 composition
+    attributes and the 86 element fractions
+    (:func:`~skirnet.recipes.formula_features_for_rows`), smaller ones the composition
+    attributes alone; structures, and a fine-tuned ``pretrained`` model (which brings its
+    own featurizer), keep :func:`~skirnet.featurizers.featurizer_for`'s default (None).
+
+    Parameters
+    ----------
+    data : UserData
+        What :func:`read_user_data` returned.
+    features : str or None
+        The user's choice (``--features``).
+    n_train : int
+        Training rows.
+    pretrained : str or path-like, optional
+        The model fine-tuned, if any.
+
+    Returns
+    -------
+    features : str or None
+        A name of :data:`~skirnet.featurizers.FEATURE_SETS`, or None for the default.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> data = UserData(["NaCl", "MgO"], np.ones(2), "formula", "formula", "target",
+    ...                 np.array(["0", "1"]), Path("table.csv"))
+    >>> default_features(data, None, 30_000), default_features(data, None, 300)
+    ('composition+fractions', 'composition')
+    """
+    if features is not None or data.kind != "formula" or pretrained is not None:
+        return features
+    return formula_features_for_rows(n_train)
 
 
 def featurize_user_data(

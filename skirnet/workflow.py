@@ -5,7 +5,7 @@
 * :mod:`skirnet.comparison`: ``build_models``, ``run_comparison``, ``ComparisonResult``;
 * ``parse_models`` and ``parse_depths`` are the command line's own (private) business;
 * ``NET_CLASSES`` is :data:`skirnet.estimators.NETWORKS`; ``EpochProgress`` and
-  ``TimeBudget`` live in :mod:`skirnet.training`; ``featurize(formulas)`` is
+  ``TimeBudget`` live in :mod:`skirnet.callbacks`; ``featurize(formulas)`` is
   ``CompositionFeaturizer().fit_transform(formulas)``.
 
 Every name still works from here, with a :class:`DeprecationWarning`, until the next
@@ -28,8 +28,8 @@ _MOVED = {
     "build_models": "skirnet.comparison",
     "run_comparison": "skirnet.comparison",
     "ComparisonResult": "skirnet.comparison",
-    "EpochProgress": "skirnet.training",
-    "TimeBudget": "skirnet.training",
+    "EpochProgress": "skirnet.callbacks",
+    "TimeBudget": "skirnet.callbacks",
 }
 
 

@@ -279,3 +279,54 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert done.value.code == 0
     assert f"usage: skirnet {command}" in capsys.readouterr().out
+
+
+def test_train_with_element_fractions(
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "model"
+    code, stdout, _ = _run(
+        capsys, "train", "--data", str(oqmd_csv), "--formula-col", "Composition",
+        "--target-col", "dH", "--features", "composition+fractions", *TINY, "--threads", "1",
+        "--out", str(model_dir),
+    )  # fmt: skip
+    assert code == 0, stdout
+    assert "Inputs: composition+fractions attributes" in stdout
+    spec = json.loads((model_dir / "pipeline.json").read_text())
+    assert spec["featurizer"]["params"]["preset"] == "irnet+fractions"
+    assert len(spec["scaler"]["mean"]) == 145 + 86
+    pipe, _ = load_pipeline(model_dir)
+    assert pipe.predict(["NaCl", "Fe2O3"]).shape == (2,)
+
+
+def test_default_features_follow_the_table_size() -> None:
+    from skirnet.featurizers import FEATURE_SETS
+    from skirnet.recipes import LARGE_TABLE_ROWS
+    from skirnet.user_data import UserData, default_features
+
+    formulas = UserData(["NaCl"], np.ones(1), "formula", "f", "t", np.array(["0"]), Path("x"))
+    structures = UserData(["cif"], np.ones(1), "structure", "c", "t", np.array(["0"]), Path("x"))
+    assert default_features(formulas, None, LARGE_TABLE_ROWS) == "composition+fractions"
+    assert default_features(formulas, None, LARGE_TABLE_ROWS - 1) == "composition"
+    assert default_features(formulas, "fractions", LARGE_TABLE_ROWS) == "fractions"
+    assert default_features(formulas, None, LARGE_TABLE_ROWS, "oqmd-formation-enthalpy") is None
+    assert default_features(structures, None, LARGE_TABLE_ROWS) is None
+    # the parser lists the feature sets without importing the featurizers
+    from skirnet._cli_parser import _FEATURES
+
+    assert tuple(_FEATURES["--features"]["choices"]) == FEATURE_SETS
+
+
+@pytest.mark.parametrize(
+    "inputs, features, needle",
+    [
+        ("formula", "both", "need crystal structures"),
+        ("structure", "fractions", "are for formulas"),
+        ("structure", "composition+fractions", "are for formulas"),
+    ],
+)
+def test_feature_sets_refused_for_the_wrong_inputs(inputs, features, needle) -> None:
+    from skirnet.featurizers import featurizer_for
+
+    with pytest.raises(ValueError, match=needle):
+        featurizer_for(inputs, features)

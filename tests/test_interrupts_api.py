@@ -15,8 +15,8 @@ import pytest
 from skorch.callbacks import Callback
 
 from skirnet import IRNetRegressor
+from skirnet.callbacks import TimeBudget
 from skirnet.checkpoint import TrainingCheckpoint
-from skirnet.training import TimeBudget
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,8 +22,15 @@ __all__ = [
     "featurizer_for",
 ]
 
-#: The inputs a model can be trained on from each kind of data.
-FEATURE_SETS = ("composition", "structure", "both")
+#: The inputs a model can be trained on: from formulas the first three, from structures
+#: ``composition``, ``structure`` and ``both``.
+FEATURE_SETS = ("composition", "composition+fractions", "fractions", "structure", "both")
+#: The formula feature sets and the :class:`CompositionFeaturizer` preset of each.
+_FORMULA_PRESETS = {
+    "composition": "irnet",
+    "composition+fractions": "irnet+fractions",
+    "fractions": "fractions",
+}
 
 
 def featurizer_for(inputs: str, features: str | None = None) -> BaseFeaturizer:
@@ -33,10 +40,12 @@ def featurizer_for(inputs: str, features: str | None = None) -> BaseFeaturizer:
     ----------
     inputs : {"formula", "structure"}
         What the data holds.
-    features : {"composition", "structure", "both"}, optional
-        Which attributes: the 145 composition ones, the 128 structure ones or all 273.
-        Default: ``"both"`` for structures, ``"composition"`` for formulas (the only
-        choice there).
+    features : {"composition", "composition+fractions", "fractions", "structure", \
+"both"}, optional
+        Which attributes. From formulas: the 145 composition (Magpie) attributes, those
+        and the 86 element fractions of ElemNet (231), or the fractions alone. From
+        structures: the 145 composition ones, the 128 structure ones or all 273.
+        Default: ``"composition"`` for formulas, ``"both"`` for structures.
 
     Returns
     -------
@@ -52,19 +61,23 @@ def featurizer_for(inputs: str, features: str | None = None) -> BaseFeaturizer:
     --------
     >>> featurizer_for("structure").get_params()["composition"]
     True
-    >>> type(featurizer_for("formula")).__name__
-    'CompositionFeaturizer'
+    >>> featurizer_for("formula", "composition+fractions").preset
+    'irnet+fractions'
     """
     if inputs not in ("formula", "structure"):
         raise ValueError(f"inputs must be 'formula' or 'structure', got {inputs!r}")
     if features is not None and features not in FEATURE_SETS:
         raise ValueError(f"features must be one of {', '.join(FEATURE_SETS)}; got {features!r}")
     if inputs == "formula":
-        if features not in (None, "composition"):
+        if features in ("structure", "both"):
             raise ValueError(
                 f"{features} features need crystal structures; formulas give composition ones"
             )
-        return CompositionFeaturizer()
+        return CompositionFeaturizer(_FORMULA_PRESETS[features or "composition"])
+    if features in ("composition+fractions", "fractions"):
+        raise ValueError(
+            f"{features} features are for formulas; structures give composition, structure or both"
+        )
     features = features or "both"
     return StructureFeaturizer(
         structure=features != "composition", composition=features != "structure"
