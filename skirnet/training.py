@@ -18,6 +18,7 @@ import functools
 import math
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -556,3 +557,19 @@ def drop_unfinished_epoch(history: History, validation: bool) -> int:
         history.pop()
         return row["epoch"]
     return len(history) + 1
+
+
+def __getattr__(name: str) -> Any:
+    # TimeBudget and EpochProgress moved to skirnet.callbacks; the old names keep working,
+    # with a warning, for one release
+    if name in ("TimeBudget", "EpochProgress"):
+        warnings.warn(
+            f"skirnet.training.{name} moved to skirnet.callbacks.{name}; the old name will be "
+            "removed in the next release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from skirnet import callbacks
+
+        return getattr(callbacks, name)
+    raise AttributeError(f"module 'skirnet.training' has no attribute {name!r}")

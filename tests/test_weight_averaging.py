@@ -105,3 +105,15 @@ def test_warm_start_switches_the_loss_and_keeps_the_optimiser_state():
     assert isinstance(model.net_.criterion_, torch.nn.HuberLoss)
     assert model.net_.criterion_.delta == 0.5
     assert after == [s + 4 for s in steps]  # one more epoch of 4 batches (180 rows / 50)
+
+
+def test_moved_callbacks_still_import_from_training_with_a_warning():
+    import skirnet.training
+    from skirnet.callbacks import EpochProgress, TimeBudget
+
+    with pytest.warns(DeprecationWarning, match="moved to skirnet.callbacks.TimeBudget"):
+        assert skirnet.training.TimeBudget is TimeBudget
+    with pytest.warns(DeprecationWarning, match="skirnet.callbacks.EpochProgress"):
+        assert skirnet.training.EpochProgress is EpochProgress
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        skirnet.training.Nope  # noqa: B018
