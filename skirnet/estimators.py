@@ -83,7 +83,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "ema_decay": [None, Interval(numbers.Real, 0, 1, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
         "huber_delta": [Interval(numbers.Real, 0, None, closed="neither")],
-        "precision": [StrOptions({"fp32", "bf16"})],
+        "precision": [StrOptions({"fp32", "bf16", "auto"})],
         "fast_path": ["boolean"],
         "compile": ["boolean"],
         "callbacks": [None, list],

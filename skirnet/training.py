@@ -188,8 +188,9 @@ def resolve_precision(precision: str, device: str, *, warn: bool = True) -> str:
 
     Parameters
     ----------
-    precision : {"fp32", "bf16"}
-        The requested precision.
+    precision : {"fp32", "bf16", "auto"}
+        The requested precision; ``"auto"`` is ``"bf16"`` where it runs in hardware and
+        ``"fp32"`` elsewhere, without a warning.
     device : str
         The resolved training device.
     warn : bool, default=True
@@ -207,7 +208,11 @@ def resolve_precision(precision: str, device: str, *, warn: bool = True) -> str:
     'fp32'
     >>> resolve_precision("bf16", "meta", warn=False)
     'fp32'
+    >>> resolve_precision("auto", "meta")
+    'fp32'
     """
+    if precision == "auto":
+        return "bf16" if bf16_autocast_applies(device) else "fp32"
     if precision != "bf16" or bf16_autocast_applies(device):
         return precision
     if warn:

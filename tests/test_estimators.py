@@ -295,6 +295,17 @@ def test_bf16_falls_back_to_fp32_on_a_cpu_that_emulates_it(data, monkeypatch):
         IRNetRegressor(**FAST, precision="bf16").fit(X, y)
 
 
+@pytest.mark.parametrize("native", [False, True])
+def test_auto_precision_takes_bf16_only_where_it_is_native(data, monkeypatch, native):
+    X, y = data
+    monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "auto" never warns
+        model = IRNetRegressor(**FAST, precision="auto").fit(X, y)
+    assert model.net_.precision == ("bf16" if native else "fp32")
+    assert model.get_params()["precision"] == "auto"
+
+
 def test_verbose_prints_the_epoch_table(data, capsys):
     X, y = data
     IRNetRegressor(**FAST, verbose=1).fit(X, y)
