@@ -170,6 +170,8 @@ def default_features(
     (:func:`~skirnet.recipes.formula_features_for_rows`), smaller ones the composition
     attributes alone; structures, and a fine-tuned ``pretrained`` model (which brings its
     own featurizer), keep :func:`~skirnet.featurizers.featurizer_for`'s default (None).
+    A pretrained model reads composition attributes only: with structures it needs
+    ``features="composition"``.
 
     Parameters
     ----------
@@ -187,6 +189,11 @@ def default_features(
     features : str or None
         A name of :data:`~skirnet.featurizers.FEATURE_SETS`, or None for the default.
 
+    Raises
+    ------
+    ValueError
+        A pretrained model asked to read structure attributes.
+
     Examples
     --------
     >>> from pathlib import Path
@@ -196,6 +203,12 @@ def default_features(
     >>> default_features(data, None, 30_000), default_features(data, None, 300)
     ('composition+fractions', 'composition')
     """
+    if pretrained is not None and data.kind == "structure" and features != "composition":
+        raise ValueError(
+            f"the pretrained model {os.fspath(pretrained)!r} reads the 145 composition "
+            "attributes only; with crystal structures choose the composition features "
+            "(--features composition)"
+        )
     if features is not None or data.kind != "formula" or pretrained is not None:
         return features
     return formula_features_for_rows(n_train)
