@@ -205,9 +205,9 @@ def default_features(
     """
     if pretrained is not None and data.kind == "structure" and features != "composition":
         raise ValueError(
-            f"the pretrained model {os.fspath(pretrained)!r} reads the 145 composition "
-            "attributes only; with crystal structures choose the composition features "
-            "(--features composition)"
+            f"the pretrained model {os.fspath(pretrained)!r} reads composition attributes "
+            "only; with crystal structures choose the composition features (--features "
+            "composition)"
         )
     if features is not None or data.kind != "formula" or pretrained is not None:
         return features

@@ -218,3 +218,19 @@ def test_the_feature_cache_is_keyed_by_the_column_read(cif_table, tmp_path):
     assert feature_cache_dir(first, featurizer) == feature_cache_dir(
         read_user_data(table, structure_col="cif", target_col="e_form"), featurizer
     )
+
+
+def test_a_pretrained_model_fine_tunes_on_the_composition_of_structures(
+    cif_table, tmp_path, capsys
+):
+    argv = ["compare", "--data", str(cif_table), "--structure-col", "cif"]
+    argv += ["--target-col", "e_form", "--models", "irnet", "--pretrained", "oqmd-band-gap"]
+    assert main([*argv, *TINY[:2], "--threads", "1", "--out", str(tmp_path / "a")]) == 2
+    assert "reads composition attributes only" in _errors(capsys)[0]
+    out = tmp_path / "b"
+    assert (
+        main([*argv, "--features", "composition", *TINY[:2], "--threads", "1", "--out", str(out)])
+        == 0
+    )
+    info = json.loads((out / "results.json").read_text())["info"]
+    assert info["input"] == "structure" and info["n_features"] == 145
