@@ -39,3 +39,13 @@ def test_unknown_recipe_names_the_choices():
 )
 def test_recipe_for_rows(rows, name):
     assert recipe_for_rows(rows) == name
+
+
+def test_large_batch_recipe_takes_the_measured_choices():
+    params = recipe_params("large-batch")
+    assert params["precision"] == "auto" and params["ema_decay"] == 0.995
+    model = IRNetRegressor.from_recipe("large-batch")
+    assert model.get_params()["ema_decay"] == 0.995
+    # the paper's recipe stays exactly the paper's: float32, no averaging
+    paper = IRNetRegressor.from_recipe("paper")
+    assert paper.precision == "fp32" and paper.ema_decay is None
