@@ -43,9 +43,17 @@ __all__ = [
     "freeze_first_layers",
     "initialise_from",
     "load_source",
+    "source_feature_set",
     "source_folder",
     "source_for",
 ]
+
+#: The feature set (:func:`~skirnet.featurizers.featurizer_for`) of each composition preset.
+_FEATURE_SET_OF_PRESET = {
+    "irnet": "composition",
+    "irnet+fractions": "composition+fractions",
+    "fractions": "fractions",
+}
 
 
 def source_folder(pretrained: str | os.PathLike[str]) -> Path:
@@ -55,6 +63,35 @@ def source_folder(pretrained: str | os.PathLike[str]) -> Path:
     if (folder / "pipeline.json").is_file() and (folder / "net").is_dir():
         return folder / "net"
     return folder
+
+
+def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
+    """The feature set a pretrained formula pipeline reads, by its featurizer.
+
+    Parameters
+    ----------
+    pretrained : str or path-like
+        A shipped model's name or a folder written by ``skirnet train``.
+
+    Returns
+    -------
+    str or None
+        ``"composition"``, ``"composition+fractions"`` or ``"fractions"``; None for a bare
+        network folder (no featurizer) or a model of crystal structures.
+
+    Examples
+    --------
+    >>> from skirnet.transfer import source_feature_set
+    >>> source_feature_set("oqmd-band-gap")
+    'composition'
+    """
+    spec_file = resolve(pretrained) / PIPELINE_FILE
+    if not spec_file.is_file():
+        return None
+    featurizer = _read_spec(spec_file)["featurizer"]
+    if featurizer.get("class") != "CompositionFeaturizer":
+        return None
+    return _FEATURE_SET_OF_PRESET.get(featurizer["params"].get("preset", "irnet"))
 
 
 def load_source(pretrained: str | os.PathLike[str]) -> Any:

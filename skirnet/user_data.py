@@ -168,10 +168,10 @@ def default_features(
     Formula tables from ``LARGE_TABLE_ROWS`` training rows on get the 145 composition
     attributes and the 86 element fractions
     (:func:`~skirnet.recipes.formula_features_for_rows`), smaller ones the composition
-    attributes alone; structures, and a fine-tuned ``pretrained`` model (which brings its
-    own featurizer), keep :func:`~skirnet.featurizers.featurizer_for`'s default (None).
-    A pretrained model reads composition attributes only: with structures it needs
-    ``features="composition"``.
+    attributes alone; structures keep :func:`~skirnet.featurizers.featurizer_for`'s
+    default (None). A ``pretrained`` model to fine-tune decides for itself: its inputs
+    (:func:`~skirnet.transfer.source_feature_set`) are the features; from structures it
+    needs ``features="composition"`` and a model of the 145 composition attributes.
 
     Parameters
     ----------
@@ -192,7 +192,7 @@ def default_features(
     Raises
     ------
     ValueError
-        A pretrained model asked to read structure attributes.
+        A pretrained model asked for other inputs than its own.
 
     Examples
     --------
@@ -203,13 +203,23 @@ def default_features(
     >>> default_features(data, None, 30_000), default_features(data, None, 300)
     ('composition+fractions', 'composition')
     """
-    if pretrained is not None and data.kind == "structure" and features != "composition":
-        raise ValueError(
-            f"the pretrained model {os.fspath(pretrained)!r} reads composition attributes "
-            "only; with crystal structures choose the composition features (--features "
-            "composition)"
-        )
-    if features is not None or data.kind != "formula" or pretrained is not None:
+    if pretrained is not None:
+        from skirnet.transfer import source_feature_set  # loads torch: only when needed
+
+        own = source_feature_set(pretrained)
+        name = os.fspath(pretrained)
+        if data.kind == "structure" and (features != "composition" or own != "composition"):
+            raise ValueError(
+                f"the pretrained model {name!r} reads {own or 'its own'} attributes; crystal "
+                "structures give it only the 145 composition ones (--features "
+                "composition, with a model trained on them)"
+            )
+        if data.kind == "formula" and features is not None and own not in (None, features):
+            raise ValueError(
+                f"the pretrained model {name!r} reads {own} attributes, not {features}"
+            )
+        return own if data.kind == "formula" and own is not None else features
+    if features is not None or data.kind != "formula":
         return features
     return formula_features_for_rows(n_train)
 

@@ -309,10 +309,14 @@ def test_default_features_follow_the_table_size() -> None:
     assert default_features(formulas, None, LARGE_TABLE_ROWS) == "composition+fractions"
     assert default_features(formulas, None, LARGE_TABLE_ROWS - 1) == "composition"
     assert default_features(formulas, "fractions", LARGE_TABLE_ROWS) == "fractions"
-    assert default_features(formulas, None, LARGE_TABLE_ROWS, "oqmd-formation-enthalpy") is None
     assert default_features(structures, None, LARGE_TABLE_ROWS) is None
+    # a pretrained model brings its inputs, at any size
+    assert default_features(formulas, None, LARGE_TABLE_ROWS, "oqmd-band-gap") == "composition"
+    assert default_features(formulas, "composition", 5, "oqmd-band-gap") == "composition"
+    with pytest.raises(ValueError, match="reads composition attributes, not fractions"):
+        default_features(formulas, "fractions", 5, "oqmd-band-gap")
     assert default_features(structures, "composition", 50, "oqmd-band-gap") == "composition"
-    with pytest.raises(ValueError, match="reads composition attributes only"):
+    with pytest.raises(ValueError, match="crystal structures give it only the 145 composition"):
         default_features(structures, None, 50, "oqmd-band-gap")
     # the parser lists the feature sets without importing the featurizers
     from skirnet._cli_parser import _FEATURES

@@ -226,7 +226,7 @@ def test_a_pretrained_model_fine_tunes_on_the_composition_of_structures(
     argv = ["compare", "--data", str(cif_table), "--structure-col", "cif"]
     argv += ["--target-col", "e_form", "--models", "irnet", "--pretrained", "oqmd-band-gap"]
     assert main([*argv, *TINY[:2], "--threads", "1", "--out", str(tmp_path / "a")]) == 2
-    assert "reads composition attributes only" in _errors(capsys)[0]
+    assert "crystal structures give it only the 145 composition ones" in _errors(capsys)[0]
     out = tmp_path / "b"
     assert (
         main([*argv, "--features", "composition", *TINY[:2], "--threads", "1", "--out", str(out)])
