@@ -116,8 +116,8 @@ def load_source(pretrained: str | os.PathLike[str]) -> Any:
     Examples
     --------
     >>> from skirnet.transfer import load_source
-    >>> load_source("oqmd-formation-enthalpy").n_features_in_
-    145
+    >>> load_source("oqmd-formation-enthalpy").n_features_in_  # Magpie + element fractions
+    231
     """
     from skirnet.persistence import load
 
@@ -229,7 +229,7 @@ def source_scaler(pretrained: str | Path) -> Any:
     Examples
     --------
     >>> source_scaler("oqmd-formation-enthalpy").estimator.n_features_in_
-    145
+    231
     """
     from sklearn.frozen import FrozenEstimator
 
@@ -320,7 +320,7 @@ class NetworkActivations(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skirnet.transfer import NetworkActivations
-    >>> X = np.zeros((3, 145))
+    >>> X = np.zeros((3, 231))  # the shipped model's inputs: Magpie + element fractions
     >>> NetworkActivations(layer=-1).fit(X).transform(X).shape
     (3, 32)
     """

@@ -8,8 +8,9 @@ Loading checks every file against its card, so a damaged installation fails loud
 
 Shipped models (OQMD, CrabNet's published split; test MAE on its test split):
 
-* ``oqmd-formation-enthalpy`` — eV/atom, IRNet 512x4-256x4-128x4-64x3-32x1, 0.045;
-* ``oqmd-band-gap`` — eV, IRNet 320x4-160x4-80x4-40x3-20x1, 0.049.
+* ``oqmd-formation-enthalpy`` — eV/atom, IRNet 512x4-256x4-128x4-64x3-32x1 on the 145
+  Magpie attributes and the 86 element fractions, 0.036;
+* ``oqmd-band-gap`` — eV, IRNet 320x4-160x4-80x4-40x3-20x1 on the Magpie attributes, 0.049.
 
 Examples
 --------
