@@ -574,7 +574,7 @@ def __getattr__(name: str) -> Any:
             DeprecationWarning,
             stacklevel=2,
         )
-        from skirnet import callbacks
+        from skirnet.callbacks import EpochProgress, TimeBudget
 
-        return getattr(callbacks, name)
+        return {"TimeBudget": TimeBudget, "EpochProgress": EpochProgress}[name]
     raise AttributeError(f"module 'skirnet.training' has no attribute {name!r}")
