@@ -193,15 +193,17 @@ def plot_depths(units: list[dict], path: Path) -> bool:
 
     from skirnet.plotting import plot_depth_study
 
-    # one schedule only (recipe and epochs), the one with the most network units: depths
-    # are compared at equal training, not across schedules or machines
+    # one schedule and one set of inputs (recipe, epochs, features, cleaning), the one with
+    # the most network units: depths are compared at equal training, not across schedules,
+    # inputs or machines
     groups: dict[tuple, list[dict]] = {}
     for u in units:
         if u["depth"] is not None:
-            groups.setdefault((u.get("recipe"), u.get("epochs")), []).append(u)
+            key = (u.get("recipe"), u.get("epochs"), u.get("features"), u.get("clean_train"))
+            groups.setdefault(key, []).append(u)
     if not groups:
         return False
-    (recipe, epochs), chosen = max(groups.items(), key=lambda kv: len(kv[1]))
+    (recipe, epochs, _, _), chosen = max(groups.items(), key=lambda kv: len(kv[1]))
     nets = pd.DataFrame(
         [
             {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
