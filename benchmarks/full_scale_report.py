@@ -170,8 +170,11 @@ def plot_curves(units: list[dict], path: Path) -> None:
 
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot()
+    # of the 8-epoch recipe trials (their own plot) only the recipe and its best change
+    kept = ("none (the recipe)", "Magpie + element fractions")
+    others = {t["unit"] for t in trials(units) if t["change"] not in kept}
     for u in units:
-        if u.get("curve"):
+        if u.get("curve") and u["unit"] not in others:
             t = [p["wall_s"] / 60 for p in u["curve"]]
             ax.plot(t, [p["val_mae"] for p in u["curve"]], marker=".", label=u["unit"])
     for u in units:
