@@ -3,10 +3,11 @@
 :class:`TrainingCheckpoint` writes, after every epoch, everything the next epoch depends
 on: the weights, the optimiser's state, the learning-rate schedule's position, early
 stopping's counters and best weights, the weight average (``ema_decay``), the history and
-the torch random state that shuffles the next epoch's batches. When a later ``fit`` of the same estimator (same
-parameters, same data) starts and finds the checkpoint, it continues from it, so a fit
-interrupted after epoch *k* and started again ends with the same weights as one that ran
-straight through (bit for bit on the CPU at a fixed thread count).
+the torch random state that shuffles the next epoch's batches. When a later ``fit`` of
+the same estimator (same parameters, same data) starts and finds the checkpoint, it
+continues from it, so a fit interrupted after epoch *k* and started again ends with the
+same weights as one that ran straight through (bit for bit on the CPU at a fixed thread
+count).
 
 The checkpoint is a folder of two files, written to a temporary sibling and renamed into
 place, so an interruption while writing leaves the previous epoch's checkpoint intact::
