@@ -80,10 +80,11 @@ PARAMETERS_DOC = """
         (``n_iter_`` counts on), the first fit's validation split and the stream that
         shuffles the batches, with the current ``lr``, ``batch_size``, ``max_epochs``,
         ``patience``, ``weight_decay``, ``lr_schedule``, ``ema_decay``, ``loss``,
-        ``huber_delta``, ``precision``, ``fast_path`` and ``verbose``. Each call is a training run of its own: early stopping counts afresh
-        and restores the best epoch *of that call*, and the learning-rate schedule runs
-        again from its start, so two warm-started fits of 50 epochs are not one fit of
-        100. The architecture, optimiser and device cannot change. ``partial_fit``
+        ``huber_delta``, ``precision``, ``fast_path`` and ``verbose``. Each call is a
+        training run of its own: early stopping counts afresh and restores the best epoch
+        *of that call*, the learning-rate schedule runs again from its start and the
+        weight average (``ema_decay``) restarts from the current weights, so two
+        warm-started fits of 50 epochs are not one fit of 100. The architecture, optimiser and device cannot change. ``partial_fit``
         continues the same state one epoch per call, on all the data it is given (no
         validation, early stopping or schedule) and with a new shuffling seed per call, so
         ``k`` calls are not ``fit(max_epochs=k)`` either.
