@@ -235,6 +235,8 @@ def run_units(args, load_data) -> None:
     for key in ("lr", "batch_size", "ema_decay", "loss", "huber_delta"):
         if getattr(args, key, None) is not None:
             settings[key] = getattr(args, key)
+    if settings.get("ema_decay") == 0:  # --ema-decay 0: no average (the recipe's has one)
+        settings["ema_decay"] = None
     if args.precision:
         settings["precision"] = args.precision
     settings["features"] = args.features

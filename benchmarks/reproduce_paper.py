@@ -45,7 +45,9 @@ restored epoch follow the validation split). The trained network is saved with
 Recipe trials vary one thing at a time with ``--lr``, ``--batch-size``, ``--ema-decay``,
 ``--loss huber`` (with ``--huber-delta``), ``--features`` (``fractions`` or
 ``irnet+fractions``) or ``--clean-train``; name each with ``--tag``, which joins the recipe
-in the unit's name (``irnet17_large-batchshortema_e8_s0``).
+in the unit's name (``irnet17_large-batchshortema_e8_s0``). The trials of 2026-12-02 ran
+before the large-batch recipe took ``precision="auto"`` and ``ema_decay=0.995``: add
+``--precision fp32 --ema-decay 0`` to repeat them as they ran.
 """
 
 from __future__ import annotations
@@ -213,7 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, help="full scale: override the recipe's lr")
     parser.add_argument("--batch-size", type=int, help="full scale: override the batch size")
     parser.add_argument(
-        "--ema-decay", type=float, help="full scale: keep an EMA of the weights (ema_decay)"
+        "--ema-decay",
+        type=float,
+        help="full scale: the weights' moving average (ema_decay); 0 turns it off",
     )
     parser.add_argument(
         "--loss", choices=["absolute_error", "huber"], help="full scale: the training loss"
