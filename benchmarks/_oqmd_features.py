@@ -33,3 +33,20 @@ def oqmd_split(
     CACHE.mkdir(exist_ok=True)
     np.savez(path, X=X, y=np.asarray(y, dtype=np.float64))
     return X, np.asarray(y, dtype=np.float64)
+
+
+def formula_pipeline(preset: str, scaler, net):
+    """A fitted formula pipeline as the package saves one: featurize, scale, clip, network.
+
+    ``scaler`` and ``net`` are fitted on the cached features of ``preset``; the
+    featurizer only needs the layout of a formula input.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from skirnet.featurizers import CompositionFeaturizer
+    from skirnet.pipeline import _clipper
+
+    featurizer = CompositionFeaturizer(preset, progress_bar=False).fit(["H"])
+    return Pipeline(
+        [("featurize", featurizer), ("scale", scaler), ("clip", _clipper()), ("net", net)]
+    )

@@ -25,15 +25,13 @@ import numpy as np
 import torch
 from _common import RESULTS, machine_info, use_shared_data
 from _full_scale import CHECKPOINTS, EpochMAE
-from _oqmd_features import oqmd_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from _oqmd_features import formula_pipeline, oqmd_split
+from sklearn.preprocessing import StandardScaler
 
 import skirnet
 from skirnet import IRNetRegressor
 from skirnet.callbacks import TimeBudget
 from skirnet.checkpoint import TrainingCheckpoint
-from skirnet.featurizers import CompositionFeaturizer
 from skirnet.pipeline import FEATURE_CLIP, load_pipeline, save_pipeline
 from skirnet.recipes import recipe_params
 
@@ -134,19 +132,7 @@ def train(name: str, threads: int, time_limit: float | None, epochs: int | None,
     net.net_.precision = "fp32"
     test_mae_fp32 = float(np.mean(np.abs(net.predict(test[0]) - test[1])))
     _half_rounded(net)
-    pipe = Pipeline(
-        [
-            ("featurize", CompositionFeaturizer(features, progress_bar=False).fit(["H"])),
-            ("scale", scaler),
-            (
-                "clip",
-                FunctionTransformer(
-                    np.clip, kw_args={"a_min": -FEATURE_CLIP, "a_max": FEATURE_CLIP}
-                ),
-            ),
-            ("net", net),
-        ]
-    )
+    pipe = formula_pipeline(features, scaler, net)
     folder = out / name
     save_pipeline(
         pipe,

@@ -28,14 +28,12 @@ import numpy as np
 import torch
 from _common import format_table, use_shared_data, write_result
 from _full_scale import MODELS, UNITS
-from _oqmd_features import CACHE, oqmd_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from _oqmd_features import CACHE, formula_pipeline, oqmd_split
+from sklearn.preprocessing import StandardScaler
 from transfer import ANCHORS, FINE_TUNE, _splits
 
 from skirnet import DeepEnsembleRegressor, load
-from skirnet.featurizers import CompositionFeaturizer
-from skirnet.pipeline import FEATURE_CLIP, save_pipeline
+from skirnet.pipeline import save_pipeline
 from skirnet.transfer import make_fine_tuning_pipeline
 
 SOURCES = CACHE / "sources"
@@ -53,19 +51,7 @@ def source_pipeline(unit: str) -> Path:
         raise SystemExit(f"{unit}: the {preset} training features hold NaN")
     # the statistics the unit was trained with (reproduce_paper.load_data: mean, std, clip)
     scaler = StandardScaler().fit(X_train)
-    pipe = Pipeline(
-        [
-            ("featurize", CompositionFeaturizer(preset, progress_bar=False).fit(["H"])),
-            ("scale", scaler),
-            (
-                "clip",
-                FunctionTransformer(
-                    np.clip, kw_args={"a_min": -FEATURE_CLIP, "a_max": FEATURE_CLIP}
-                ),
-            ),
-            ("net", load(MODELS / unit)),
-        ]
-    )
+    pipe = formula_pipeline(preset, scaler, load(MODELS / unit))
     save_pipeline(
         pipe,
         folder,
