@@ -70,6 +70,7 @@ def run(sets: list[str], sources: list[str], threads: int, members: int) -> None
         rows = []
         for unit in sources:
             folder = source_pipeline(unit)
+            record = json.loads((UNITS / f"{unit}.json").read_text())
             for f_tr, y_tr, f_te, y_te in _splits(name):
                 pipe = make_fine_tuning_pipeline(folder, random_state=0, **FINE_TUNE)
                 pipe.set_params(featurize__progress_bar=False, net__verbose=0)
@@ -81,7 +82,13 @@ def run(sets: list[str], sources: list[str], threads: int, members: int) -> None
                 pipe.fit(f_tr, y_tr)
                 seconds = time.perf_counter() - start
                 mae = float(np.mean(np.abs(pipe.predict(f_te) - y_te)))
-                record = json.loads((UNITS / f"{unit}.json").read_text())
+                member_mae = None
+                if members > 1:  # what one seed is worth, beside the average
+                    features = pipe[:-1].transform(f_te)
+                    member_mae = [
+                        float(np.mean(np.abs(m.predict(features) - y_te)))
+                        for m in pipe.steps[-1][1].estimators_
+                    ]
                 rows.append(
                     {
                         "set": name,
@@ -92,6 +99,7 @@ def run(sets: list[str], sources: list[str], threads: int, members: int) -> None
                         "train_rows": len(y_tr),
                         "test_rows": len(y_te),
                         "members": members,
+                        "member_mae": member_mae,
                         "fit_s": round(seconds, 1),
                     }
                 )
