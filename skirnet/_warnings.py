@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import joblib
 import sklearn
@@ -62,3 +65,53 @@ def warn_at_caller(message: str, category: type[Warning] = UserWarning) -> None:
         frame = frame.f_back
         stacklevel += 1
     warnings.warn(message, category, stacklevel=stacklevel)
+
+
+def moved_names(module: str, moved: Mapping[str, str | tuple[str, str]]) -> Callable[[str], Any]:
+    """Build a module-level ``__getattr__`` that keeps moved names working for one release.
+
+    Each old name resolves to its new object, with a :class:`DeprecationWarning` that says
+    where it lives now; any other name raises :class:`AttributeError` as usual.
+
+    Parameters
+    ----------
+    module : str
+        The old module's dotted name, for the messages (``"skirnet.training"``).
+    moved : mapping of str to str or (str, str)
+        Old name to the dotted path of the object that replaces it; or to a pair
+        ``(dotted path, advice)`` where the new spelling is not a plain name (the
+        warning then shows ``advice``).
+
+    Returns
+    -------
+    callable
+        Assign it to the module's ``__getattr__``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> getter = moved_names("old.module", {"join": "os.path.join"})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     getter("join") is importlib.import_module("os.path").join
+    True
+    >>> print(caught[0].message)
+    old.module.join moved to os.path.join; the old name will be removed in the next release.
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name not in moved:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        target = moved[name]
+        path, advice = (target, target) if isinstance(target, str) else target
+        owner, _, attribute = path.rpartition(".")
+        value = getattr(importlib.import_module(owner), attribute)
+        warnings.warn(
+            f"{module}.{name} moved to {advice}; the old name will be removed in the next "
+            "release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return value
+
+    return __getattr__

@@ -40,6 +40,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
+from skirnet._warnings import moved_names
+
 __all__ = [
     "BASELINE_NAMES",
     "baseline_models",
@@ -177,18 +179,8 @@ def baseline_models(
     return {name: make_baseline(name, random_state=random_state) for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    # compare_models and summarize_comparison moved to skirnet.comparison (deprecated here)
-    if name in ("compare_models", "summarize_comparison"):
-        import warnings
-
-        import skirnet.comparison as comparison
-
-        warnings.warn(
-            f"skirnet.baselines.{name} moved to skirnet.comparison.{name}; the old name "
-            "will be removed in the next release.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(comparison, name)
-    raise AttributeError(f"module 'skirnet.baselines' has no attribute {name!r}")
+# compare_models and summarize_comparison moved to skirnet.comparison (deprecated here)
+__getattr__ = moved_names(
+    "skirnet.baselines",
+    {name: f"skirnet.comparison.{name}" for name in ("compare_models", "summarize_comparison")},
+)

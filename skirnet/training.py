@@ -18,7 +18,6 @@ import functools
 import math
 import signal
 import threading
-import warnings
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -30,7 +29,7 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.history import History
 
-from skirnet._warnings import warn_at_caller
+from skirnet._warnings import moved_names, warn_at_caller
 from skirnet.callbacks import WeightEMA
 
 __all__ = [
@@ -564,17 +563,9 @@ def drop_unfinished_epoch(history: History, validation: bool) -> int:
     return len(history) + 1
 
 
-def __getattr__(name: str) -> Any:
-    # TimeBudget and EpochProgress moved to skirnet.callbacks; the old names keep working,
-    # with a warning, for one release
-    if name in ("TimeBudget", "EpochProgress"):
-        warnings.warn(
-            f"skirnet.training.{name} moved to skirnet.callbacks.{name}; the old name will be "
-            "removed in the next release.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        from skirnet.callbacks import EpochProgress, TimeBudget
-
-        return {"TimeBudget": TimeBudget, "EpochProgress": EpochProgress}[name]
-    raise AttributeError(f"module 'skirnet.training' has no attribute {name!r}")
+# TimeBudget and EpochProgress moved to skirnet.callbacks; the old names keep working, with a
+# warning, for one release
+__getattr__ = moved_names(
+    "skirnet.training",
+    {name: f"skirnet.callbacks.{name}" for name in ("TimeBudget", "EpochProgress")},
+)

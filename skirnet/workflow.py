@@ -14,9 +14,9 @@ release removes this module.
 
 from __future__ import annotations
 
-import importlib
-import warnings
 from typing import Any
+
+from skirnet._warnings import moved_names
 
 _MOVED = {
     "FEATURE_CLIP": "skirnet.pipeline",
@@ -41,19 +41,14 @@ def _featurize(formulas: Any, *, progress: bool = True) -> Any:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "NET_CLASSES":
-        value, new = importlib.import_module("skirnet.estimators").NETWORKS, "estimators.NETWORKS"
-    elif name == "featurize":
-        value, new = _featurize, "featurizers.CompositionFeaturizer().fit_transform"
-    elif name in _MOVED:
-        value, new = getattr(importlib.import_module(_MOVED[name]), name), f"{_MOVED[name]}.{name}"
-    else:
-        raise AttributeError(f"module 'skirnet.workflow' has no attribute {name!r}")
-    warnings.warn(
-        f"skirnet.workflow is deprecated: use {new.removeprefix('skirnet.')!s} from skirnet "
-        "instead; skirnet.workflow will be removed in the next release.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return value
+__getattr__ = moved_names(
+    "skirnet.workflow",
+    {
+        **{name: f"{owner}.{name}" for name, owner in _MOVED.items()},
+        "NET_CLASSES": "skirnet.estimators.NETWORKS",
+        "featurize": (
+            "skirnet.workflow._featurize",
+            "skirnet.featurizers.CompositionFeaturizer().fit_transform",
+        ),
+    },
+)

@@ -1,0 +1,50 @@
+"""Names that moved between modules keep working for one release, with a warning."""
+
+import importlib
+
+import pytest
+
+from skirnet._warnings import moved_names
+
+MOVED = [
+    ("skirnet.training", "TimeBudget", "skirnet.callbacks", "TimeBudget"),
+    ("skirnet.training", "EpochProgress", "skirnet.callbacks", "EpochProgress"),
+    ("skirnet.baselines", "compare_models", "skirnet.comparison", "compare_models"),
+    ("skirnet.baselines", "summarize_comparison", "skirnet.comparison", "summarize_comparison"),
+    ("skirnet.workflow", "NET_CLASSES", "skirnet.estimators", "NETWORKS"),
+    ("skirnet.workflow", "train_pipeline", "skirnet.pipeline", "train_pipeline"),
+    ("skirnet.workflow", "run_comparison", "skirnet.comparison", "run_comparison"),
+    ("skirnet.workflow", "TimeBudget", "skirnet.callbacks", "TimeBudget"),
+]
+
+
+@pytest.mark.parametrize(("old_module", "old", "new_module", "new"), MOVED)
+def test_old_name_resolves_with_a_warning_naming_the_new_place(old_module, old, new_module, new):
+    module = importlib.import_module(old_module)
+    expected = f"{old_module}.{old} moved to {new_module}.{new}; the old name will be removed"
+    with pytest.warns(DeprecationWarning, match=expected.replace(".", r"\.")) as caught:
+        value = getattr(module, old)
+    assert value is getattr(importlib.import_module(new_module), new)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+
+
+def test_workflow_featurize_names_the_featurizer_and_still_featurizes():
+    workflow = importlib.import_module("skirnet.workflow")
+    with pytest.warns(DeprecationWarning, match=r"CompositionFeaturizer\(\)\.fit_transform"):
+        featurize = workflow.featurize
+    X = featurize(["NaCl", "Fe2O3"], progress=False)
+    assert X.shape == (2, 145)
+
+
+@pytest.mark.parametrize("module", ["skirnet.training", "skirnet.baselines", "skirnet.workflow"])
+def test_unknown_names_still_raise_attribute_error(module):
+    with pytest.raises(AttributeError, match=f"module '{module}' has no attribute 'nope'"):
+        _ = importlib.import_module(module).nope
+
+
+def test_moved_names_leaves_unlisted_names_alone():
+    getter = moved_names("pkg.old", {"a": "math.pi"})
+    with pytest.raises(AttributeError, match="'pkg.old' has no attribute 'b'"):
+        getter("b")
+    with pytest.warns(DeprecationWarning, match=r"pkg\.old\.a moved to math\.pi"):
+        assert getter("a") == pytest.approx(3.141592653589793)
