@@ -34,6 +34,8 @@ from _common import RESULTS, format_table  # noqa: E402
 
 UNITS = RESULTS / "full"
 MARKS_MIN = (15, 30, 60)
+#: The short unit that measured the time to the forest's MAE on 2 cores.
+TIME_TO_FOREST_UNIT = "irnet10_large-batchshort_e8_s0"
 
 
 def load_units() -> list[dict]:
@@ -170,11 +172,12 @@ def plot_curves(units: list[dict], path: Path) -> None:
 
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot()
-    # of the 8-epoch recipe trials (their own plot) only the recipe and its best change
+    # the long runs; of the 8-epoch units (trials and depth studies, their own plots) only
+    # the recipe, its best change and the 2-thread time-to-forest unit
     kept = ("none (the recipe)", "Magpie + element fractions")
-    others = {t["unit"] for t in trials(units) if t["change"] not in kept}
+    shown = {t["unit"] for t in trials(units) if t["change"] in kept} | {TIME_TO_FOREST_UNIT}
     for u in units:
-        if u.get("curve") and u["unit"] not in others:
+        if u.get("curve") and (u.get("epochs", 0) > 8 or u["unit"] in shown):
             t = [p["wall_s"] / 60 for p in u["curve"]]
             ax.plot(t, [p["val_mae"] for p in u["curve"]], marker=".", label=u["unit"])
     for u in units:
@@ -190,43 +193,80 @@ def plot_curves(units: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def depth_groups(units: list[dict]) -> dict[tuple, list[dict]]:
+    """Network units by schedule and inputs (recipe, epochs, features, cleaning).
+
+    Depths are compared at equal training, never across schedules, inputs or machines; a
+    group counts as a depth study once it holds two depths and more than one network.
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for u in units:
+        if u["depth"] is not None:
+            key = (
+                u.get("recipe"),
+                u.get("epochs"),
+                u.get("features", "irnet"),
+                u.get("clean_train"),
+            )
+            groups.setdefault(key, []).append(u)
+    return {
+        key: members
+        for key, members in groups.items()
+        if len({u["depth"] for u in members}) >= 2 and len({u["model"] for u in members}) >= 2
+    }
+
+
+def depth_table(members: list[dict]) -> list[dict]:
+    """One row per network, test MAE per depth (the paper's Table 2 layout)."""
+    rows = []
+    for model in ("plain", "srnet", "irnet"):
+        row = {"network": {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}[model]}
+        for u in members:
+            if u["model"] == model:
+                row[str(u["depth"])] = u["test_mae"]
+        if len(row) > 1:
+            rows.append(row)
+    return rows
+
+
 def plot_depths(units: list[dict], path: Path) -> bool:
     import pandas as pd
     from matplotlib.figure import Figure
 
     from skirnet.plotting import plot_depth_study
 
-    # one schedule and one set of inputs (recipe, epochs, features, cleaning), the one with
-    # the most network units: depths are compared at equal training, not across schedules,
-    # inputs or machines
-    groups: dict[tuple, list[dict]] = {}
-    for u in units:
-        if u["depth"] is not None:
-            key = (u.get("recipe"), u.get("epochs"), u.get("features"), u.get("clean_train"))
-            groups.setdefault(key, []).append(u)
+    groups = depth_groups(units)
     if not groups:
         return False
-    (recipe, epochs, _, _), chosen = max(groups.items(), key=lambda kv: len(kv[1]))
-    nets = pd.DataFrame(
-        [
-            {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
-            for u in chosen
-        ]
-    )
-    if nets["depth"].nunique() < 2:
-        return False
     forest = next((u["test_mae"] for u in units if u["model"] == "random_forest"), None)
-    fig = Figure(figsize=(6, 4.5))
-    plot_depth_study(
-        nets,
-        ax=fig.add_subplot(),
-        baseline=forest,
-        units="eV/atom",
-        title=f"OQMD ΔH, full scale, {epochs} epochs each ({recipe})",
-    )
+    fig = Figure(figsize=(6 * len(groups), 4.5))
+    axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
+    for ax, ((recipe, epochs, features, _), members) in zip(axes, groups.items(), strict=True):
+        nets = pd.DataFrame(
+            [
+                {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
+                for u in members
+            ]
+        )
+        plot_depth_study(
+            nets,
+            ax=ax,
+            baseline=forest,
+            units="eV/atom",
+            title=f"{FEATURE_NAMES.get(features, features)}, {recipe}, {epochs} epochs",
+        )
+    fig.suptitle("OQMD ΔH, all 239,190 training rows, test MAE on 51,255 rows")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     return True
+
+
+#: How the plots name a feature preset.
+FEATURE_NAMES = {
+    "irnet": "Magpie",
+    "fractions": "fractions",
+    "irnet+fractions": "Magpie + fractions",
+}
 
 
 def main() -> None:
@@ -251,6 +291,11 @@ def main() -> None:
     trial_columns = ["change", "val_e2", "val_e4", "val_e8", "val_15min", "val_30min"]
     print()
     print(format_table(summary["trials"], [*trial_columns, "test_mae", "s_per_epoch", "date"]))
+    for (recipe, epochs, features, clean), members in depth_groups(units).items():
+        rows = depth_table(members)
+        depths = sorted({u["depth"] for u in members})
+        print(f"\ndepth study: {features} features, {recipe}, {epochs} epochs, clean={clean}")
+        print(format_table(rows, ["network", *map(str, depths)]))
     if summary["headline"]:
         h = summary["headline"]
         print(
