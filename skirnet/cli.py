@@ -191,14 +191,16 @@ def _note_replacing(path: Path, what: str) -> None:
         print(f"{PROG}: replacing existing {what}", file=sys.stderr)
 
 
-def _print_header(title: str, settings: Any, features: str | None = None) -> None:
+def _print_header(
+    title: str, settings: Any, features: str | None = None, option: str = " (--features)"
+) -> None:
     import torch
 
     from skirnet.training import resolve_device
 
     print(title)
     if features is not None:
-        print(f"Inputs: {features} attributes (--features)")
+        print(f"Inputs: {features} attributes{option}")
     print(
         f"Network settings: {settings.describe()} (training on "
         f"{resolve_device(settings.device)}, {torch.get_num_threads()} CPU thread(s))"
@@ -244,7 +246,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from skirnet.comparison import build_models
     from skirnet.datasets import load_oqmd_sample
-    from skirnet.featurizers import CompositionFeaturizer
+    from skirnet.featurizers import featurizer_for
+    from skirnet.recipes import formula_features_for_rows
 
     _check_output_folder(args.out)
     frame = load_oqmd_sample(as_frame=True).frame
@@ -253,12 +256,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         train = train.sample(QUICK_ROWS[0], random_state=args.seed)
         test = test.sample(QUICK_ROWS[1], random_state=args.seed)
     settings = _settings(args, len(train), **(QUICK_SETTINGS if args.quick else DEMO_SETTINGS))
+    features = formula_features_for_rows(len(train))  # as compare would choose for the table
     models = build_models(["irnet", "plain", "rf"], [17], settings, [_epoch_tracker()])
     quick = " -- QUICK mode: subset and 2 epochs, numbers are not meaningful"
     _print_header(
         f"skirnet demo: OQMD formation enthalpy sample (eV/atom), {len(train)} train / "
         f"{len(test)} test rows (the published CrabNet split)" + (quick if args.quick else ""),
         settings,
+        features,
+        option=" (the default for this many training rows)",
     )
     print(
         f"Target range {frame['target'].min():.1f} to {frame['target'].max():.1f} eV/atom: "
@@ -266,11 +272,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     _doing(f"featurizing {len(train) + len(test)} formulas")
     formulas = pd.concat([train["formula"], test["formula"]]).tolist()
-    X = CompositionFeaturizer(progress_bar=None if settings.progress else False).fit_transform(
+    featurizer = featurizer_for("formula", features)
+    X = featurizer.set_params(progress_bar=None if settings.progress else False).fit_transform(
         formulas
     )
     info = {"command": "demo", "quick": args.quick, "dataset": "oqmd_sample", "unit": "eV/atom"}
-    info.update(n_train=len(train), n_test=len(test), n_features=X.shape[1])
+    info.update(n_train=len(train), n_test=len(test), n_features=X.shape[1], features=features)
     y_train, y_test = train["target"].to_numpy(), test["target"].to_numpy()
     X_train, X_test = X[: len(train)], X[len(train) :]
     return _compare(

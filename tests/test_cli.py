@@ -60,11 +60,14 @@ def test_demo_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert {"IRNet-17", "PlainNet-17", "RF"} <= rows
     assert "MAE (eV/atom)" in stdout and "recipe large-batch:" in stdout
     assert "batch_size=1024" in stdout and "max_epochs=2" in stdout
+    # 600 training rows: the paper's inputs, as compare would choose for such a table
+    assert "Inputs: composition attributes (the default for this many training rows)" in stdout
     assert _is_png(out / "parity.png")
     assert _is_png(out / "learning_curves.png")
     payload = json.loads((out / "results.json").read_text())
     assert [row["model"] for row in payload["summary"]] == ["IRNet-17", "PlainNet-17", "RF"]
     assert payload["info"]["quick"] is True
+    assert (payload["info"]["features"], payload["info"]["n_features"]) == ("composition", 145)
     assert all(row["mae"] > 0 for row in payload["summary"])
     assert len(payload["histories"]["IRNet-17"]) == 2
     assert set(pd.read_csv(out / "results.csv")["model"]) == {"IRNet-17", "PlainNet-17", "RF"}
