@@ -1,7 +1,7 @@
 """Fit a scikit-learn Pipeline (formulas -> Magpie features -> scaling -> IRNet-17).
 
 The pipeline goes straight from chemical formulas to formation enthalpies: it is trained on
-part of the published train split of the embedded 10,000-row OQMD sample and scored on its
+part of the published train split of the embedded 22,000-row OQMD sample and scored on its
 test split. The settings (Adam lr=1e-3, batch 256, at most 15 epochs with early stopping)
 are chosen to finish in about a minute on a laptop CPU; they are not the paper's
 (lr=1e-4, batch 32, many more epochs), so expect a higher MAE than a long run would give.

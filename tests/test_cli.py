@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
+from skirnet import cli
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
 from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
@@ -340,3 +341,54 @@ def test_feature_sets_refused_for_the_wrong_inputs(inputs, features, needle) -> 
 
     with pytest.raises(ValueError, match=needle):
         featurizer_for(inputs, features)
+
+
+def test_cpu_counters_count_io_wait_as_idle(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 5 20 900 300 1 2 3 0 0\ncpu0 50 2 10 450 150 0 1 1 0 0\n")
+    assert cli._cpu_times(str(stat)) == (131, 1331)
+
+
+@pytest.mark.parametrize(
+    ("samples", "threads"),
+    [
+        # an idle 2-core machine whose cores wait for I/O half the time (load average ~1)
+        ([(0, 0), (0, 100)], 2),
+        # another process keeps one core busy
+        ([(0, 0), (50, 100)], 1),
+        # both cores busy: still one thread
+        ([(0, 0), (100, 100)], 1),
+    ],
+)
+def test_auto_threads_leave_out_only_cores_doing_work(monkeypatch, samples, threads):
+    ticks = iter(samples)
+    monkeypatch.setattr(cli, "_cpu_times", lambda: next(ticks))
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert cli._auto_threads() == threads
+
+
+def test_auto_threads_fall_back_to_the_load_average_without_proc_stat(monkeypatch):
+    def no_stat():
+        raise FileNotFoundError("/proc/stat")
+
+    monkeypatch.setattr(cli, "_cpu_times", no_stat)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert cli._auto_threads() == 3
+
+
+@pytest.mark.parametrize(
+    ("maes", "words"),
+    [
+        ((0.1101, 0.1292, 0.161), ["32 % below the random forest", "15 % below PlainNet-17",
+                                   "leads already"]),
+        ((0.20, 0.19, 0.193), ["4 % above the random forest", "5 % above PlainNet-17",
+                               "does not show"]),
+    ],
+)  # fmt: skip
+def test_demo_says_what_its_table_shows_either_way(maes, words):
+    results = pd.DataFrame({"model": ["IRNet-17", "PlainNet-17", "RF"], "mae": maes})
+    verdict = cli._demo_verdict(results)
+    for word in words:
+        assert word in verdict

@@ -369,8 +369,8 @@ def test_jarvis_sample_folder(shared_env):
 
 def test_oqmd_sample_shape_and_provenance():
     ds = datasets.load_oqmd_sample(as_frame=True)
-    assert ds.frame.shape == (10000, 3)
-    assert ds.frame["split"].value_counts().to_dict() == {"train": 8000, "test": 2000}
+    assert ds.frame.shape == (22000, 3)
+    assert ds.frame["split"].value_counts().to_dict() == {"train": 20000, "test": 2000}
     assert ds.frame["formula"].str.len().min() > 0 and np.isfinite(ds.target).all()
     for word in ("CC-BY 4.0", "crabnet", "default_rng(0)", "make_sample.py", "Saal"):
         assert word in ds.DESCR

@@ -4,7 +4,7 @@ Composition sets (formula -> property; CrabNet, Matbench, CrossPropertyTL splits
 loaded with :func:`load_composition_dataset` (see :func:`list_datasets`), crystal-structure
 sets with :func:`load_structure_dataset`, the user's own files with :func:`read_table`,
 :func:`read_cif_folder` and :func:`load_id_prop_folder`. :func:`load_oqmd_sample` gives a
-10,000-row OQMD sample that ships with the package and works offline.
+22,000-row OQMD sample that ships with the package and works offline.
 
 Files are looked up in ``$SKIRNET_SHARED_DATA`` (a folder laid out like the project's
 ``shared/data``), then in the data home (:func:`get_data_home`: ``data_home=``,

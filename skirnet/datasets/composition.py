@@ -518,11 +518,11 @@ fetch_oqmd_volume_per_atom = _fetcher("oqmd_volume_per_atom")
 
 SAMPLE_FILE = "oqmd_formation_enthalpy_sample.csv.gz"
 SAMPLE_SEED = 0
-SAMPLE_SIZES = {"train": 8000, "test": 2000}
+SAMPLE_SIZES = {"train": 20000, "test": 2000}
 
 _SAMPLE_DESCR = f"""OQMD formation-enthalpy sample (shipped with skirnet).
 
-10,000 rows (formula, DFT formation enthalpy in eV/atom) drawn without replacement with
+22,000 rows (formula, DFT formation enthalpy in eV/atom) drawn without replacement with
 numpy.random.default_rng({SAMPLE_SEED}): {SAMPLE_SIZES["train"]} from the train file and
 {SAMPLE_SIZES["test"]} from the test file of the CrabNet split of OQMD formation enthalpy
 (member crabnet/data/benchmark_data/OQMD_Formation_Enthalpy/ of
@@ -541,9 +541,9 @@ def load_oqmd_sample(
     as_frame: bool = False,
     return_X_y: bool = False,
 ) -> Bunch | tuple[Any, Any]:
-    """Load the 10,000-row OQMD formation-enthalpy sample shipped inside skirnet.
+    """Load the 22,000-row OQMD formation-enthalpy sample shipped inside skirnet.
 
-    Works offline. 8,000 rows come from CrabNet's train split and 2,000 from its test
+    Works offline. 20,000 rows come from CrabNet's train split and 2,000 from its test
     split (seed 0), so the published split can be kept: ``split="train"`` /
     ``split="test"`` select them.
 
@@ -554,7 +554,7 @@ def load_oqmd_sample(
     Parameters
     ----------
     split : {"train", "test", "all"} or None, default=None
-        Rows from that published split; ``None``/``"all"`` for all 10,000.
+        Rows from that published split; ``None``/``"all"`` for all 22,000.
     as_frame : bool, default=False
         Return pandas objects (``frame`` with columns formula, target, split).
     return_X_y : bool, default=False
@@ -569,7 +569,7 @@ def load_oqmd_sample(
     --------
     >>> X, y = load_oqmd_sample(return_X_y=True)
     >>> X.shape, y.shape
-    ((10000,), (10000,))
+    ((22000,), (22000,))
     >>> load_oqmd_sample(split="test").data.shape
     (2000,)
     """
