@@ -15,14 +15,12 @@ work. The options and their help texts are in ``skirnet._cli_parser``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from skirnet._cli_parser import (
     _single,
     build_parser,
 )
+from skirnet._threads import auto_threads
 
 __all__ = ["build_parser", "main"]
 
@@ -80,46 +79,6 @@ def _interrupted_message() -> str:
     details = _DOING["details"] + ([f"epoch {_DOING['epoch']}"] if _DOING["epoch"] else [])
     where = f" ({', '.join(details)})" if details else ""
     return f"{PROG}: interrupted while {_DOING['what']}{where}; {_DOING['saved']}"
-
-
-def _cpu_times(path: str = "/proc/stat") -> tuple[int, int]:
-    """Linux's CPU counters summed over all cores: ``(busy, total)`` in clock ticks."""
-    with open(path) as stat:
-        ticks = [int(v) for v in stat.readline().split()[1:9]]
-    # user nice system idle iowait irq softirq steal: waiting for I/O is not work
-    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
-
-
-def _busy_cores(interval: float = 0.25) -> float | None:
-    """How many cores other processes kept busy over the last ``interval`` seconds.
-
-    Measured from ``/proc/stat`` rather than the load average, which also counts processes
-    waiting for I/O: on virtual machines it can stay near 1 while every core is idle, and a
-    thread count taken from it halves the speed of an idle 2-core machine. (psutil would
-    measure the same portably but is not a dependency.) ``None`` where there is no
-    ``/proc/stat``.
-    """
-    try:
-        busy0, total0 = _cpu_times()
-        time.sleep(interval)
-        busy1, total1 = _cpu_times()
-    except (OSError, ValueError, IndexError):
-        return None
-    if total1 <= total0:
-        return None
-    return (os.cpu_count() or 1) * (busy1 - busy0) / (total1 - total0)
-
-
-def _auto_threads() -> int:
-    """CPU cores not already busy with other processes (at least 1)."""
-    cores = os.cpu_count() or 1
-    busy = _busy_cores()
-    if busy is None:  # not Linux: the load average, where there is one
-        try:
-            busy = os.getloadavg()[0]
-        except (AttributeError, OSError):  # Windows
-            return cores
-    return max(1, min(cores, cores - round(busy)))
 
 
 def _settings(args: argparse.Namespace, n_train: int, **fixed: Any) -> Any:
@@ -503,36 +462,12 @@ def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     return candidates, total, f"{total:,} compositions of {'-'.join(elements)}"
 
 
-@contextlib.contextmanager
-def _dask_client(address: str | None, threads: int) -> Iterator[Any]:
-    """None without --dask; else a client of a new LocalCluster or of the given scheduler."""
-    if address is None:
-        yield None
-        return
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise CLIError("--dask needs dask.distributed: pip install 'skirnet[dask]'") from None
-    if address == "local":
-        # one single-threaded worker per core; dask gives each one OMP_NUM_THREADS=1
-        with (
-            LocalCluster(
-                n_workers=threads, threads_per_worker=1, dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            yield client
-    else:
-        with Client(address, timeout="20s") as client:
-            yield client
-
-
 def _cmd_screen(args: argparse.Namespace) -> int:
     import torch
 
     from skirnet.pipeline import load_pipeline
     from skirnet.pretrained import resolve
-    from skirnet.screening import screen
+    from skirnet.screening import dask_client, screen
 
     output = args.output
     if output.is_dir():
@@ -551,7 +486,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         )
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
-    with _dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
+    with dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
         result = screen(
             pipe,
             candidates,
@@ -622,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     args.start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(args.threads or _auto_threads())
+    torch.set_num_threads(args.threads or auto_threads())
     handler = signal.getsignal(signal.SIGINT)
     ours = threading.current_thread() is threading.main_thread()
     ours = ours and handler is signal.default_int_handler  # not where Ctrl-C is ignored

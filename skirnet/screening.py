@@ -19,6 +19,7 @@ with the same results.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import heapq
@@ -35,6 +36,7 @@ import pandas as pd
 __all__ = [
     "ScreeningResult",
     "count_compositions",
+    "dask_client",
     "generate_compositions",
     "iter_table_formulas",
     "score_formulas",
@@ -550,3 +552,49 @@ def screen(
         if tmp.exists():
             tmp.unlink()
     return ScreeningResult(output, n, n_failed, top.frame(), time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def dask_client(address: str | None, threads: int = 1) -> Iterator[Any]:
+    """A Dask client for :func:`screen`: of a new local cluster, of a scheduler, or none.
+
+    Parameters
+    ----------
+    address : str or None
+        ``None``: no client (screen in this process); ``"local"``: a new ``LocalCluster``
+        of ``threads`` one-threaded workers, stopped on exit (dask gives each
+        ``OMP_NUM_THREADS=1``); else a running scheduler's address (``"tcp://host:8786"``).
+    threads : int, default=1
+        Workers of the local cluster.
+
+    Yields
+    ------
+    distributed.Client or None
+
+    Raises
+    ------
+    ImportError
+        When ``address`` is given and ``dask.distributed`` is not installed.
+
+    Examples
+    --------
+    >>> with dask_client(None) as client:
+    ...     print(client)
+    None
+    """
+    if address is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(
+            "screening on Dask needs dask.distributed: pip install 'skirnet[dask]'"
+        ) from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=threads, threads_per_worker=1, dashboard_address=None)
+        with cluster, Client(cluster) as client:
+            yield client
+    else:
+        with Client(address, timeout="20s") as client:
+            yield client

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from skirnet import cli
+from skirnet import _threads, cli
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
 from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
@@ -346,7 +346,7 @@ def test_feature_sets_refused_for_the_wrong_inputs(inputs, features, needle) -> 
 def test_cpu_counters_count_io_wait_as_idle(tmp_path):
     stat = tmp_path / "stat"
     stat.write_text("cpu  100 5 20 900 300 1 2 3 0 0\ncpu0 50 2 10 450 150 0 1 1 0 0\n")
-    assert cli._cpu_times(str(stat)) == (131, 1331)
+    assert _threads.cpu_times(str(stat)) == (131, 1331)
 
 
 @pytest.mark.parametrize(
@@ -362,20 +362,20 @@ def test_cpu_counters_count_io_wait_as_idle(tmp_path):
 )
 def test_auto_threads_leave_out_only_cores_doing_work(monkeypatch, samples, threads):
     ticks = iter(samples)
-    monkeypatch.setattr(cli, "_cpu_times", lambda: next(ticks))
-    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(cli.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
-    assert cli._auto_threads() == threads
+    monkeypatch.setattr(_threads, "cpu_times", lambda: next(ticks))
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert _threads.auto_threads() == threads
 
 
 def test_auto_threads_fall_back_to_the_load_average_without_proc_stat(monkeypatch):
     def no_stat():
         raise FileNotFoundError("/proc/stat")
 
-    monkeypatch.setattr(cli, "_cpu_times", no_stat)
-    monkeypatch.setattr(cli.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(cli.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
-    assert cli._auto_threads() == 3
+    monkeypatch.setattr(_threads, "cpu_times", no_stat)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert _threads.auto_threads() == 3
 
 
 @pytest.mark.parametrize(
