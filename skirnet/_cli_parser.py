@@ -195,8 +195,9 @@ _HELP = {
     "--output": "CSV to write (default: print to stdout); an existing file is replaced once "
     "the new one is complete",
     "demo": "Featurize the embedded 22,000-row OQMD formation-enthalpy sample (Magpie "
-    "attributes and element fractions), train IRNet-17 and PlainNet-17 (StandardScaler in front, standardised "
-    "features clipped to +-10) and a random forest on its 20,000-row train split, and report "
+    "attributes and element fractions), train IRNet-17 and PlainNet-17 (StandardScaler in "
+    "front, standardised features clipped to +-10) and a random forest on its 20,000-row "
+    "train split, and report "
     "test MAE, RMSE and R2 on its 2,000-row test split; writes parity.png, "
     "learning_curves.png, results.csv and results.json. Networks train with the large-batch "
     f"recipe cut to {DEMO_SETTINGS['max_epochs']} epochs and a "
