@@ -16,10 +16,13 @@ ridge      median imputer -> StandardScaler -> Ridge(alpha=1)           imputed
 svr        median imputer -> StandardScaler -> SVR(rbf, C=10)           imputed
 tree       DecisionTreeRegressor(min_samples_leaf=2)                    native
 rf         RandomForestRegressor(100 trees, n_jobs=-1)                  native
-hgb        HistGradientBoostingRegressor(500 iter; early stop >10k)     native
+hgb        HistGradientBoostingRegressor(L1, 500 iter; early stop >10k) native
 ========== ============================================================ ============
 
-``hgb`` (gradient boosting) is a modern extra, not in the paper. The final step of every
+``hgb`` (gradient boosting) is a modern extra, not in the paper. It minimises the absolute
+error, the metric every table reports: with the squared error, which a few extreme targets
+dominate (OQMD has formation enthalpies down to -199 eV/atom), its early stopping ended
+after 52 iterations on all of OQMD, at twice the test MAE. The final step of every
 pipeline is called ``"model"``. :func:`skirnet.comparison.compare_models` fits them (and
 any other regressors) on identical splits.
 """
@@ -104,7 +107,11 @@ def _build(name: str, random_state: Any) -> Pipeline:
         steps = [("model", model)]
     elif name == "hgb":
         model = HistGradientBoostingRegressor(
-            max_iter=500, learning_rate=0.1, early_stopping="auto", random_state=random_state
+            loss="absolute_error",
+            max_iter=500,
+            learning_rate=0.1,
+            early_stopping="auto",
+            random_state=random_state,
         )
         steps = [("model", model)]
     else:
