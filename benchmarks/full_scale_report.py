@@ -229,14 +229,23 @@ def depth_groups(units: list[dict]) -> dict[tuple, list[dict]]:
     }
 
 
+def seed_means(members: list[dict]) -> dict[tuple[str, int], float]:
+    """Test MAE per (network, depth), the mean over the seeds that ran."""
+    maes: dict[tuple[str, int], list[float]] = {}
+    for u in members:
+        maes.setdefault((u["model"], u["depth"]), []).append(u["test_mae"])
+    return {key: sum(v) / len(v) for key, v in maes.items()}
+
+
 def depth_table(members: list[dict]) -> list[dict]:
-    """One row per network, test MAE per depth (the paper's Table 2 layout)."""
+    """One row per network, test MAE per depth (mean over seeds; the paper's Table 2)."""
+    means = seed_means(members)
     rows = []
     for model in ("plain", "srnet", "irnet"):
         row = {"network": {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}[model]}
-        for u in members:
-            if u["model"] == model:
-                row[str(u["depth"])] = u["test_mae"]
+        for (kind, depth), mae in sorted(means.items(), key=lambda item: item[0][1]):
+            if kind == model:
+                row[str(depth)] = mae
         if len(row) > 1:
             rows.append(row)
     return rows
@@ -255,10 +264,11 @@ def plot_depths(units: list[dict], path: Path) -> bool:
     fig = Figure(figsize=(6 * len(groups), 4.5))
     axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
     for ax, ((recipe, epochs, features, _), members) in zip(axes, groups.items(), strict=True):
+        names = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
         nets = pd.DataFrame(
             [
-                {"net": label(u).split("-")[0], "depth": u["depth"], "mae": u["test_mae"]}
-                for u in members
+                {"net": names[kind], "depth": depth, "mae": mae}
+                for (kind, depth), mae in seed_means(members).items()
             ]
         )
         plot_depth_study(
