@@ -11,6 +11,8 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
+#: How tables and plots name the three networks of the paper.
+NET_LABELS = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
 
 
 def use_shared_data() -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, format_table  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table  # noqa: E402
 
 UNITS = RESULTS / "full"
 MARKS_MIN = (15, 30, 60)
@@ -63,8 +63,7 @@ def label(unit: dict) -> str:
         if unit.get("features", "irnet") != "irnet":
             name += f", {unit['features']}"
         return name
-    names = {"irnet": "IRNet", "srnet": "SRNet", "plain": "PlainNet"}
-    return f"{names[unit['model']]}-{unit['depth']}"
+    return f"{NET_LABELS[unit['model']]}-{unit['depth']}"
 
 
 def summarise(units: list[dict]) -> dict:
@@ -242,7 +241,7 @@ def depth_table(members: list[dict]) -> list[dict]:
     means = seed_means(members)
     rows = []
     for model in ("plain", "srnet", "irnet"):
-        row = {"network": {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}[model]}
+        row = {"network": NET_LABELS[model]}
         for (kind, depth), mae in sorted(means.items(), key=lambda item: item[0][1]):
             if kind == model:
                 row[str(depth)] = mae
@@ -264,10 +263,9 @@ def plot_depths(units: list[dict], path: Path) -> bool:
     fig = Figure(figsize=(6 * len(groups), 4.5))
     axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
     for ax, ((recipe, epochs, features, _), members) in zip(axes, groups.items(), strict=True):
-        names = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
         nets = pd.DataFrame(
             [
-                {"net": names[kind], "depth": depth, "mae": mae}
+                {"net": NET_LABELS[kind], "depth": depth, "mae": mae}
                 for (kind, depth), mae in seed_means(members).items()
             ]
         )
