@@ -63,7 +63,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from _common import RESULTS, format_table, machine_info  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table, machine_info  # noqa: E402
 from _full_scale import run_units  # noqa: E402
 from _oqmd_features import oqmd_split  # noqa: E402
 
@@ -71,7 +71,6 @@ from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor  # noqa: E
 from skirnet.pipeline import FEATURE_CLIP  # noqa: E402
 
 NETS = {"plain": PlainNetRegressor, "srnet": SRNetRegressor, "irnet": IRNetRegressor}
-LABELS = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
 
 SCALES = {
     "small": {
@@ -137,7 +136,7 @@ def run_net(
     predict_s = time.perf_counter() - start
     epoch_s = [row["dur"] for row in model.history_]
     return {
-        "net": LABELS[kind],
+        "net": NET_LABELS[kind],
         "depth": depth,
         "mae": float(np.mean(np.abs(pred - test[1]))),
         "val_mae": float(min(model.history_[:, "valid_loss"])),
@@ -220,7 +219,10 @@ def main(argv: list[str] | None = None) -> None:
         help="full scale: the weights' moving average (ema_decay); 0 turns it off",
     )
     parser.add_argument(
-        "--loss", choices=["absolute_error", "huber"], help="full scale: the training loss"
+        "--loss",
+        choices=["absolute_error", "huber", "squared_error"],
+        help="full scale: the training loss (networks: absolute_error or huber; hgb: "
+        "absolute_error or squared_error)",
     )
     parser.add_argument("--huber-delta", type=float, help="full scale: the Huber loss's delta")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
         record()
     for depth in [int(d) for d in args.depths.split(",")]:
         for kind in args.nets.split(","):
-            if (LABELS[kind], depth) in done:
+            if (NET_LABELS[kind], depth) in done:
                 continue
             results.append(
                 run_net(

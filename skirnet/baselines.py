@@ -22,7 +22,7 @@ hgb        HistGradientBoostingRegressor(L1, 500 iter; early stop >10k) native
 ``hgb`` (gradient boosting) is a modern extra, not in the paper. It minimises the absolute
 error, the metric every table reports: with the squared error, which a few extreme targets
 dominate (OQMD has formation enthalpies down to -199 eV/atom), its early stopping ended
-after 52 iterations on all of OQMD, at twice the test MAE. The final step of every
+after 48 iterations on all of OQMD, at twice the test MAE. The final step of every
 pipeline is called ``"model"``. :func:`skirnet.comparison.compare_models` fits them (and
 any other regressors) on identical splits.
 """
