@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +196,19 @@ def _print_header(
     )
 
 
-def _compare(args: argparse.Namespace, models: dict[str, Any], X: Any, y: Any, **kw: Any) -> int:
-    """Run, save and print a comparison (``demo``, ``compare``)."""
+def _compare(
+    args: argparse.Namespace,
+    models: dict[str, Any],
+    X: Any,
+    y: Any,
+    *,
+    verdict: Callable[[Any], str] | None = None,
+    **kw: Any,
+) -> int:
+    """Run, save and print a comparison (``demo``, ``compare``).
+
+    ``verdict``, if given, turns the results table into a sentence printed under it.
+    """
     import torch
 
     from skirnet.comparison import run_comparison
@@ -205,7 +216,6 @@ def _compare(args: argparse.Namespace, models: dict[str, Any], X: Any, y: Any, *
     def on_fit(name: str, fold: int) -> None:
         _doing(f"training {name}", *([f"fold {fold + 1} of {kw['cv']}"] if kw.get("cv") else []))
 
-    verdict = kw.pop("verdict", None)
     info, units = kw["info"], kw["info"].get("unit")
     info["torch_threads"] = torch.get_num_threads()
     _note_replacing(args.out / "results.json", f"results in {args.out}")
