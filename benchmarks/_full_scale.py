@@ -42,10 +42,15 @@ class EpochMAE(Callback):
 
     def __init__(self, X: np.ndarray, y: np.ndarray, key: str = "test_mae") -> None:
         self.X, self.y, self.key = np.asarray(X, dtype=np.float32), y, key
+        #: the estimator whose net this is: its target scale turns the net's standardised
+        #: outputs back into the target's units (set by :func:`run_net`)
+        self.owner: Any = None
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
         with torch.random.fork_rng(devices=[]):  # prediction must not move the batch order
             pred = net.predict(self.X).ravel()
+        if self.owner is not None:
+            pred = pred * self.owner.target_scale_[0] + self.owner.target_mean_[0]
         net.history.record(self.key, float(np.mean(np.abs(pred - self.y))))
 
 
@@ -91,20 +96,35 @@ def _record(
     }
 
 
-def _write(name: str, record: dict) -> Path:
-    UNITS.mkdir(parents=True, exist_ok=True)
-    path = UNITS / f"{name}.json"
+def _write(name: str, record: dict, units: Path = UNITS) -> Path:
+    units.mkdir(parents=True, exist_ok=True)
+    path = units / f"{name}.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=2))
     tmp.replace(path)
     return path
 
 
-def run_forest(model: str, data, seed: int, threads: int, loss: str | None = None) -> dict:
+def run_forest(
+    model: str,
+    data,
+    seed: int,
+    threads: int,
+    loss: str | None = None,
+    estimator: Any = None,
+    keep_predictions: bool = False,
+) -> dict:
+    """Fit a forest (or ``estimator``, any regressor) on the training split and score it.
+
+    The validation split is scored, never trained on. ``keep_predictions`` adds the
+    validation and test predictions under ``"_predictions"`` (for the caller to store).
+    """
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 
-    train, _, test = data
-    if model == "random_forest":
+    train, valid, test = data
+    if estimator is not None:
+        est = estimator
+    elif model == "random_forest":
         est = RandomForestRegressor(n_estimators=100, n_jobs=threads, random_state=seed)
     else:
         # by default the absolute error, as the networks are trained and every model is
@@ -123,14 +143,20 @@ def run_forest(model: str, data, seed: int, threads: int, loss: str | None = Non
     est.fit(*train)
     wall = time.perf_counter() - start
     pred = est.predict(test[0])
-    return {
+    pred_val = est.predict(valid[0])
+    final = est.steps[-1][1] if hasattr(est, "steps") else est
+    record = {
         "test_mae": float(np.mean(np.abs(pred - test[1]))),
+        "val_mae": float(np.mean(np.abs(pred_val - valid[1]))),
         "wall_s": wall,
         "epochs": None,
         "best_epoch": None,
         "params": {k: v for k, v in est.get_params().items() if _jsonable(v)},
-        "iterations": getattr(est, "n_iter_", None),
+        "iterations": getattr(final, "n_iter_", None),
     }
+    if keep_predictions:
+        record["_predictions"] = {"val": pred_val, "test": pred}
+    return record
 
 
 def clean_training_rows(y: np.ndarray) -> np.ndarray:
@@ -168,18 +194,37 @@ def _jsonable(value: Any) -> bool:
 
 
 def run_net(
-    name: str, kind: str, depth: int, settings: dict, data, seed: int, time_left: float
+    name: str,
+    kind: str,
+    depth: int,
+    params: dict,
+    data,
+    seed: int,
+    time_left: float,
+    *,
+    checkpoints: Path = CHECKPOINTS,
+    models: Path | None = MODELS,
+    test_curve: bool = True,
+    keep_predictions: bool = False,
 ) -> dict | None:
-    """Train (or resume) one network unit; None when the time limit stopped it."""
+    """Train (or resume) one network unit; None when the time limit stopped it.
+
+    ``params`` are the estimator's constructor parameters (a recipe and its overrides);
+    the network checkpoints under ``checkpoints/<name>`` every epoch and is saved under
+    ``models/<name>`` when done (``models=None``: not saved). ``test_curve`` records the
+    test MAE after every epoch (for reporting only; it chooses nothing).
+    ``keep_predictions`` adds the validation and test predictions under
+    ``"_predictions"``.
+    """
     train, valid, test = data
-    params = {
-        k: settings[k] for k in settings if k not in ("recipe_tag", "forest_tag", "features")
-    }
     budget = TimeBudget(time_left)
-    checkpoint = TrainingCheckpoint(CHECKPOINTS / name)
+    checkpoint = TrainingCheckpoint(checkpoints / name)
     l1 = params.get("loss", "absolute_error") == "absolute_error"
-    # the validation MAE is the validation loss, unless the loss is another
-    scores = [EpochMAE(*test)] + ([] if l1 else [EpochMAE(*valid, key="val_mae")])
+    # the validation MAE is the validation loss (times the target's scale), unless the
+    # loss is another
+    scores = ([EpochMAE(*test)] if test_curve else []) + (
+        [] if l1 else [EpochMAE(*valid, key="val_mae")]
+    )
     model = NETS[kind](
         depth=depth,
         random_state=seed,
@@ -187,6 +232,8 @@ def run_net(
         callbacks=[*scores, checkpoint, budget],
         **params,
     )
+    for score in scores:
+        score.owner = model
     start = time.perf_counter()
     model.fit(*train, validation_data=valid)
     this_run = time.perf_counter() - start
@@ -198,24 +245,29 @@ def run_net(
         )
         return None
     pred = model.predict(test[0])
+    pred_val = model.predict(valid[0])
     history = model.history_
     durations = np.cumsum([row["dur"] for row in history])
+    # the net trains on the standardised target: its losses in the target's units
+    scale = float(model.target_scale_[0])
     curve = [
         {
             "epoch": row["epoch"],
             "wall_s": float(t),
-            "val_mae": row["valid_loss"] if l1 else row["val_mae"],
-            "train_mae": row["train_loss"],
+            "val_mae": row["valid_loss"] * scale if l1 else row["val_mae"],
+            "train_mae": row["train_loss"] * scale if l1 else None,
             "test_mae": row.get("test_mae"),
         }
         for row, t in zip(history, durations, strict=True)
     ]
     model.set_params(callbacks=None)
-    save(model, MODELS / name)
-    shutil.rmtree(CHECKPOINTS / name, ignore_errors=True)
-    return {
+    if models is not None:
+        save(model, models / name)
+    shutil.rmtree(checkpoints / name, ignore_errors=True)
+    record = {
         "test_mae": float(np.mean(np.abs(pred - test[1]))),
-        "val_mae": float(min(history[:, "valid_loss" if l1 else "val_mae"])),
+        # of the weights kept (the best validation epoch's)
+        "val_mae": float(np.mean(np.abs(pred_val - valid[1]))),
         "best_epoch": model.best_epoch_,
         "epochs": model.n_iter_,
         "wall_s": float(durations[-1]),
@@ -225,12 +277,16 @@ def run_net(
         "parameters": int(sum(p.numel() for p in model.module_.parameters())),
         "precision_effective": (
             "bf16"
-            if settings.get("precision") == "bf16" and bf16_autocast_applies("cpu")
+            if params.get("precision") in ("bf16", "auto") and bf16_autocast_applies("cpu")
             else "fp32"
         ),
         "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
+        "target_scale": scale,
         "curve": curve,
     }
+    if keep_predictions:
+        record["_predictions"] = {"val": pred_val, "test": pred}
+    return record
 
 
 def run_units(args, load_data) -> None:
@@ -276,7 +332,12 @@ def run_units(args, load_data) -> None:
         if depth is None:
             extra = run_forest(model, data, args.seed, args.threads, loss=args.loss)
         else:
-            extra = run_net(name, model, depth, settings, data, args.seed, left)
+            params = {
+                k: v
+                for k, v in settings.items()
+                if k not in ("recipe_tag", "forest_tag", "features")
+            }
+            extra = run_net(name, model, depth, params, data, args.seed, left)
             if extra is None:
                 continue
         extra["threads"] = args.threads

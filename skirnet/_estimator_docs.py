@@ -56,8 +56,9 @@ PARAMETERS_DOC = """
         reported everywhere), or the Huber loss, quadratic for errors below
         ``huber_delta`` and linear above. Early stopping monitors the same loss.
     huber_delta : float, default=0.1
-        Where the Huber loss turns from quadratic to linear, in the target's units.
-        Ignored for ``loss="absolute_error"``.
+        Where the Huber loss turns from quadratic to linear, in the units the network
+        trains on: standard deviations of the target with ``standardize_target=True``,
+        the target's own units otherwise. Ignored for ``loss="absolute_error"``.
     precision : {"fp32", "bf16", "auto"}, default="fp32"
         ``"bf16"`` runs forward passes under bfloat16 autocast (weights, optimiser state,
         loss and the output layer stay float32) on GPUs and CPUs that compute bfloat16 in
@@ -113,6 +114,16 @@ PARAMETERS_DOC = """
         With ``pretrained``: start the output layer afresh (its bias at the median
         target) — for a target other than the pretrained network's. The output layer is
         always new when the number of targets differs.
+    standardize_target : bool, default=True
+        Train on the targets standardised with the training rows' mean and standard
+        deviation (``target_mean_``, ``target_scale_``); ``predict`` undoes it. A target
+        in 1/K (1e-5) or in K (1e3) then trains as well as one in eV/atom, with no
+        rescaling by hand: the network, its optimiser and its losses see the same numbers
+        either way. The losses in ``history_`` are in the standardised units (multiply by
+        ``target_scale_`` for the target's). A fine-tuned network that keeps its
+        source's output layer has that layer restated in the new standardised units, so
+        it starts from the source's predictions. ``False`` trains on ``y`` as given (as
+        models saved before this parameter existed do).
 
     Attributes
     ----------
@@ -137,6 +148,11 @@ PARAMETERS_DOC = """
         as they were) and drops the unfinished epoch from ``history_`` and ``n_iter_``.
         False after a fit that ran its course or was ended by early stopping or a
         callback.
+    target_mean_ : ndarray of shape (n_outputs,)
+        Mean of each training target (0 with ``standardize_target=False``).
+    target_scale_ : ndarray of shape (n_outputs,)
+        Standard deviation of each training target (1 with ``standardize_target=False``,
+        or where a target does not vary).
     architecture_ : tuple of (width, n_layers)
         Hidden stacks of the network.
     n_outputs_ : int

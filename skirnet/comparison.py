@@ -500,9 +500,21 @@ class ComparisonResult:
 
 
 def _history_records(net: ResidualNetRegressor) -> list[dict[str, Any]]:
+    """Per-epoch losses; for the L1 loss of one target, in the target's units (its MAE).
+
+    The network trains on the standardised target, so its recorded losses are in standard
+    deviations; the mean absolute error times the target's scale is the MAE itself.
+    """
     history = net.history_
     keys = tuple(k for k in ("epoch", "train_loss", "valid_loss", "dur") if k in history[-1])
-    return [dict(zip(keys, row, strict=True)) for row in history[:, keys]]
+    records = [dict(zip(keys, row, strict=True)) for row in history[:, keys]]
+    if net.loss == "absolute_error" and net.n_outputs_ == 1:
+        scale = float(net.target_scale_[0])
+        for record in records:
+            for key in ("train_loss", "valid_loss"):
+                if key in record:
+                    record[key] *= scale
+    return records
 
 
 def run_comparison(

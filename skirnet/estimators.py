@@ -95,6 +95,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "pretrained": [None, str, os.PathLike],
         "freeze_layers": [Interval(numbers.Integral, 0, None, closed="left")],
         "reset_output": ["boolean"],
+        "standardize_target": ["boolean"],
     }
 
     def __init__(
@@ -125,6 +126,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         pretrained: str | os.PathLike[str] | None = None,
         freeze_layers: int = 0,
         reset_output: bool = False,
+        standardize_target: bool = True,
     ) -> None:
         self.depth = depth
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -151,6 +153,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self.pretrained = pretrained
         self.freeze_layers = freeze_layers
         self.reset_output = reset_output
+        self.standardize_target = standardize_target
 
     # ------------------------------------------------------------------ public API
 
@@ -246,6 +249,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         X = as_float32(validate_data(self, X, reset=False, dtype=FLOAT_DTYPES), "X")
         with torch.random.fork_rng(devices=[]):
             y_pred = self.net_.predict(X).astype(np.float64)
+        y_pred = y_pred * self.target_scale_ + self.target_mean_
         return y_pred.ravel() if self._y_1d else y_pred
 
     def __sklearn_tags__(self):
@@ -301,6 +305,11 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                     *validation_data, reset=False, n_outputs=y.shape[1], what="validation "
                 )
                 X_train, y_train, valid = X, y, Dataset(X_val, y_val)
+            if not continuing:
+                self._fit_target_scale(y_train)
+            y_train = self._scaled_target(y_train)
+            if valid is not None:
+                valid = Dataset(valid.X, self._scaled_target(valid.y))
             params = self._net_params(len(X_train), valid, device, precision)
             with seeded_torch(torch_seed, device), SigintWatch() as sigint:
                 net = self.net_ if continuing else self._new_net(X_train, y_train, params, device)
@@ -374,6 +383,28 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                 f"{what}y has {y.shape[1]} targets but the model is trained on {n_outputs}."
             )
         return X, y
+
+    def _fit_target_scale(self, y: np.ndarray) -> None:
+        """Record ``target_mean_`` and ``target_scale_`` of the training targets ``y``.
+
+        With ``standardize_target=False`` they are 0 and 1, so the network sees ``y`` as
+        given. A target that does not vary (or a single row) keeps a scale of 1.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        if not self.standardize_target:
+            self.target_mean_ = np.zeros(y.shape[1])
+            self.target_scale_ = np.ones(y.shape[1])
+            return
+        mean = y.mean(axis=0)
+        scale = y.std(axis=0)
+        usable = np.isfinite(scale) & (scale > 0)
+        self.target_mean_ = mean
+        self.target_scale_ = np.where(usable, scale, 1.0)
+
+    def _scaled_target(self, y: np.ndarray) -> np.ndarray:
+        """``y`` in the units the network trains on: standardised when so configured."""
+        scaled = (np.asarray(y, dtype=np.float64) - self.target_mean_) / self.target_scale_
+        return scaled.astype(np.float32)
 
     def _seeds(self, continuing: bool) -> tuple[int, int]:
         """Seeds of the validation split and of torch for this call.
@@ -493,7 +524,12 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         A new output layer's bias starts at the median target, the best constant under the
         L1 loss: training does not spend epochs walking it to the data's offset.
         """
-        from skirnet.transfer import freeze_first_layers, initialise_from, source_for
+        from skirnet.transfer import (
+            freeze_first_layers,
+            initialise_from,
+            rescale_output,
+            source_for,
+        )
 
         source = source_for(self, X_train.shape[1])
         stacks = None if source is None else source.architecture_
@@ -502,6 +538,15 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         if source is not None:
             initialise_from(net.module_, source.module_, self.reset_output)
             kept_head = not self.reset_output and source.n_outputs_ == y_train.shape[1]
+            if kept_head:
+                # the source's output layer predicts in the source's target units: restate
+                # it in this fit's, so that the fine-tuned net starts from the source's
+                # predictions whatever either target's scale
+                rescale_output(
+                    net.module_.output,
+                    source.target_scale_ / self.target_scale_,
+                    (source.target_mean_ - self.target_mean_) / self.target_scale_,
+                )
             freeze_first_layers(net.module_, self.freeze_layers)
         if not kept_head:
             bias = net.module_.output.bias

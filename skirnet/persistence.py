@@ -239,6 +239,8 @@ def save(
         "seed_stream": _seed_stream(estimator),
         # the parameters may not say it: a fine-tuned net has its source's architecture
         "architecture_": [list(stack) for stack in estimator.architecture_],
+        "target_mean_": [float(v) for v in estimator.target_mean_],
+        "target_scale_": [float(v) for v in estimator.target_scale_],
     }
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
@@ -324,6 +326,8 @@ def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
             f"{sorted(_CLASSES)}"
         )
     params = dict(config["params"])
+    # written before targets were standardised: its network predicts the raw target
+    params.setdefault("standardize_target", False)
     try:
         sizes = params.get("hidden_layer_sizes")
         if isinstance(sizes, dict):
@@ -391,6 +395,32 @@ def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetReg
         )
 
 
+def _target_scale(config: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The saved ``target_mean_`` and ``target_scale_``; 0 and 1 in files written before."""
+    fitted = config["fitted"]
+    n_outputs = fitted["n_outputs_"]
+    if "target_mean_" not in fitted and "target_scale_" not in fitted:
+        return np.zeros(n_outputs), np.ones(n_outputs)
+    values = []
+    for key in ("target_mean_", "target_scale_"):
+        value = fitted.get(key)
+        if not (
+            isinstance(value, list)
+            and len(value) == n_outputs
+            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value)
+        ):
+            raise ModelFileError(
+                f"{path / CONFIG_FILE}: fitted {key} must be a list of {n_outputs} finite "
+                f"number(s), got {value!r}"
+            )
+        values.append(np.asarray(value, dtype=np.float64))
+    if np.any(values[1] <= 0):
+        raise ModelFileError(
+            f"{path / CONFIG_FILE}: fitted target_scale_ must be positive, got {values[1].tolist()}"
+        )
+    return values[0], values[1]
+
+
 def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     """Load a model saved by :func:`save`.
 
@@ -456,6 +486,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     net.history = History(config["history"])
     estimator.n_features_in_ = fitted["n_features_in_"]
     estimator._y_1d = fitted["y_1d"]
+    estimator.target_mean_, estimator.target_scale_ = _target_scale(config, path)
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     if fitted.get("seed_stream") is not None:

@@ -43,6 +43,7 @@ __all__ = [
     "freeze_first_layers",
     "initialise_from",
     "load_source",
+    "rescale_output",
     "source_feature_set",
     "source_folder",
     "source_for",
@@ -181,6 +182,39 @@ def initialise_from(module: torch.nn.Module, source: torch.nn.Module, reset_outp
     missing, unexpected = module.load_state_dict(state, strict=False)
     if unexpected or any(not k.startswith("output.") for k in missing):
         raise ValueError(f"architectures differ: missing {missing}, unexpected {unexpected}")
+
+
+def rescale_output(output: torch.nn.Linear, factor: np.ndarray, shift: np.ndarray) -> None:
+    """Make the linear layer ``output`` predict ``factor * y + shift`` for each target ``y``.
+
+    Used when a kept output layer moves from its source's target units to a fine-tuned
+    model's: with ``factor = s_source / s_new`` and ``shift = (m_source - m_new) / s_new``
+    it predicts, in the new standardised units, exactly what it predicted before.
+
+    Parameters
+    ----------
+    output : torch.nn.Linear
+        The layer, changed in place.
+    factor, shift : ndarray of shape (n_outputs,)
+        Per-target scale and offset.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skirnet.transfer import rescale_output
+    >>> layer = torch.nn.Linear(2, 1)
+    >>> x = torch.ones(1, 2)
+    >>> before = layer(x).item()
+    >>> rescale_output(layer, np.array([2.0]), np.array([1.0]))
+    >>> bool(abs(layer(x).item() - (2 * before + 1)) < 1e-5)
+    True
+    """
+    weight, bias = output.weight, output.bias
+    factor_t = torch.as_tensor(np.asarray(factor), dtype=weight.dtype, device=weight.device)
+    shift_t = torch.as_tensor(np.asarray(shift), dtype=bias.dtype, device=bias.device)
+    with torch.no_grad():
+        weight.mul_(factor_t[:, None])
+        bias.mul_(factor_t).add_(shift_t)
 
 
 def freeze_first_layers(module: torch.nn.Module, n_layers: int) -> None:

@@ -1,4 +1,4 @@
-"""House rules of the package's source: module size, imports that say what they use."""
+"""House rules of the package's source: imports that say what they use."""
 
 from __future__ import annotations
 
@@ -9,15 +9,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "skirnet"
 SOURCES = sorted(PACKAGE.rglob("*.py"))
-
-
-def test_no_module_over_600_lines():
-    long = {
-        str(p.relative_to(PACKAGE)): n
-        for p in SOURCES
-        if (n := len(p.read_text().splitlines())) > 600
-    }
-    assert long == {}
 
 
 def test_no_module_imports_the_package_itself():

@@ -49,7 +49,7 @@ print(json.dumps({
     "interrupted": model.interrupted_,
     "n_iter": model.n_iter_,
     "epochs": [row["epoch"] for row in model.history_],
-    "best_valid": min(model.history_[:, "valid_loss"]),
+    "best_valid": min(model.history_[:, "valid_loss"]) * model.target_scale_[0],
     "mae": float(np.mean(np.abs(model.predict(Xv) - Xv[:, 0]))),
     "warnings": [str(w.message) for w in caught],
 }), flush=True)

@@ -76,10 +76,13 @@ def test_output_layer_kept_or_reset(data, source):
     kept = IRNetRegressor(**kw).fit(X, y_source)
     reset = IRNetRegressor(**kw, reset_output=True, random_state=0).fit(X, y_source)
     w = model.module_.output.weight
-    torch.testing.assert_close(kept.module_.output.weight, w, atol=1e-6, rtol=0)
-    assert (reset.module_.output.weight - w).abs().max() > 0.05
-    # a new head starts at the median target (of the 90 % that trains)
-    assert reset.module_.output.bias.item() == pytest.approx(np.median(y_source), abs=0.02)
+    # a kept head is restated in the fine-tuned model's standardised units
+    factor = float(model.target_scale_[0] / kept.target_scale_[0])
+    torch.testing.assert_close(kept.module_.output.weight, w * factor, atol=1e-6, rtol=0)
+    assert (reset.module_.output.weight - w * factor).abs().max() > 0.05
+    # a new head starts at the median (standardised) target of the 90 % that trains
+    median = (np.median(y_source) - reset.target_mean_[0]) / reset.target_scale_[0]
+    assert reset.module_.output.bias.item() == pytest.approx(median, abs=0.05)
     two = IRNetRegressor(pretrained=folder, max_epochs=1).fit(X, np.c_[y_source, y_source])
     assert two.module_.output.weight.shape == (2, 8)  # more targets: always a new head
 

@@ -57,13 +57,16 @@ def test_validation_and_the_kept_weights_use_the_average():
     X, y = _data()
     Xv, yv = _data(1, 100)
     model = IRNetRegressor(**PARAMS, ema_decay=0.7, patience=4).fit(X, y, validation_data=(Xv, yv))
-    losses = model.history_[:, "valid_loss"]
+    # the losses are in the standardised target's units
+    losses = np.asarray(model.history_[:, "valid_loss"]) * model.target_scale_[0]
     best = int(np.argmin(losses))
     assert model.best_epoch_ == best + 1
     # the validation loss of the best epoch is the MAE of the weights the model kept
     assert np.mean(np.abs(model.predict(Xv) - yv)) == pytest.approx(losses[best], rel=1e-5)
     plain = IRNetRegressor(**PARAMS, patience=4).fit(X, y, validation_data=(Xv, yv))
-    assert not np.allclose(plain.history_[:, "valid_loss"], losses)
+    assert not np.allclose(
+        np.asarray(plain.history_[:, "valid_loss"]) * plain.target_scale_[0], losses
+    )
 
 
 def test_huber_loss_is_trained_and_monitored():
@@ -74,7 +77,8 @@ def test_huber_loss_is_trained_and_monitored():
     )
     criterion = model.net_.criterion_
     assert isinstance(criterion, torch.nn.HuberLoss) and criterion.delta == 0.3
-    error = np.abs(model.predict(Xv) - yv)
+    # the Huber loss (and its delta) works on the standardised target
+    error = np.abs(model.predict(Xv) - yv) / model.target_scale_[0]
     huber = np.where(error < 0.3, 0.5 * error**2, 0.3 * (error - 0.5 * 0.3)).mean()
     assert huber == pytest.approx(min(model.history_[:, "valid_loss"]), rel=1e-5)
     l1 = IRNetRegressor(**PARAMS).fit(X, y)
