@@ -181,6 +181,11 @@ _HELP = {
     "(linear, sgd, elasticnet, adaboost, ridge, svr, tree, rf, hgb); default: irnet,plain,rf",
     "--depths": "comma-separated network depths from 10, 17, 24, 48 (default: 17)",
     "--test-size": "test fraction of one shuffled split (default: 0.2)",
+    "--val": "a published validation split (a file with the columns of --data): the "
+    "networks early-stop on it instead of a random 10%% of their training rows; the other "
+    "models never see it",
+    "--test": "a published test split (a file with the columns of --data): every model "
+    "trains on all of --data and is scored on it; nothing is shuffled across files",
     "--cv": "K-fold cross-validation instead of one split",
     "--out": "output folder (default: ./skirnet-{}); earlier results there are replaced once "
     "the new ones are complete",
@@ -188,6 +193,8 @@ _HELP = {
     "tests, not for conclusions)",
     "--model": "irnet (default), srnet or plain",
     "--depth": "10, 17 (default), 24 or 48",
+    "train --val": "a published validation split (a file with the columns of --data): the "
+    "network early-stops on it instead of a random 10%% of the training rows",
     "train --out": "folder to save the model in; a model already there is replaced once the "
     "new one is complete",
     "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
@@ -288,6 +295,8 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--depths": {"default": "17"},
         "--test-size": {"type": _fraction, "default": 0.2},
         "--cv": {"type": _fold_count, "metavar": "K"},
+        "--test": {"type": Path, "metavar": "FILE"},
+        "--val": {"type": Path, "metavar": "FILE"},
         **_FEATURES,
         "--out": {"type": Path, "default": Path("skirnet-compare")},
         **_TRAINING,
@@ -298,6 +307,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--target-col": {},
         "--model": {"default": "irnet"},
         "--depth": {"default": "17"},
+        "--val": {"type": Path, "metavar": "FILE"},
         **_FEATURES,
         "--out": {"type": Path, "required": True},
         **_TRAINING,
@@ -352,8 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command, options in _OPTIONS.items():
         p = sub.add_parser(command, help=_SUMMARIES[command], description=_HELP[command])
-        # --test-size or --cv (compare); an empty group breaks argparse's usage line
-        exclusive = ("--test-size", "--cv")
+        # --test-size, --cv or --test (compare); an empty group breaks argparse's usage
+        exclusive = ("--test-size", "--cv", "--test")
         split = p.add_mutually_exclusive_group() if exclusive[0] in options else p
         for option, kw in options.items():
             text = _HELP.get(f"{command} {option}", _HELP[option]).replace("{}", command)

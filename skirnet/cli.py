@@ -135,19 +135,30 @@ def _in_options(exc: ValueError) -> CLIError:
     return CLIError(message)
 
 
-def _read_user_table(args: argparse.Namespace) -> Any:
-    """The user's formulas or structures and target (:class:`skirnet.user_data.UserData`)."""
+def _read_user_table(args: argparse.Namespace, path: Path | None = None, like: Any = None) -> Any:
+    """The user's formulas or structures and target (:class:`skirnet.user_data.UserData`).
+
+    ``path`` reads another split (``--val``, ``--test``) with the same column options; it
+    must hold what ``like``, the training table, holds.
+    """
     from skirnet.user_data import read_user_data
 
+    path = args.data if path is None else path
     try:
         data = read_user_data(
-            args.data,
+            path,
             formula_col=args.formula_col,
             structure_col=args.structure_col,
             target_col=args.target_col,
         )
     except ValueError as exc:
         raise _in_options(exc) from None
+    if like is not None:
+        if data.kind != like.kind:
+            raise CLIError(f"{path} holds {data.kind}s but {args.data} holds {like.kind}s")
+        if len(data) < 2:
+            raise CLIError(f"{path} has only {len(data)} row(s); at least 2 are needed")
+        return data
     if len(data) < 10:
         raise CLIError(f"{args.data} has only {len(data)} rows; at least 10 are needed")
     if data.kind == "formula" and args.features in ("structure", "both"):
@@ -313,14 +324,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     _check_output_folder(args.out)
     names, depths = _parse_models(args.models), _parse_depths(args.depths)
     data = _read_user_table(args)
+    test = None if args.test is None else _read_user_table(args, args.test, like=data)
+    val = None if args.val is None else _read_user_table(args, args.val, like=data)
     y = data.target
-    n_test = args.test_size * len(y) if args.cv is None else len(y) / args.cv
+    if test is not None:
+        n_test = len(test)
+    elif args.cv is None:
+        n_test = args.test_size * len(y)
+    else:
+        n_test = len(y) / args.cv
     if args.cv is not None and args.cv > len(y):
         raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {len(y)}")
-    if n_test < 1 or len(y) - n_test < 3:
+    n_train = len(y) if test is not None else round(len(y) - n_test)
+    if test is None and (n_test < 1 or len(y) - n_test < 3):
         raise CLIError(f"{args.data} has {len(y)} rows: too few for that test split")
-    settings = _settings(args, round(len(y) - n_test))
-    features = default_features(data, args.features, round(len(y) - n_test), args.pretrained)
+    validation = None if val is None else f"{args.val} ({len(val)} rows, --val)"
+    settings = _settings(args, n_train, validation=validation)
+    features = default_features(data, args.features, n_train, args.pretrained)
     models = build_models(names, depths, settings, [_epoch_tracker()])
     _check_networks(models)
     _print_header(
@@ -328,15 +348,48 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         settings,
         features,
     )
-    _doing(f"featurizing {len(y)} {data.kind}s")
-    X, _ = featurize_user_data(data, features, progress=settings.progress)
+    if test is not None:
+        print(
+            f"Test split: {args.test} ({len(test)} rows, --test); training on all of {args.data}"
+        )
+    splits = {"train": data, "val": val, "test": test}
+    X = {}
+    for role, table in splits.items():
+        if table is not None:
+            _doing(f"featurizing {len(table)} {table.kind}s of {table.source}")
+            X[role], _ = featurize_user_data(table, features, progress=settings.progress)
     info = {"command": "compare", "data": str(args.data), "input": data.kind}
     info.update(input_col=data.input_col, target_col=data.target_col)
-    info.update(n_rows=len(y), n_features=X.shape[1], cv=args.cv)
-    info["test_size"] = None if args.cv else args.test_size
-    return _compare(
-        args, models, X, y, cv=args.cv, test_size=args.test_size, settings=settings, info=info
-    )
+    info.update(n_rows=len(y), n_features=X["train"].shape[1], cv=args.cv)
+    info["test_size"] = None if args.cv or test is not None else args.test_size
+    info["files"] = _split_files(args, data, val, test)
+    kw: dict[str, Any] = {"cv": args.cv, "test_size": args.test_size}
+    if test is not None:
+        kw.update(X_test=X["test"], y_test=test.target)
+    if val is not None:
+        kw.update(X_val=X["val"], y_val=val.target)
+    return _compare(args, models, X["train"], y, settings=settings, info=info, **kw)
+
+
+def _split_files(args: argparse.Namespace, data: Any, val: Any, test: Any) -> dict[str, Any]:
+    """Which file each part of a comparison came from, for ``results.json``."""
+    if test is not None:
+        scored = f"{args.test} (--test, all {len(test)} rows)"
+    elif args.cv:
+        scored = f"{args.data}: each of {args.cv} shuffled folds in turn"
+    else:
+        scored = f"{args.data}: a shuffled {args.test_size:g} of its rows"
+    return {
+        "train": str(args.data),
+        "val": None if val is None else str(args.val),
+        "test": None if test is None else str(args.test),
+        "networks_early_stop_on": (
+            f"{args.val} (--val, {len(val)} rows)"
+            if val is not None
+            else "a random 10% of each network's training rows"
+        ),
+        "scored_on": scored,
+    }
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -344,7 +397,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     from skirnet.estimators import NETWORKS
     from skirnet.featurizers import featurizer_for
-    from skirnet.pipeline import PIPELINE_FILE, make_formula_pipeline, save_pipeline
+    from skirnet.pipeline import (
+        PIPELINE_FILE,
+        fit_with_validation,
+        make_formula_pipeline,
+        save_pipeline,
+    )
     from skirnet.user_data import default_features, featurize_user_data
 
     _check_output_folder(args.out)
@@ -353,8 +411,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"--model must be a network ({', '.join(NETWORKS)}), got {args.model!r}")
     depth = _single(_parse_depths(args.depth), "--depth")
     data = _read_user_table(args)
+    val = None if args.val is None else _read_user_table(args, args.val, like=data)
     y = data.target
-    settings = _settings(args, len(y))
+    validation = None if val is None else f"{args.val} ({len(val)} rows, --val)"
+    settings = _settings(args, len(y), validation=validation)
     features = default_features(data, args.features, len(y), args.pretrained)
     featurizer = featurizer_for(data.kind, features)
     pipe = make_formula_pipeline(name, depth, settings, [_epoch_tracker()], featurizer)
@@ -366,9 +426,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     # featurized once (structures through the cache), for training and its error
     _doing(f"featurizing {len(y)} {data.kind}s")
     X, _ = featurize_user_data(data, features, progress=settings.progress)
+    validation = None
+    if val is not None:
+        _doing(f"featurizing {len(val)} {val.kind}s of {val.source}")
+        validation = (
+            featurize_user_data(val, features, progress=settings.progress)[0],
+            val.target,
+        )
     _doing(f"training {NETWORKS[name].label}-{depth}")
     pipe.steps[0][1].fit(data.inputs)  # a featurizer learns only the input's layout
-    pipe[1:].fit(X, y)
+    fit_with_validation(pipe[1:], X, y, validation)
     if getattr(net, "interrupted_", False):
         raise KeyboardInterrupt
     train_mae = float(np.mean(np.abs(pipe[1:].predict(X) - y)))

@@ -38,7 +38,7 @@ from skirnet._version import __version__
 from skirnet.baselines import BASELINE_NAMES, make_baseline
 from skirnet.estimators import NETWORKS, ResidualNetRegressor
 from skirnet.nn import parse_architecture
-from skirnet.pipeline import TrainingSettings, make_net, write_atomically
+from skirnet.pipeline import TrainingSettings, fit_with_validation, make_net, write_atomically
 
 __all__ = [
     "ComparisonResult",
@@ -141,6 +141,8 @@ def compare_models(
     *,
     X_test: Any = None,
     y_test: Any = None,
+    X_val: Any = None,
+    y_val: Any = None,
     cv: Any = None,
     test_size: float = 0.2,
     random_state: Any = 0,
@@ -161,6 +163,10 @@ def compare_models(
       ``cv`` any splitter with a ``split(X, y)`` method, or an iterable of
       ``(train_idx, test_idx)`` pairs: one row per model and fold.
 
+    ``X_val``/``y_val``, a fixed validation split (such as a dataset's published one), is
+    where every network early-stops, in every fold, instead of a random part of its
+    training rows; other models never see it (:func:`~skirnet.pipeline.fit_with_validation`).
+
     Use :func:`summarize_comparison` to aggregate the folds (mean and std per model).
     A network whose training a Ctrl-C ended (``interrupted_``) stops the comparison.
 
@@ -174,6 +180,8 @@ def compare_models(
         Target.
     X_test, y_test : array-like, optional
         A fixed test set (e.g. a published split); both or neither.
+    X_val, y_val : array-like, optional
+        A fixed validation set for the networks' early stopping; both or neither.
     cv : int, splitter or iterable, optional
         Cross-validation, see above; ignored when ``X_test`` is given.
     test_size : float, default=0.2
@@ -201,7 +209,8 @@ def compare_models(
     Raises
     ------
     ValueError
-        No models, inconsistent lengths, or only one of ``X_test``/``y_test``.
+        No models, inconsistent lengths, or only one of ``X_test``/``y_test`` (or of
+        ``X_val``/``y_val``).
     KeyboardInterrupt
         A network's training was interrupted.
 
@@ -222,6 +231,14 @@ def compare_models(
         raise ValueError("models is empty: pass a dict of name -> estimator")
     if (X_test is None) != (y_test is None):
         raise ValueError("pass both X_test and y_test, or neither")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("pass both X_val and y_val, or neither")
+    validation = None
+    if X_val is not None:
+        y_val_arr = np.asarray(y_val, dtype=np.float64).ravel()
+        if len(X_val) != len(y_val_arr):
+            raise ValueError(f"X_val has {len(X_val)} rows but y_val has {len(y_val_arr)}")
+        validation = (X_val, y_val_arr)
     y_arr = np.asarray(y, dtype=np.float64).ravel()
     n = len(y_arr)
     n_x = X.shape[0] if hasattr(X, "shape") else len(X)
@@ -257,7 +274,7 @@ def compare_models(
                     on_fit(name, k)
                 est = clone(model)
                 t0 = time.perf_counter()
-                est.fit(X_tr, y_tr)
+                fit_with_validation(est, X_tr, y_tr, validation)
                 t1 = time.perf_counter()
                 if getattr(_net_of(est), "interrupted_", False):
                     raise KeyboardInterrupt
@@ -524,6 +541,8 @@ def run_comparison(
     *,
     X_test: Any = None,
     y_test: Any = None,
+    X_val: Any = None,
+    y_val: Any = None,
     cv: int | None = None,
     test_size: float = 0.2,
     settings: TrainingSettings | None = None,
@@ -540,6 +559,8 @@ def run_comparison(
         Features and target.
     X_test, y_test : array-like, optional
         A fixed test set; otherwise one shuffled split of ``test_size`` or ``cv`` folds.
+    X_val, y_val : array-like, optional
+        A fixed validation set where the networks early-stop.
     cv : int, optional
         Number of shuffled K-fold splits.
     test_size : float, default=0.2
@@ -571,6 +592,8 @@ def run_comparison(
         y,
         X_test=X_test,
         y_test=y_test,
+        X_val=X_val,
+        y_val=y_val,
         cv=cv,
         test_size=test_size,
         random_state=settings.seed,

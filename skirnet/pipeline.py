@@ -41,6 +41,7 @@ __all__ = [
     "PIPELINE_FILE",
     "PipelineFileError",
     "TrainingSettings",
+    "fit_with_validation",
     "load_pipeline",
     "make_formula_pipeline",
     "make_net",
@@ -106,6 +107,11 @@ class TrainingSettings:
         ``1`` prints skorch's per-epoch table instead of the progress bar.
     progress : bool
         Show a progress bar over the epochs of each fit.
+    pretrained : str or None
+        A model to fine-tune the networks from.
+    validation : str or None
+        Where the networks early-stop, for the record (e.g. the validation file's name);
+        ``None``: a random 10 % of the training rows (the estimators' own split).
 
     Examples
     --------
@@ -126,6 +132,7 @@ class TrainingSettings:
     verbose: int = 0
     progress: bool = True
     pretrained: str | None = None
+    validation: str | None = None
 
     def overrides(self) -> dict[str, Any]:
         """The recipe values this run overrides.
@@ -184,6 +191,7 @@ class TrainingSettings:
             "verbose": self.verbose,
             "progress": self.progress,
             "pretrained": self.pretrained,
+            "validation": self.validation,
         }
 
     def describe(self) -> str:
@@ -202,9 +210,10 @@ class TrainingSettings:
         arch = f", hidden_layer_sizes={self.hidden_layer_sizes}" if self.hidden_layer_sizes else ""
         budget = f", time budget {self.time_budget:g} s per net" if self.time_budget else ""
         source = f", fine-tuned from {self.pretrained}" if self.pretrained else ""
+        stopping = self.validation or "a 10% validation split"
         return (
-            f"recipe {self.recipe}: {values}{note}; early stopping on a 10% validation "
-            f"split{arch}{budget}{source}, seed={self.seed}"
+            f"recipe {self.recipe}: {values}{note}; early stopping on {stopping}"
+            f"{arch}{budget}{source}, seed={self.seed}"
         )
 
 
@@ -300,6 +309,56 @@ def make_formula_pipeline(
     featurizer = CompositionFeaturizer() if featurizer is None else clone(featurizer)
     featurizer.set_params(progress_bar=None if settings.progress else False)
     return Pipeline([("featurize", featurizer), *net_pipe.steps])
+
+
+def fit_with_validation(
+    model: Any, X: Any, y: Any, validation: tuple[Any, Any] | None = None
+) -> Any:
+    """Fit ``model``; a network in it early-stops on ``validation`` (a fixed split).
+
+    ``model`` is a skirnet network, a Pipeline whose last step is one, or any other
+    regressor. The validation rows go through the pipeline's fitted steps before the
+    network sees them, exactly as rows to predict would. A model without a network is
+    fitted on ``X, y`` alone: the validation rows are never trained on.
+
+    Parameters
+    ----------
+    model : estimator
+        The model to fit (in place).
+    X, y : array-like
+        Training rows.
+    validation : tuple (X_val, y_val), optional
+        A fixed validation split, such as a dataset's published one; ``None`` leaves the
+        network to hold out its ``validation_fraction`` of ``X``.
+
+    Returns
+    -------
+    model : estimator
+        The fitted model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(80, 3)), rng.normal(size=80)
+    >>> settings = TrainingSettings(max_epochs=3, hidden_layer_sizes="8", progress=False)
+    >>> pipe = fit_with_validation(make_net("irnet", settings=settings), X[:60], y[:60],
+    ...                            (X[60:], y[60:]))
+    >>> len(pipe.named_steps["net"].history_), pipe.named_steps["net"].best_epoch_ is not None
+    (3, True)
+    """
+    if validation is None:
+        return model.fit(X, y)
+    net = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    if not isinstance(net, ResidualNetRegressor):
+        return model.fit(X, y)
+    X_val, y_val = validation
+    if net is model:
+        return model.fit(X, y, validation_data=(X_val, y_val))
+    front = model[:-1]  # the same step objects: fitting them fits the pipeline's
+    X_front = front.fit_transform(X, y)
+    net.fit(X_front, y, validation_data=(front.transform(X_val), y_val))
+    return model
 
 
 def train_pipeline(
