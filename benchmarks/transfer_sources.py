@@ -1,7 +1,8 @@
 """Which OQMD source transfers best to small data: Magpie inputs or element fractions?
 
-    python benchmarks/transfer_sources.py --sources irnet17_large-batchshortrerun_e8_s0,\
+    python benchmarks/transfer_sources.py --sources irnet17_large-batchshort_e8_s0,\
 irnet17_large-batchshort_irnet-fractions_e8_s0 --sets expt_formation_enthalpy --threads 1
+    python benchmarks/transfer_sources.py --pick-by-val --sources UNIT,UNIT,... --members 5
 
 Gupta et al. (2021) pretrained ElemNet on OQMD from the 86 element fractions; skirnet's
 shipped models read the 145 Magpie attributes. Here the sources are full-scale units of
@@ -12,8 +13,10 @@ the network), saved under ``benchmarks/cache/sources/<unit>``, and is fine-tuned
 ``transfer.py`` fine-tunes the shipped model (``make_fine_tuning_pipeline`` with
 ``transfer.FINE_TUNE``, seed 0, early stopping on 10 % of the training rows);
 ``--members 5`` fine-tunes five seeds and averages them, as ``transfer_ensemble.py``
-does. The test rows choose nothing. Results:
-``benchmarks/results/transfer_sources/<set>[_ensemble<k>].json``.
+does, and records each member's test MAE beside the average. ``--pick-by-val`` fine-tunes
+only the source with the lowest OQMD *validation* MAE of those named; the JSON records
+every candidate's validation MAE and which one was chosen. The test rows choose nothing.
+Results: ``benchmarks/results/transfer_sources/<set>[_ensemble<k>].json``.
 """
 
 from __future__ import annotations
@@ -63,9 +66,21 @@ def source_pipeline(unit: str) -> Path:
     return folder
 
 
-def run(sets: list[str], sources: list[str], threads: int, members: int) -> None:
+def pick_by_validation(sources: list[str]) -> tuple[list[str], dict]:
+    """The source with the lowest OQMD validation MAE, and the record of that choice."""
+    val = {unit: json.loads((UNITS / f"{unit}.json").read_text())["val_mae"] for unit in sources}
+    chosen = min(val, key=val.get)
+    return [chosen], {"rule": "lowest OQMD validation MAE", "candidates": val, "chosen": chosen}
+
+
+def run(
+    sets: list[str], sources: list[str], threads: int, members: int, pick: bool = False
+) -> None:
     torch.set_num_threads(threads)
     use_shared_data()
+    choice = {"rule": "named on the command line (--sources)", "chosen": sources}
+    if pick:
+        sources, choice = pick_by_validation(sources)
     for name in sets:
         rows = []
         for unit in sources:
@@ -94,6 +109,7 @@ def run(sets: list[str], sources: list[str], threads: int, members: int) -> None
                         "set": name,
                         "source": unit,
                         "features": record.get("features", "irnet"),
+                        "source_oqmd_val_mae": record.get("val_mae"),
                         "source_oqmd_test_mae": record["test_mae"],
                         "test_mae": mae,
                         "train_rows": len(y_tr),
@@ -112,6 +128,7 @@ def run(sets: list[str], sources: list[str], threads: int, members: int) -> None
                 "set": name,
                 "anchor": ANCHORS[name],
                 "fine_tune": FINE_TUNE,
+                "source_choice": choice,
                 "threads": threads,
                 "command": "python benchmarks/transfer_sources.py " + " ".join(sys.argv[1:]),
                 "rows": rows,
@@ -126,8 +143,13 @@ def main() -> int:
     parser.add_argument("--sets", default="expt_formation_enthalpy")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--members", type=int, default=1, help="fine-tuned seeds averaged")
+    parser.add_argument(
+        "--pick-by-val", action="store_true", help="fine-tune only the lowest-validation source"
+    )
     args = parser.parse_args()
-    run(args.sets.split(","), args.sources.split(","), args.threads, args.members)
+    run(
+        args.sets.split(","), args.sources.split(","), args.threads, args.members, args.pick_by_val
+    )
     return 0
 
 
