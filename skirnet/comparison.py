@@ -375,6 +375,9 @@ class ComparisonResult:
         The network settings used.
     info : dict
         Free-form description of the data and the command (saved into the JSON).
+    history_is_mae : bool
+        Whether every history's losses are the MAE in the target's units (networks
+        trained on the L1 loss of one target), as the learning curves then say.
     """
 
     results: pd.DataFrame
@@ -382,6 +385,7 @@ class ComparisonResult:
     histories: dict[str, list[dict[str, Any]]]
     settings: TrainingSettings
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
+    history_is_mae: bool = False
 
     def summary(self) -> pd.DataFrame:
         """Mean over folds per model, in the order the models were given.
@@ -471,7 +475,9 @@ class ComparisonResult:
         pairs = {k: (p["y_true"], p["y_pred"]) for k, p in self.predictions.items()}
         figures = {"parity": plot_parity_panels(pairs, units=units)}
         if self.histories:
-            figures["learning_curves"] = plot_learning_curves(self.histories)
+            # the histories of L1-trained networks are their MAE in the target's units
+            ylabel = "MAE" + (f" ({units})" if units else "") if self.history_is_mae else "Loss"
+            figures["learning_curves"] = plot_learning_curves(self.histories, ylabel=ylabel)
         nets = self.results.dropna(subset=["depth"]) if "depth" in self.results else []
         if len(nets) and nets.groupby("net")["depth"].nunique().max() > 1:
             rf = self.results.loc[self.results["model"] == "RF", "mae"]
@@ -625,4 +631,6 @@ def run_comparison(
             if fold == 0:
                 histories[name] = _history_records(net)
     results = results.merge(pd.DataFrame(extra), on=["model", "fold"], how="left")
-    return ComparisonResult(results, preds, histories, settings, dict(info or {}))
+    nets = [_net_of(p["estimators"][0]) for p in preds.values()]
+    is_mae = all(n.loss == "absolute_error" and n.n_outputs_ == 1 for n in nets if n is not None)
+    return ComparisonResult(results, preds, histories, settings, dict(info or {}), is_mae)

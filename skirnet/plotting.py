@@ -67,6 +67,7 @@ def plot_parity(
     label: str | None = None,
     reference: str = "DFT",
     hexbin_above: int = 5000,
+    limits: tuple[float, float] | None = None,
 ) -> Axes:
     """Parity plot: predicted against reference (DFT) values, with the y = x line.
 
@@ -93,6 +94,9 @@ def plot_parity(
         Name of the reference values on the x axis.
     hexbin_above : int, default=5000
         Switch from scatter to hexbin above this many points.
+    limits : (float, float), optional
+        Both axes' range; by default the data's, padded by 5 %. Panels that are compared
+        side by side pass one range (:func:`plot_parity_panels` does).
 
     Returns
     -------
@@ -128,10 +132,7 @@ def plot_parity(
     entry = f"{label or 'predictions'}:\nMAE = {mae:.3g}{unit_txt}, R² = {r2:.3f}"
 
     ax = _new_axes(ax)
-    lo = float(min(t.min(), p.min()))
-    hi = float(max(t.max(), p.max()))
-    pad = 0.05 * (hi - lo) if hi > lo else 0.5
-    lo, hi = lo - pad, hi + pad
+    lo, hi = _padded_range(t, p) if limits is None else (float(limits[0]), float(limits[1]))
     # keep limits that earlier calls on this Axes set, so overlays share one square frame
     if ax.has_data():
         old_lo, old_hi = ax.get_xlim()
@@ -177,12 +178,21 @@ def _history_rows(obj: Any) -> list[Mapping[str, Any]]:
     return rows
 
 
+def _padded_range(*values: np.ndarray) -> tuple[float, float]:
+    """The finite range of ``values``, padded by 5 % on each side (0.5 when flat)."""
+    finite = np.concatenate([v[np.isfinite(v)] for v in values])
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    return lo - pad, hi + pad
+
+
 def plot_learning_curve(
     history_or_estimator: Any,
     *,
     ax: Axes | None = None,
     title: str | None = None,
     log_y: bool = False,
+    ylabel: str = "Loss",
 ) -> Axes:
     """Training and validation loss per epoch, with the best validation epoch marked.
 
@@ -198,6 +208,8 @@ def plot_learning_curve(
         Axes title.
     log_y : bool, default=False
         Logarithmic loss axis.
+    ylabel : str, default="Loss"
+        What the y axis shows, e.g. ``"MAE (eV/atom)"`` for a history in the target's units.
 
     Returns
     -------
@@ -244,7 +256,7 @@ def plot_learning_curve(
         ax.set_yscale("log")
     ax.set_xlabel("Epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Loss")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", frameon=False)
@@ -381,22 +393,34 @@ def plot_parity_panels(
     ValueError
         No model.
 
+    All panels share one range on both axes (the data's of every model, padded by 5 %),
+    so a model with a few wild predictions does not get a scale of its own.
+
     Examples
     --------
     >>> fig = plot_parity_panels({"a": ([0, 1, 2], [0, 1, 2.5]), "b": ([0, 1], [1, 1])})
     >>> [ax.get_title() for ax in fig.axes]
     ['a', 'b']
+    >>> fig.axes[0].get_xlim() == fig.axes[1].get_xlim() == fig.axes[1].get_ylim()
+    True
     """
     if not predictions:
         raise ValueError("predictions is empty: pass a dict of name -> (y_true, y_pred)")
     fig, axes = _panel_grid(len(predictions), max_columns, panel_size=(4.2, 4.2))
+    # one range for every panel: the eye compares like with like
+    arrays = [
+        np.asarray(a, dtype=np.float64).ravel() for pair in predictions.values() for a in pair
+    ]
+    limits = _padded_range(*arrays)
     for ax, (name, (y_true, y_pred)) in zip(axes, predictions.items(), strict=True):
-        plot_parity(y_true, y_pred, ax=ax, title=name, units=units)
+        plot_parity(y_true, y_pred, ax=ax, title=name, units=units, limits=limits)
     return fig
 
 
-def plot_learning_curves(histories: Mapping[str, Any], *, max_columns: int = 3) -> Figure:
-    """One :func:`plot_learning_curve` panel per model, side by side.
+def plot_learning_curves(
+    histories: Mapping[str, Any], *, max_columns: int = 3, ylabel: str = "Loss"
+) -> Figure:
+    """One :func:`plot_learning_curve` panel per model, side by side, on one y range.
 
     Parameters
     ----------
@@ -404,11 +428,13 @@ def plot_learning_curves(histories: Mapping[str, Any], *, max_columns: int = 3) 
         Model name -> anything :func:`plot_learning_curve` takes.
     max_columns : int, default=3
         Panels per row.
+    ylabel : str, default="Loss"
+        What the y axes show, e.g. ``"MAE (eV/atom)"``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The figure, one Axes per model.
+        The figure, one Axes per model, all with the same y range.
 
     Raises
     ------
@@ -425,7 +451,11 @@ def plot_learning_curves(histories: Mapping[str, Any], *, max_columns: int = 3) 
         raise ValueError("histories is empty: pass a dict of name -> history")
     fig, axes = _panel_grid(len(histories), max_columns, panel_size=(5.0, 3.8))
     for ax, (name, history) in zip(axes, histories.items(), strict=True):
-        plot_learning_curve(history, ax=ax, title=name)
+        plot_learning_curve(history, ax=ax, title=name, ylabel=ylabel)
+    low = min(ax.get_ylim()[0] for ax in axes)
+    high = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:
+        ax.set_ylim(low, high)
     return fig
 
 

@@ -81,3 +81,18 @@ def test_run_comparison_saves_tables_plots_and_json_last(data, tmp_path):
     assert (tmp_path / "out" / "parity.png").stat().st_size > 0
     table = result.table(units="eV")
     assert "IRNet-4" in table and "Ridge" in table and "eV" in table
+
+
+def test_learning_curves_show_the_mae_in_the_targets_units(data):
+    X, y = data
+    settings = TrainingSettings(max_epochs=3, hidden_layer_sizes="8", progress=False)
+    models = build_models(["irnet", "plain"], [17], settings)
+    result = run_comparison(models, X, y * 1000, settings=settings)
+    assert result.history_is_mae
+    figure = result.figures(units="meV/atom")["learning_curves"]
+    assert [ax.get_ylabel() for ax in figure.axes] == ["MAE (meV/atom)"] * 2
+    # the recorded validation loss is the network's MAE on its own validation rows, in meV
+    net = result.predictions["IRNet-2"]["estimators"][0].named_steps["net"]
+    best = min(r["valid_loss"] for r in result.histories["IRNet-2"])
+    assert best == pytest.approx(min(net.history_[:, "valid_loss"]) * net.target_scale_[0])
+    assert net.target_scale_[0] > 100

@@ -15,7 +15,13 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from sklearn.metrics import r2_score  # noqa: E402
 
-from skirnet.plotting import plot_depth_study, plot_learning_curve, plot_parity  # noqa: E402
+from skirnet.plotting import (  # noqa: E402
+    plot_depth_study,
+    plot_learning_curve,
+    plot_learning_curves,
+    plot_parity,
+    plot_parity_panels,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -184,3 +190,31 @@ def test_calibration_plot_shows_observed_against_expected_coverage():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("calibrated: area 0.0") and labels[1].startswith("overconfident")
     assert ax.get_xlabel() == "expected coverage" and ax.get_ylabel() == "observed coverage"
+
+
+def test_parity_panels_share_one_range_so_unlike_scales_are_not_compared():
+    truth = np.linspace(-3, 3, 50)
+    wild = truth.copy()
+    wild[0] = -12.0  # one prediction far off
+    fig = plot_parity_panels({"net": (truth, truth + 0.1), "forest": (truth, wild)})
+    ranges = {ax.get_xlim() for ax in fig.axes} | {ax.get_ylim() for ax in fig.axes}
+    assert len(ranges) == 1
+    ((low, high),) = ranges
+    assert low < -12.0 and high > 3.0
+
+
+def test_learning_curves_share_their_y_range_and_say_what_they_show():
+    histories = {
+        "IRNet-17": [
+            {"train_loss": 0.30, "valid_loss": 0.35},
+            {"train_loss": 0.10, "valid_loss": 0.20},
+        ],
+        "PlainNet-17": [
+            {"train_loss": 0.90, "valid_loss": 0.95},
+            {"train_loss": 0.60, "valid_loss": 0.70},
+        ],
+    }
+    fig = plot_learning_curves(histories, ylabel="MAE (eV/atom)")
+    assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()
+    assert [ax.get_ylabel() for ax in fig.axes] == ["MAE (eV/atom)"] * 2
+    assert fig.axes[0].get_ylim()[1] > 0.95
