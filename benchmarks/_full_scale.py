@@ -21,10 +21,9 @@ from _oqmd_features import CACHE
 from skorch.callbacks import Callback
 
 from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor, save
-from skirnet.callbacks import TimeBudget
-from skirnet.checkpoint import TrainingCheckpoint
+from skirnet.callbacks import TimeBudget, TrainingCheckpoint
+from skirnet.device import bf16_autocast_applies
 from skirnet.recipes import recipe_params
-from skirnet.training import bf16_autocast_applies
 
 UNITS = RESULTS / "full"
 CHECKPOINTS = CACHE / "checkpoints"

@@ -32,7 +32,7 @@ models already there. Prints the table, writes
 ``--units`` (``irnet17,plain48,random_forest,hgb``; ``--recipe``, ``--max-epochs`` and
 ``--seed`` complete them). A finished unit writes ``benchmarks/results/full/<unit>.json``
 and is skipped on a re-run; a network unit checkpoints every epoch (weights, optimiser,
-schedule, early stopping and random state, see :class:`skirnet.checkpoint.TrainingCheckpoint`)
+schedule, early stopping and random state, see :class:`skirnet.callbacks.TrainingCheckpoint`)
 under ``benchmarks/cache/checkpoints/<unit>`` and continues from there when run again, to
 the same result as an uninterrupted run. ``--time-limit SECONDS`` stops the command cleanly
 at the end of the epoch that would otherwise overrun it; ``--threads`` sets torch's (and the

@@ -30,8 +30,7 @@ from sklearn.preprocessing import StandardScaler
 
 import skirnet
 from skirnet import IRNetRegressor
-from skirnet.callbacks import TimeBudget
-from skirnet.checkpoint import TrainingCheckpoint
+from skirnet.callbacks import TimeBudget, TrainingCheckpoint
 from skirnet.pipeline import FEATURE_CLIP, load_pipeline, save_pipeline
 from skirnet.recipes import recipe_params
 

@@ -196,7 +196,7 @@ def _print_header(
 ) -> None:
     import torch
 
-    from skirnet.training import resolve_device
+    from skirnet.device import resolve_device
 
     print(title)
     if features is not None:

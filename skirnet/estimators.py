@@ -28,6 +28,8 @@ from torch.utils.data import DataLoader
 
 from skirnet._estimator_docs import estimator_doc
 from skirnet._warnings import warn_at_caller
+from skirnet.callbacks import TrainingDivergedError
+from skirnet.device import resolve_device, resolve_precision
 from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture
 from skirnet.nn.losses import LOSSES, regression_loss
 from skirnet.recipes import recipe_params
@@ -36,12 +38,9 @@ from skirnet.training import (
     DeviceBatches,
     FastNeuralNetRegressor,
     SigintWatch,
-    TrainingDivergedError,
     as_float32,
     drop_unfinished_epoch,
     reconfigure_net,
-    resolve_device,
-    resolve_precision,
     seeded_torch,
     training_callbacks,
 )

@@ -38,6 +38,7 @@ from skorch.history import History
 
 from skirnet._atomic import replace_folder
 from skirnet._version import __version__
+from skirnet.device import resolve_device, resolve_precision
 from skirnet.estimators import (
     IRNetRegressor,
     PlainNetRegressor,
@@ -45,7 +46,6 @@ from skirnet.estimators import (
     SRNetRegressor,
 )
 from skirnet.nn import ResidualMLP
-from skirnet.training import resolve_device, resolve_precision
 
 __all__ = ["ModelFileError", "load", "save"]
 

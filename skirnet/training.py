@@ -29,56 +29,30 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.history import History
 
-from skirnet._warnings import moved_names, warn_at_caller
+from skirnet._warnings import moved_names
+
+# imported under a private name: skirnet.training.DivergenceGuard is a moved name (below)
+from skirnet.callbacks import DivergenceGuard as _DivergenceGuard
 from skirnet.callbacks import WeightEMA
 
 __all__ = [
     "FLOAT_DTYPES",
     "DeviceBatches",
-    "DivergenceGuard",
     "FastNeuralNetRegressor",
     "SigintWatch",
-    "TrainingDivergedError",
     "as_float32",
-    "bf16_autocast_applies",
-    "cpu_has_native_bf16",
     "drop_unfinished_epoch",
     "reconfigure_net",
-    "resolve_device",
-    "resolve_precision",
     "seeded_torch",
     "training_callbacks",
 ]
-
-
-class TrainingDivergedError(FloatingPointError):
-    """Raised when the training or validation loss, or a trained weight, is NaN or inf."""
-
-
-class DivergenceGuard(Callback):
-    """Stop training with a clear error as soon as an epoch's loss is NaN or inf.
-
-    Both losses are checked: the training loss is averaged over the batches *before* each
-    optimiser step, so only the validation loss (computed after the epoch's last step)
-    sees a step that broke the weights.
-    """
-
-    def on_epoch_end(self, net, **kwargs) -> None:  # noqa: D102
-        row = net.history[-1]
-        for key, name in (("train_loss", "Training"), ("valid_loss", "Validation")):
-            loss = row.get(key)
-            if loss is not None and not math.isfinite(loss):
-                raise TrainingDivergedError(
-                    f"{name} loss became {loss} at epoch {row['epoch']}. Lower the learning "
-                    "rate (lr), check the inputs for extreme values, or scale the features."
-                )
 
 
 class SigintWatch:
     """Tell a real Ctrl-C from the ``KeyboardInterrupt`` callbacks raise to end training.
 
     skorch ends training quietly on any ``KeyboardInterrupt``; early stopping,
-    :class:`TimeBudget` and :class:`~skirnet.checkpoint.TrainingCheckpoint` raise one on
+    :class:`~skirnet.callbacks.TimeBudget` and :class:`~skirnet.callbacks.TrainingCheckpoint` raise one on
     purpose. While the context is active (main thread only), SIGINT goes through a handler
     that calls the previous handler and, when that raises ``KeyboardInterrupt`` (Python's
     default), records it in ``interrupted``. The previous handler is restored on exit. An
@@ -124,155 +98,6 @@ class SigintWatch:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
-
-
-@functools.cache
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU computes bfloat16 matrix products in hardware (AVX512-BF16 or AMX).
-
-    Elsewhere PyTorch emulates them, many times slower than float32 (about 2x without
-    AVX512-BF16, about 30x on an AVX2-only CPU, in our measurements).
-
-    Returns
-    -------
-    bool
-        True on CPUs with AVX512-BF16 (e.g. AMD Zen 4, Intel Cooper Lake) or AMX (Intel
-        Sapphire Rapids and later).
-
-    Examples
-    --------
-    It decides whether ``precision="bf16"`` runs under autocast on the CPU:
-
-    >>> from skirnet.training import bf16_autocast_applies, cpu_has_native_bf16
-    >>> bf16_autocast_applies("cpu") == cpu_has_native_bf16()
-    True
-    """
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
-def bf16_autocast_applies(device: str | torch.device) -> bool:
-    """Whether ``precision="bf16"`` runs under bfloat16 autocast on ``device``.
-
-    It does on GPUs that compute bfloat16 in hardware (NVIDIA Ampere and later) and on CPUs
-    with bfloat16 instructions; elsewhere (older GPUs, other CPUs, device types autocast
-    does not know) the setting falls back to float32.
-
-    Parameters
-    ----------
-    device : str or torch.device
-        The training device.
-
-    Returns
-    -------
-    bool
-        True where forward passes run under bfloat16 autocast.
-
-    Examples
-    --------
-    >>> from skirnet.training import bf16_autocast_applies
-    >>> bf16_autocast_applies("meta")
-    False
-    """
-    device_type = torch.device(device).type
-    if device_type == "cpu":
-        return cpu_has_native_bf16()
-    if device_type == "cuda":  # GPUs before Ampere (V100, T4) only emulate bfloat16
-        return torch.cuda.is_bf16_supported(including_emulation=False)
-    return torch.amp.is_autocast_available(device_type)
-
-
-def resolve_precision(precision: str, device: str, *, warn: bool = True) -> str:
-    """The precision that runs on ``device``: ``"bf16"`` only where autocast applies.
-
-    Parameters
-    ----------
-    precision : {"fp32", "bf16", "auto"}
-        The requested precision; ``"auto"`` is ``"bf16"`` where it runs in hardware and
-        ``"fp32"`` elsewhere, without a warning.
-    device : str
-        The resolved training device.
-    warn : bool, default=True
-        Warn (at the user's line) when ``"bf16"`` falls back to ``"fp32"``.
-
-    Returns
-    -------
-    str
-        ``"bf16"`` or ``"fp32"``.
-
-    Examples
-    --------
-    >>> from skirnet.training import resolve_precision
-    >>> resolve_precision("fp32", "cpu")
-    'fp32'
-    >>> resolve_precision("bf16", "meta", warn=False)
-    'fp32'
-    >>> resolve_precision("auto", "meta")
-    'fp32'
-    """
-    if precision == "auto":
-        return "bf16" if bf16_autocast_applies(device) else "fp32"
-    if precision != "bf16" or bf16_autocast_applies(device):
-        return precision
-    if warn:
-        device_type = torch.device(device).type
-        if device_type == "cpu":
-            reason = (
-                "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), and PyTorch's "
-                "emulation is many times slower than float32"
-            )
-        elif device_type == "cuda":
-            reason = "this GPU has no bfloat16 hardware (it needs NVIDIA Ampere or later)"
-        else:
-            reason = "PyTorch has no autocast for this device type"
-        warn_at_caller(
-            f"precision='bf16' is ignored on {device!r}: {reason}. Training and prediction "
-            "run in float32.",
-            UserWarning,
-        )
-    return "fp32"
-
-
-def resolve_device(device: str, *, cpu_fallback: bool = False) -> str:
-    """The torch device a ``device`` setting means on this machine.
-
-    Parameters
-    ----------
-    device : str
-        ``"auto"`` (CUDA when available, else the CPU) or any torch device string.
-    cpu_fallback : bool, default=False
-        When CUDA is asked for and is not available, use the CPU instead of raising (how
-        :func:`skirnet.load` opens a model trained on a GPU).
-
-    Returns
-    -------
-    str
-        The device to use.
-
-    Raises
-    ------
-    ValueError
-        When CUDA is asked for, is not available and ``cpu_fallback`` is False.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skirnet.training import resolve_device
-    >>> resolve_device("cpu")
-    'cpu'
-    >>> resolve_device("cuda:1", cpu_fallback=True) == ("cuda:1" if torch.cuda.is_available() else "cpu")
-    True
-    """
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
-        if cpu_fallback:
-            return "cpu"
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available; "
-            "use device='auto' or 'cpu'."
-        )
-    return device
 
 
 #: The dtypes input validation keeps (anything else becomes float32).
@@ -409,7 +234,7 @@ class FastNeuralNetRegressor(NeuralNetRegressor):
         As :class:`skorch.NeuralNetRegressor`.
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs the forward pass under bfloat16 autocast (weights and optimiser
-        state stay float32). Resolve it with ``resolve_precision`` first: the net
+        state stay float32). Resolve it with :func:`skirnet.device.resolve_precision` first: the net
         applies it as given.
     """
 
@@ -499,7 +324,7 @@ def training_callbacks(
     """
     early = EarlyStopping(monitor="valid_loss", patience=patience, load_best=True)
     callbacks: list = [
-        ("divergence_guard", DivergenceGuard()),
+        ("divergence_guard", _DivergenceGuard()),
         ("early_stopping", early if validation else None),
     ]
     if lr_schedule == "cosine":
@@ -563,9 +388,22 @@ def drop_unfinished_epoch(history: History, validation: bool) -> int:
     return len(history) + 1
 
 
-# TimeBudget and EpochProgress moved to skirnet.callbacks; the old names keep working, with a
-# warning, for one release
+# names that moved out of this module keep working, with a warning, for one release
 __getattr__ = moved_names(
     "skirnet.training",
-    {name: f"skirnet.callbacks.{name}" for name in ("TimeBudget", "EpochProgress")},
+    {
+        **{
+            name: f"skirnet.callbacks.{name}"
+            for name in ("TimeBudget", "EpochProgress", "DivergenceGuard", "TrainingDivergedError")
+        },
+        **{
+            name: f"skirnet.device.{name}"
+            for name in (
+                "bf16_autocast_applies",
+                "cpu_has_native_bf16",
+                "resolve_device",
+                "resolve_precision",
+            )
+        },
+    },
 )

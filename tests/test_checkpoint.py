@@ -9,7 +9,7 @@ import pytest
 from skorch.callbacks import Callback
 
 from skirnet import IRNetRegressor, SRNetRegressor
-from skirnet.checkpoint import TrainingCheckpoint
+from skirnet.callbacks import TrainingCheckpoint
 
 
 class StopAfter(Callback):

@@ -16,9 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
-import skirnet.training
+import skirnet.device
 from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor, load, save
-from skirnet.training import TrainingDivergedError
+from skirnet.callbacks import TrainingDivergedError
 
 ESTIMATORS = [IRNetRegressor, SRNetRegressor, PlainNetRegressor]
 
@@ -237,7 +237,7 @@ def test_lr_schedules_change_the_learning_rate(data):
 @pytest.fixture
 def native_bf16(monkeypatch):
     """Pretend the CPU has bfloat16 instructions (this suite may run on one without)."""
-    monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(skirnet.device, "cpu_has_native_bf16", lambda: True)
 
 
 def test_bf16_trains_on_cpu_as_well_as_fp32(data, native_bf16):
@@ -262,11 +262,11 @@ def test_bf16_inference_matches_fp32_up_to_rounding(data, native_bf16):
 
 
 def test_bf16_autocast_applies_only_with_bfloat16_hardware(monkeypatch):
-    from skirnet.training import bf16_autocast_applies
+    from skirnet.device import bf16_autocast_applies
 
     assert not bf16_autocast_applies("meta")
     for native in (True, False):
-        monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda n=native: n)
+        monkeypatch.setattr(skirnet.device, "cpu_has_native_bf16", lambda n=native: n)
         assert bf16_autocast_applies("cpu") is native
     calls = []
 
@@ -280,7 +280,7 @@ def test_bf16_autocast_applies_only_with_bfloat16_hardware(monkeypatch):
 
 def test_bf16_falls_back_to_fp32_on_a_cpu_that_emulates_it(data, monkeypatch):
     X, y = data
-    monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(skirnet.device, "cpu_has_native_bf16", lambda: False)
     fp32 = IRNetRegressor(**FAST).fit(X, y).predict(X)
     for train in ("fit", "partial_fit"):
         model = IRNetRegressor(**FAST, precision="bf16")
@@ -293,14 +293,14 @@ def test_bf16_falls_back_to_fp32_on_a_cpu_that_emulates_it(data, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         IRNetRegressor(**FAST).fit(X, y)  # fp32 never warns
-        monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: True)
+        monkeypatch.setattr(skirnet.device, "cpu_has_native_bf16", lambda: True)
         IRNetRegressor(**FAST, precision="bf16").fit(X, y)
 
 
 @pytest.mark.parametrize("native", [False, True])
 def test_auto_precision_takes_bf16_only_where_it_is_native(data, monkeypatch, native):
     X, y = data
-    monkeypatch.setattr(skirnet.training, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(skirnet.device, "cpu_has_native_bf16", lambda: native)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "auto" never warns
         model = IRNetRegressor(**FAST, precision="auto").fit(X, y)

@@ -15,8 +15,7 @@ import pytest
 from skorch.callbacks import Callback
 
 from skirnet import IRNetRegressor
-from skirnet.callbacks import TimeBudget
-from skirnet.checkpoint import TrainingCheckpoint
+from skirnet.callbacks import TimeBudget, TrainingCheckpoint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

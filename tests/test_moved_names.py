@@ -15,6 +15,13 @@ MOVED = [
     ("skirnet.workflow", "train_pipeline", "skirnet.pipeline", "train_pipeline"),
     ("skirnet.workflow", "run_comparison", "skirnet.comparison", "run_comparison"),
     ("skirnet.workflow", "TimeBudget", "skirnet.callbacks", "TimeBudget"),
+    ("skirnet.training", "DivergenceGuard", "skirnet.callbacks", "DivergenceGuard"),
+    ("skirnet.training", "TrainingDivergedError", "skirnet.callbacks", "TrainingDivergedError"),
+    ("skirnet.training", "resolve_device", "skirnet.device", "resolve_device"),
+    ("skirnet.training", "resolve_precision", "skirnet.device", "resolve_precision"),
+    ("skirnet.training", "bf16_autocast_applies", "skirnet.device", "bf16_autocast_applies"),
+    ("skirnet.training", "cpu_has_native_bf16", "skirnet.device", "cpu_has_native_bf16"),
+    ("skirnet.checkpoint", "TrainingCheckpoint", "skirnet.callbacks", "TrainingCheckpoint"),
 ]
 
 
@@ -36,7 +43,9 @@ def test_workflow_featurize_names_the_featurizer_and_still_featurizes():
     assert X.shape == (2, 145)
 
 
-@pytest.mark.parametrize("module", ["skirnet.training", "skirnet.baselines", "skirnet.workflow"])
+@pytest.mark.parametrize(
+    "module", ["skirnet.training", "skirnet.baselines", "skirnet.workflow", "skirnet.checkpoint"]
+)
 def test_unknown_names_still_raise_attribute_error(module):
     with pytest.raises(AttributeError, match=f"module '{module}' has no attribute 'nope'"):
         _ = importlib.import_module(module).nope

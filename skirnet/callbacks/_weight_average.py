@@ -1,24 +1,13 @@
-"""skirnet's skorch callbacks: an average of the weights, a time budget, a progress bar.
-
-They know nothing of the estimators and work with any skorch net.
-
-* :class:`WeightEMA` keeps an exponential moving average (EMA) of the weights, which
-  smooths out the last steps' noise: it puts the average in place for each epoch's
-  validation (so early stopping judges, and keeps, the averaged weights) and leaves it in
-  the network when training ends. The estimators add it for ``ema_decay``.
-* :class:`TimeBudget` ends training cleanly once a number of seconds has passed.
-* :class:`EpochProgress` shows a progress bar over the epochs.
-"""
+"""The moving average of the weights (``ema_decay``)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["EpochProgress", "TimeBudget", "WeightEMA"]
+__all__ = ["WeightEMA"]
 
 
 class WeightEMA(Callback):
@@ -129,71 +118,3 @@ class WeightEMA(Callback):
             for key, value in self.average_.items():
                 value.copy_(tensors[key])
         self.updates_ = updates
-
-
-class TimeBudget(Callback):
-    """Stop training before an epoch that would end after ``seconds`` of training.
-
-    After each epoch the callback stops training when one more epoch, of the average
-    duration so far, would overrun the budget, so a fit takes at most about ``seconds``
-    (plus the first epoch, which always runs).
-
-    The estimator's early stopping (``load_best``) still restores the weights of the best
-    validation epoch, because skorch runs ``on_train_end`` after the interruption.
-
-    Parameters
-    ----------
-    seconds : float
-        Budget of one ``fit`` call.
-
-    Attributes
-    ----------
-    exhausted_ : bool
-        Whether the last fit was stopped by the budget.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.start_ = time.perf_counter()
-        self.epochs_ = 0
-        self.exhausted_ = False
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.epochs_ += 1
-        elapsed = time.perf_counter() - self.start_
-        # stop now if one more epoch of average length would overrun the budget
-        if elapsed * (self.epochs_ + 1) / self.epochs_ > self.seconds:
-            self.exhausted_ = len(net.history) < net.max_epochs
-            if self.exhausted_:
-                raise KeyboardInterrupt  # skorch ends the fit loop and runs on_train_end
-
-
-class EpochProgress(Callback):
-    """A tqdm bar over epochs showing the training and validation loss.
-
-    Parameters
-    ----------
-    label : str
-        Bar description (the model's name).
-    """
-
-    def __init__(self, label: str = "training") -> None:
-        self.label = label
-
-    def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        from tqdm.auto import tqdm
-
-        self.bar_ = tqdm(total=net.max_epochs, desc=self.label, unit="epoch", leave=False)
-
-    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        row = net.history[-1]
-        post = {"train": f"{row['train_loss']:.4f}"}
-        if "valid_loss" in row:
-            post["valid"] = f"{row['valid_loss']:.4f}"
-        self.bar_.set_postfix(post)
-        self.bar_.update(1)
-
-    def on_train_end(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
-        self.bar_.close()
