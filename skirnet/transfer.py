@@ -29,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skirnet.feature_sets import feature_set_of_preset
 from skirnet.featurizers import CompositionFeaturizer
 from skirnet.nn import DenseUnit
 from skirnet.persistence import load
@@ -48,13 +49,6 @@ __all__ = [
     "source_folder",
     "source_for",
 ]
-
-#: The feature set (:func:`~skirnet.featurizers.featurizer_for`) of each composition preset.
-_FEATURE_SET_OF_PRESET = {
-    "irnet": "composition",
-    "irnet+fractions": "composition+fractions",
-    "fractions": "fractions",
-}
 
 
 def source_folder(pretrained: str | os.PathLike[str]) -> Path:
@@ -92,7 +86,7 @@ def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
     featurizer = _read_spec(spec_file)["featurizer"]
     if featurizer.get("class") != "CompositionFeaturizer":
         return None
-    return _FEATURE_SET_OF_PRESET.get(featurizer["params"].get("preset", "irnet"))
+    return feature_set_of_preset(featurizer["params"].get("preset", "irnet"))
 
 
 def load_source(pretrained: str | os.PathLike[str]) -> Any:

@@ -337,7 +337,7 @@ def test_default_features_follow_the_table_size() -> None:
     # the parser lists the feature sets without importing the featurizers
     from skirnet._cli_parser import _FEATURES
 
-    assert tuple(_FEATURES["--features"]["choices"]) == FEATURE_SETS
+    assert tuple(_FEATURES["--features"]["choices"]) == tuple(FEATURE_SETS)
 
 
 @pytest.mark.parametrize(
