@@ -46,22 +46,27 @@ from sklearn.tree import DecisionTreeRegressor
 from skirnet._warnings import moved_names
 
 __all__ = [
+    "BASELINE_LABELS",
     "BASELINE_NAMES",
     "baseline_models",
     "make_baseline",
 ]
 
-BASELINE_NAMES: tuple[str, ...] = (
-    "linear",
-    "sgd",
-    "elasticnet",
-    "adaboost",
-    "ridge",
-    "svr",
-    "tree",
-    "rf",
-    "hgb",
-)
+#: The baselines by name, with the label tables and plots give each (the one list of them:
+#: the command line's ``--models`` and the comparison's labels read it).
+BASELINE_LABELS: dict[str, str] = {
+    "linear": "Linear",
+    "sgd": "SGD",
+    "elasticnet": "ElasticNet",
+    "adaboost": "AdaBoost",
+    "ridge": "Ridge",
+    "svr": "SVR",
+    "tree": "Tree",
+    "rf": "RF",
+    "hgb": "HGB",
+}
+#: The baselines' names, in the order of :data:`BASELINE_LABELS`.
+BASELINE_NAMES: tuple[str, ...] = tuple(BASELINE_LABELS)
 
 
 def _imputer() -> SimpleImputer:

@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
 from skirnet._version import __version__
-from skirnet.baselines import BASELINE_NAMES, make_baseline
+from skirnet.baselines import BASELINE_LABELS, make_baseline
 from skirnet.estimators import NETWORKS, ResidualNetRegressor
 from skirnet.nn import parse_architecture
 from skirnet.pipeline import TrainingSettings, fit_with_validation, make_net, write_atomically
@@ -48,11 +48,6 @@ __all__ = [
     "summarize_comparison",
 ]
 
-_BASELINE_LABELS = dict(
-    zip(
-        BASELINE_NAMES, "Linear SGD ElasticNet AdaBoost Ridge SVR Tree RF HGB".split(), strict=True
-    )
-)
 _METRICS = ["mae", "rmse", "r2", "fit_seconds", "predict_seconds"]
 
 
@@ -104,7 +99,7 @@ def build_models(
                 models[label] = make_net(name, depth or 17, settings, label, callbacks)
     for name in names:
         if name not in NETWORKS:
-            label = _BASELINE_LABELS.get(name, name)
+            label = BASELINE_LABELS.get(name, name)
             models[label] = make_baseline(name, random_state=settings.seed)
     return models
 
