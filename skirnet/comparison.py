@@ -37,7 +37,7 @@ from sklearn.utils import _safe_indexing
 from skirnet._version import __version__
 from skirnet.baselines import BASELINE_LABELS, make_baseline
 from skirnet.estimators import NETWORKS, ResidualNetRegressor
-from skirnet.nn import parse_architecture
+from skirnet.nn import depth_of, parse_architecture
 from skirnet.pipeline import TrainingSettings, fit_with_validation, make_net, write_atomically
 
 __all__ = [
@@ -89,7 +89,7 @@ def build_models(
     if settings.pretrained:  # one network per name, with the pretrained architecture
         depths = [0]
     elif settings.hidden_layer_sizes:
-        depths = [sum(n for _, n in parse_architecture(settings.hidden_layer_sizes)) + 1]
+        depths = [depth_of(parse_architecture(settings.hidden_layer_sizes))]
     for depth in depths:
         for name in names:
             if name in NETWORKS:
@@ -616,7 +616,7 @@ def run_comparison(
                     "model": name,
                     "fold": fold,
                     "net": net.label,
-                    "depth": sum(n for _, n in net.architecture_) + 1,
+                    "depth": depth_of(net.architecture_),
                     "epochs": net.n_iter_,
                     "best_epoch": net.best_epoch_,
                     "device": net.device_,
