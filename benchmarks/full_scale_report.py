@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/full_scale_report.py
+    python benchmarks/full_scale_report.py            # summary JSON, plots and docs tables
+    python benchmarks/full_scale_report.py --check    # exit 1 if the docs page is out of date
 
 Reads every unit JSON written by ``reproduce_paper.py --scale full``, prints
 
@@ -20,23 +21,31 @@ Reads every unit JSON written by ``reproduce_paper.py --scale full``, prints
 and writes ``benchmarks/results/full_scale_summary.json``, the validation-MAE-against-time
 plot ``full_scale_curves.png`` and, once two or more depths are there for one schedule
 (recipe and epochs), the depth-study plot ``depth_study_full.png`` of that schedule's
-units.
+units. The tables of ``docs/benchmarks.md`` between the ``full-results``, ``full-depth``
+and ``full-trials`` markers are written from the same JSON (and the ensemble's,
+``full_scale_ensemble.json``); ``--check`` only compares them with the page.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import NET_LABELS, RESULTS, format_table  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table, replace_section  # noqa: E402
 
 UNITS = RESULTS / "full"
+ENSEMBLE = RESULTS / "full_scale_ensemble.json"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MARKS_MIN = (15, 30, 60)
 #: The short unit that measured the time to the forest's MAE on 2 cores.
 TIME_TO_FOREST_UNIT = "irnet10_large-batchshort_e8_s0"
+#: The 8-epoch units of the results table: the time to the forest's MAE, before the recipe
+#: trials (2 threads) and with the recipe they chose (one thread).
+FAST_UNITS = (TIME_TO_FOREST_UNIT, "irnet10_large-batchshortema_irnet-fractions_e8_s0")
 
 
 def load_units() -> list[dict]:
@@ -81,6 +90,8 @@ def summarise(units: list[dict]) -> dict:
             "threads": u.get("threads"),
             "unit": u["unit"],
         }
+        if forest:
+            row["below_forest_pct"] = 100 * (1 - u["test_mae"] / forest["test_mae"])
         rows.append(row)
         if u.get("curve"):
             c = {"unit": u["unit"], "model": label(u), "recipe": u.get("recipe")}
@@ -114,6 +125,17 @@ def summarise(units: list[dict]) -> dict:
             for u in units
             if u["depth"] is None
         ]
+    if ENSEMBLE.is_file():  # the mean of networks chosen beforehand, against the same units
+        ensemble = json.loads(ENSEMBLE.read_text())
+        headline["ensemble"] = {
+            "units": ensemble["units"],
+            "test_mae": ensemble["ensemble_test_mae"],
+            "below_pct": {
+                u["unit"]: 100 * (1 - ensemble["ensemble_test_mae"] / u["test_mae"])
+                for u in units
+                if u["depth"] is None
+            },
+        }
     return {"rows": rows, "curves": curves, "trials": trials(units), "headline": headline}
 
 
@@ -298,10 +320,166 @@ FEATURE_NAMES = {
 }
 
 
-def main() -> None:
+# -- the tables of docs/benchmarks.md -------------------------------------------------------
+
+
+def _f(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _machine(unit: dict) -> str:
+    cpu = unit["machine"]["cpu"]
+    return f"{'Intel Xeon' if 'Xeon' in cpu else cpu}, {unit['machine']['date'][:10]}"
+
+
+def _inputs(unit: dict) -> str:
+    name = FEATURE_NAMES.get(unit.get("features", "irnet"), unit.get("features"))
+    if unit["depth"] is None:
+        return name
+    precision = unit.get("precision_effective") or unit.get("params", {}).get("precision")
+    average = ", weight average" if unit.get("params", {}).get("ema_decay") else ""
+    return f"{name}, {precision}{average}"
+
+
+def _label(unit: dict) -> str:
+    if unit["depth"] is None:
+        loss = unit.get("params", {}).get("loss", "squared_error")
+        name = {"random_forest": "random forest", "hgb": "gradient boosting"}[unit["model"]]
+        return f"{name} ({loss})" if unit["model"] == "hgb" else name
+    return f"{label(unit)}, seed {unit.get('seed', 0)}"
+
+
+def _markdown(header: list[str], align: str, rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def results_markdown(units: list[dict], ensemble: dict | None) -> str:
+    """The full-scale table: every 40-epoch-or-longer network, the classical units, the
+    ensemble and the unit that timed the way to the forest's MAE."""
+    forest = next((u for u in units if u["model"] == "random_forest"), None)
+    nets = [
+        u
+        for u in units
+        if u["depth"] is not None and (u.get("epochs", 0) >= 40 or u["unit"] in FAST_UNITS)
+    ]
+    # the 40-epoch schedule first, by validation MAE; then the 80- and the 8-epoch units
+    nets.sort(key=lambda u: (u["epochs"] < 40, u["epochs"] > 40, u["val_mae"]))
+    classical = sorted((u for u in units if u["depth"] is None), key=lambda u: u["test_mae"])
+    rows = []
+    for u in nets:
+        past = time_to_reach(u["curve"], forest["test_mae"]) if forest else None
+        marks = [best_val_by(u["curve"], m * 60) for m in MARKS_MIN]
+        rows.append(
+            [_label(u), _inputs(u), str(u["epochs"]), _f(u["test_mae"]), _f(u["val_mae"])]
+            + [_f(v, 3) for v in marks]
+            + [_minutes(u["wall_s"]), _minutes(past), f"{_machine(u)}, {u['threads']}"]
+        )
+    if ensemble:
+        members = [next(u for u in units if u["unit"] == m) for m in ensemble["units"]]
+        names = " and ".join(_label(u) for u in members)
+        rows.append(
+            [f"mean of {names}", _inputs(members[0]), "–", _f(ensemble["ensemble_test_mae"]),
+             _f(ensemble["ensemble_val_mae"]), "–", "–", "–",
+             _minutes(ensemble["training_wall_s"]), "–", "–"]
+        )  # fmt: skip
+    for u in classical:
+        rows.append(
+            [_label(u), _inputs(u), "–", _f(u["test_mae"]), "–", "–", "–", "–",
+             _minutes(u["wall_s"]), "–", f"{_machine(u)}, {u['threads']}"]
+        )  # fmt: skip
+    header = ["model", "inputs, precision", "epochs", "test MAE", "best val MAE",
+              *(f"val MAE at {m} min" for m in MARKS_MIN), "training",
+              "test MAE below the forest's after", "machine, date, threads"]  # fmt: skip
+    intro = (
+        "Test MAE on all 51,255 test rows and best validation MAE (eV/atom); the best "
+        "validation MAE reached within 15, 30 and 60 minutes of training (a dash: the run "
+        "had ended); the training time; and when the per-epoch test MAE first fell below "
+        "the random forest's"
+        + (f" ({forest['test_mae']:.4f})" if forest else "")
+        + ". One row per unit in `benchmarks/results/full/`, written by "
+        "`python benchmarks/full_scale_report.py`:"
+    )
+    return intro + "\n\n" + _markdown(header, ["---"] * 3 + ["---:"] * 8, rows)
+
+
+def depth_markdown(units: list[dict], features: str = "irnet+fractions", epochs: int = 8) -> str:
+    """The depth table of the units of one schedule on ``features`` (mean over seeds)."""
+    groups = {k: v for k, v in depth_groups(units).items() if k[1:3] == (epochs, features)}
+    if not groups:
+        return ""
+    (members,) = groups.values()
+    depths = sorted({u["depth"] for u in members})
+    params = {(u["model"], u["depth"]): u.get("parameters") for u in members}
+    rows = []
+    for row in depth_table(members):
+        kind = next(k for k, v in NET_LABELS.items() if v == row["network"])
+        sizes = [params.get((kind, d)) for d in depths]
+        rows.append(
+            [row["network"]]
+            + [_f(row.get(str(d))) for d in depths]
+            + [" / ".join("–" if n is None else f"{n / 1e6:.1f}" for n in sizes) + " M"]
+        )
+    forest = next((u for u in units if u["model"] == "random_forest"), None)
+    if forest:
+        rows.append(["random forest (Magpie)", _f(forest["test_mae"])] + [""] * len(depths))
+    header = ["network", *(f"{d} layers" for d in depths),
+              f"parameters ({' / '.join(map(str, depths))})"]  # fmt: skip
+    return _markdown(header, ["---"] + ["---:"] * len(depths) + ["---"], rows)
+
+
+def trials_markdown(units: list[dict]) -> str:
+    """The recipe trials: validation MAE after epochs 2, 4 and 8, test MAE, s per epoch."""
+    # the trials' baseline is the large-batch recipe of their day, not the one that ships
+    baseline = "none (large-batch, float32, Magpie: the trials' baseline)"
+    rows = []
+    for t in trials(units):
+        unit = next(u for u in units if u["unit"] == t["unit"])
+        change = baseline if t["change"] == "none (the recipe)" else t["change"]
+        maes = [_f(t[k]) for k in ("val_e2", "val_e4", "val_e8", "test_mae")]
+        rows.append([change, *maes, f"{t['s_per_epoch']:.0f}", _machine(unit)])
+    header = ["change to the recipe", "val MAE, epoch 2", "epoch 4", "epoch 8", "test MAE",
+              "s per epoch", "machine, date"]  # fmt: skip
+    return _markdown(header, ["---"] + ["---:"] * 5 + ["---"], rows)
+
+
+def docs_sections(units: list[dict]) -> dict[str, str]:
+    ensemble = json.loads(ENSEMBLE.read_text()) if ENSEMBLE.is_file() else None
+    return {
+        "full-results": results_markdown(units, ensemble),
+        "full-depth": depth_markdown(units),
+        "full-trials": trials_markdown(units),
+    }
+
+
+def write_docs(units: list[dict], check: bool) -> bool:
+    """Write the page's generated tables; with ``check``, only say whether they are current."""
+    current = DOCS.read_text()
+    text = current
+    for name, body in docs_sections(units).items():
+        text = replace_section(text, name, body)
+    if check:
+        return text == current
+    DOCS.write_text(text)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only check the docs page")
+    args = parser.parse_args(argv)
     units = load_units()
     if not units:
         raise SystemExit(f"no unit results in {UNITS}")
+    if args.check:
+        if not write_docs(units, check=True):
+            print(f"{DOCS} is out of date: run python benchmarks/full_scale_report.py")
+            return 1
+        return 0
     summary = summarise(units)
     columns = [
         "model",
@@ -325,7 +503,7 @@ def main() -> None:
         depths = sorted({u["depth"] for u in members})
         print(f"\ndepth study: {features} features, {recipe}, {epochs} epochs, clean={clean}")
         print(format_table(rows, ["network", *map(str, depths)]))
-    if summary["headline"]:
+    if summary["headline"].get("best_irnet"):
         h = summary["headline"]
         print(
             f"\nbest IRNet by validation MAE: {h['best_irnet']} (val {h['best_irnet_val_mae']:.4f}), "
@@ -340,8 +518,10 @@ def main() -> None:
     wrote = ["full_scale_summary.json", "full_scale_curves.png", "recipe_trials_full.png"]
     if plot_depths(units, RESULTS / "depth_study_full.png"):
         wrote.append("depth_study_full.png")
-    print("wrote " + ", ".join(f"benchmarks/results/{w}" for w in wrote))
+    write_docs(units, check=False)
+    print("wrote " + ", ".join(f"benchmarks/results/{w}" for w in wrote) + f" and {DOCS}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

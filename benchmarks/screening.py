@@ -9,7 +9,8 @@ count, cut to exactly that many; each run screens them with ``skirnet.screening.
 end to end (generation, featurization, prediction, Parquet output, top 20) in a fresh
 process, so its peak resident memory (``ru_maxrss``) is the run's own. Results go to
 ``benchmarks/results/screening.json`` with the machine (``screening_<N>_threads.json``
-with ``--threads N`` other than the number of cores: one worker, one thread).
+with ``--threads N`` other than the number of cores: one worker, one thread; ``--tag T``
+appends ``_T`` to the name) and the model's card: its features, architecture and date.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def _space(size: int) -> tuple[list[str], int]:
     return elements, max_atoms
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_one(model_name: str, size: int, chunk_size: int, dask: bool, threads: int) -> dict:
     """One screen in this process; returns its measurements."""
     import torch
@@ -58,6 +64,7 @@ def run_one(model_name: str, size: int, chunk_size: int, dask: bool, threads: in
     candidates = itertools.islice(generate_compositions(elements, max_atoms, max_elements=3), size)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "screen.parquet"
+        cpu_start = _cpu_seconds()
         if dask:
             from dask.distributed import Client, LocalCluster
 
@@ -75,6 +82,7 @@ def run_one(model_name: str, size: int, chunk_size: int, dask: bool, threads: in
             result = screen(
                 model, candidates, output, chunk_size=chunk_size, total=size, progress=False
             )
+        cpu_s = _cpu_seconds() - cpu_start
         output_mb = output.stat().st_size / 1e6
     return {
         "mode": f"dask LocalCluster ({threads} workers x 1 thread)"
@@ -84,11 +92,28 @@ def run_one(model_name: str, size: int, chunk_size: int, dask: bool, threads: in
         "failed": result.n_failed,
         "seconds": round(result.seconds, 2),
         "per_minute": round(result.rate_per_minute),
+        # this process's CPU time (Dask workers not counted): on a shared machine the wall
+        # time says how busy it was, the CPU time what the screen cost
+        "cpu_s": round(cpu_s, 2),
+        "per_cpu_minute": round(result.n_candidates / cpu_s * 60) if cpu_s > 0 else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "output_mb": round(output_mb, 1),
         "chunk_size": chunk_size,
         "space": f"unaries to ternaries of {len(elements)} elements, <= {max_atoms} atoms",
         "best": result.top["formula"].head(3).tolist(),
+    }
+
+
+def _card(name: str) -> dict:
+    """Which model was screened with: the card's features, architecture and training date."""
+    from skirnet import pretrained
+
+    card = pretrained.model_card(name)
+    return {
+        "features": card.get("features"),
+        "architecture": card.get("architecture"),
+        "parameters": card.get("parameters"),
+        "trained": (card.get("machine") or {}).get("date"),
     }
 
 
@@ -99,6 +124,7 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dask", action="store_true", help="also run on a LocalCluster")
+    parser.add_argument("--tag", default="", help="suffix of the JSON file name")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dask-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -116,14 +142,17 @@ def main() -> int:
             row = json.loads(done.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(f"{row['mode']}: {row['candidates']:,} in {row['seconds']} s", flush=True)
-    columns = ["mode", "candidates", "seconds", "per_minute", "peak_rss_mb", "output_mb"]
+    columns = ["mode", "candidates", "seconds", "per_minute", "cpu_s", "peak_rss_mb", "output_mb"]
     print(format_table(rows, columns))
     default_threads = args.threads == (os.cpu_count() or 1)
+    name = "screening" if default_threads else f"screening_{args.threads}_threads"
+    card = _card(args.model)
     path = write_result(
-        "screening" if default_threads else f"screening_{args.threads}_threads",
+        f"{name}_{args.tag}" if args.tag else name,
         {
             "benchmark": "screening",
             "model": args.model,
+            "model_card": card,
             "command": "python benchmarks/screening.py " + " ".join(sys.argv[1:]),
             "machine": machine_info(),
             "note": "peak_rss_mb is the screening process's own; Dask workers are separate "

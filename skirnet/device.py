@@ -26,8 +26,8 @@ __all__ = [
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 matrix products in hardware (AVX512-BF16 or AMX).
 
-    Elsewhere PyTorch emulates them, many times slower than float32 (about 2x without
-    AVX512-BF16, about 30x on an AVX2-only CPU, in our measurements).
+    Elsewhere PyTorch emulates them, slower than float32 (far slower on an AVX2-only
+    CPU).
 
     Returns
     -------
