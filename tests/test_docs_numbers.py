@@ -121,6 +121,7 @@ EXEMPT = {("README.md", "Citing"): "bibliographic references: volumes, pages and
 #: ``<!-- name:end -->``, and the script whose ``--check`` says each one is current.
 GENERATED = {
     "suite": "benchmarks/suite_report.py",
+    "suite-summary": "benchmarks/suite_report.py",
     "full-results": "benchmarks/full_scale_report.py",
     "full-depth": "benchmarks/full_scale_report.py",
     "full-trials": "benchmarks/full_scale_report.py",
