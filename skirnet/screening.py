@@ -217,7 +217,8 @@ def iter_table_formulas(
     Yields
     ------
     formulas : list
-        One chunk, in file order.
+        One chunk, in file order. Cells are text, as every reader of formula tables takes
+        them: ``NaN`` (sodium nitride), ``NA`` and ``None`` are formulas, not missing values.
     """
     path = Path(path)
     parquet = path.suffix.lower() in (".parquet", ".pq")
@@ -233,7 +234,11 @@ def iter_table_formulas(
         for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
             yield batch.column(0).to_pylist()
     else:
-        reader = pd.read_csv(path, usecols=[column], chunksize=chunk_size, dtype=object)
+        # formulas are text: "NaN" is sodium nitride, "NA" and "None" no missing values
+        reader = pd.read_csv(
+            path, usecols=[column], chunksize=chunk_size, dtype=str, keep_default_na=False,
+            na_values=[""],
+        )  # fmt: skip
         for frame in reader:
             yield frame[column].tolist()
 

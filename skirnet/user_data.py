@@ -124,7 +124,7 @@ def read_user_data(
         from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame
         from skirnet.datasets.user_structures import input_column
 
-        frame = _read_frame(path)
+        frame = _read_frame(path, text=(formula_col,))
         column = input_column(
             frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "formula_col="
         )

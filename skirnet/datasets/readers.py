@@ -28,6 +28,10 @@ from sklearn.utils import Bunch
 _FORMULA_CANDIDATES = ("formula", "composition", "formula_pretty", "pretty_formula")
 _CIF_CANDIDATES = ("cif", "structure_cif")
 _TARGET_CANDIDATES = ("target", "y")
+#: Columns read as text whatever their cells look like (with any column the caller names):
+#: formulas ("NaN" is sodium nitride, "NA" and "None" are no missing values, "Inf" and
+#: "True" no numbers) and structures. Only an empty cell is missing.
+_TEXT_CANDIDATES = (*_FORMULA_CANDIDATES, *_CIF_CANDIDATES, "structure")
 _STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar", "")
 
 
@@ -178,8 +182,13 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
-    """A CSV, Parquet or Matbench-style JSON table as a DataFrame."""
+def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
+    """A CSV, Parquet or Matbench-style JSON table as a DataFrame.
+
+    In a CSV file only an empty cell is missing, and the columns named in ``text`` or
+    :data:`_TEXT_CANDIDATES` (any case) are read as text: ``NaN``, ``NA``, ``None`` and
+    ``Inf`` are formulas there, as in every other reader of formula tables.
+    """
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():
@@ -200,8 +209,14 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
     try:
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+        wanted = {name for name in text if name is not None}
+        names = [name for name in header.iloc[0] if name in wanted]
+        names += [name for name in header.iloc[0] if name.lower() in _TEXT_CANDIDATES]
         # only empty cells are missing: "NaN" (sodium nitride) and "NA" are formulas
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        return pd.read_csv(
+            path, keep_default_na=False, na_values=[""], dtype=dict.fromkeys(names, str)
+        )
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"the file {path} is empty") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
@@ -306,7 +321,7 @@ def read_table(
     (['NaCl', 'GaAs'], [5.0, 1.4])
     """
     path = Path(path)
-    frame = _read_frame(path)
+    frame = _read_frame(path, text=(formula_col, cif_col))
     if frame.empty:
         raise ValueError(f"the file {path} has a header but no data rows")
     if cif_col is not None:
@@ -488,7 +503,11 @@ def load_id_prop_folder(
         raise FileNotFoundError(f"no {id_prop} in {folder} (expected rows 'id,target')")
     if table_path.stat().st_size == 0:
         raise ValueError(f"the file {table_path} is empty")
-    table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str})
+    # ids are text ("NA" is an id) and only an empty cell is missing
+    table = pd.read_csv(
+        table_path, header=None, nrows=n_rows, dtype={0: str}, keep_default_na=False,
+        na_values=[""],
+    )  # fmt: skip
     if table.shape[1] < 2:
         raise ValueError(f"{table_path} needs at least two columns (id, target)")
     targets = np.column_stack(

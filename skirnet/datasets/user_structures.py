@@ -121,7 +121,7 @@ def read_structures(
             structure_col=None,
             target_col=None,
         )
-    frame = _read_frame(path)
+    frame = _read_frame(path, text=(structure_col,))
     scol = input_column(
         frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
         "structure_col= (the column of CIF texts or structure dicts)",

@@ -1,0 +1,79 @@
+"""Input files that look like something else: every reader takes them alike, or says why not.
+
+Each test writes the file that showed a fault and runs the command line on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from skirnet.cli import main
+from skirnet.datasets import read_table
+from skirnet.user_data import read_user_data
+
+MODEL = "oqmd-formation-enthalpy"  # shipped: no training needed
+
+
+def _errors(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+
+
+def _predict(tmp_path: Path, data: Path) -> pd.DataFrame:
+    out = tmp_path / "pred.csv"
+    argv = ["predict", "--model", MODEL, "--data", str(data), "--output", str(out)]
+    assert main([*argv, "--threads", "1"]) == 0
+    return pd.read_csv(out, keep_default_na=False, dtype={"formula": str, "id": str})
+
+
+def _screen(tmp_path: Path, data: Path, *extra: str) -> pd.DataFrame:
+    out = tmp_path / "screen.parquet"
+    argv = ["screen", "--model", MODEL, "--data", str(data), "--output", str(out)]
+    assert main([*argv, *extra, "--threads", "1"]) == 0
+    return pd.read_parquet(out)
+
+
+# --------------------------------------------------------------------------- formulas as text
+
+TEXTS = ["NaCl", "NaN", "NA", "None", "Inf", "True"]
+
+
+def test_predict_and_screen_read_formula_cells_as_text(tmp_path, capsys):
+    table = tmp_path / "candidates.csv"
+    table.write_text("formula\n" + "\n".join(TEXTS) + "\n")
+    predicted = _predict(tmp_path, table)
+    screened = _screen(tmp_path, table)
+    assert predicted["formula"].tolist() == screened["formula"].tolist() == TEXTS
+    # NaN (sodium nitride) is predicted by both; NA, None, Inf and True fail in both alike
+    assert predicted["error"].ne("").tolist() == [False, False, True, True, True, True]
+    assert screened["error"].notna().tolist() == predicted["error"].ne("").tolist()
+    np.testing.assert_allclose(
+        screened["prediction"].to_numpy(),
+        pd.to_numeric(predicted["prediction"]).to_numpy(),
+        rtol=1e-6,
+    )
+    assert "'A'" in predicted["error"][2] and "'A'" in screened["error"][2]
+
+
+def test_training_tables_and_id_prop_read_formulas_and_ids_as_text(tmp_path):
+    table = tmp_path / "train.csv"
+    table.write_text("formula,target\n" + "".join(f"{t},{i}\n" for i, t in enumerate(TEXTS)))
+    assert read_table(table).data.tolist() == TEXTS
+    assert read_user_data(table).inputs == TEXTS
+    assert read_user_data(table, target=False).inputs == TEXTS
+    gz = tmp_path / "named.csv.gz"
+    pd.DataFrame({"material": TEXTS, "y": range(6)}).to_csv(gz, index=False)
+    assert read_table(gz, formula_col="material").data.tolist() == TEXTS
+
+    from skirnet.datasets import load_id_prop_folder
+
+    poscar = "Po\n1.0\n3.35 0 0\n0 3.35 0\n0 0 3.35\nPo\n1\ndirect\n0 0 0\n"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in ("NA", "None"):
+        (folder / f"{name}.vasp").write_text(poscar)
+    (folder / "id_prop.csv").write_text("NA,0.5\nNone,1.5\n")
+    bunch = load_id_prop_folder(folder, parse=False)
+    assert bunch.ids.tolist() == ["NA", "None"] and bunch.target.tolist() == [0.5, 1.5]
