@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from skirnet.datasets.readers import _CSV_OPTIONS, _csv_header, _reading_csv, _text_cells
+
 __all__ = [
     "ScreeningResult",
     "count_compositions",
@@ -218,7 +220,8 @@ def iter_table_formulas(
     ------
     formulas : list
         One chunk, in file order. Cells are text, as every reader of formula tables takes
-        them: ``NaN`` (sodium nitride), ``NA`` and ``None`` are formulas, not missing values.
+        them: ``NaN`` (sodium nitride), ``NA`` and ``None`` are formulas, not missing values;
+        an empty cell or a blank line is ``""`` (a row with the reason in ``error``).
     """
     path = Path(path)
     parquet = path.suffix.lower() in (".parquet", ".pq")
@@ -228,19 +231,20 @@ def iter_table_formulas(
         handle = pq.ParquetFile(path)
         columns = handle.schema_arrow.names
     else:
-        columns = list(pd.read_csv(path, nrows=0).columns)
+        columns = _csv_header(path)
     column = _formula_column(columns, formula_col, path)
     if parquet:
         for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
-            yield batch.column(0).to_pylist()
-    else:
-        # formulas are text: "NaN" is sodium nitride, "NA" and "None" no missing values
+            yield _text_cells(batch.column(0).to_pylist())
+        return
+    # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only an
+    # empty cell is missing, a blank line is a row (an empty formula, kept as an error row)
+    with _reading_csv(path):
         reader = pd.read_csv(
-            path, usecols=[column], chunksize=chunk_size, dtype=str, keep_default_na=False,
-            na_values=[""],
-        )  # fmt: skip
+            path, usecols=[column], chunksize=chunk_size, dtype=str, **_CSV_OPTIONS
+        )
         for frame in reader:
-            yield frame[column].tolist()
+            yield _text_cells(frame[column])
 
 
 def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:

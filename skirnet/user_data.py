@@ -121,14 +121,14 @@ def read_user_data(
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
     if not target:
-        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame
+        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame, _text_cells
         from skirnet.datasets.user_structures import input_column
 
         frame = _read_frame(path, text=(formula_col,))
         column = input_column(
             frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "formula_col="
         )
-        inputs = frame[column].tolist()
+        inputs = _text_cells(frame[column])  # an empty cell: "", an error row as in screen
         ids = np.arange(len(inputs)).astype(str)
         return UserData(inputs, None, "formula", str(column), None, ids, path)
     bunch = read_table(path, formula_col=formula_col, target_col=target_col)

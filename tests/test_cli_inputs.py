@@ -77,3 +77,45 @@ def test_training_tables_and_id_prop_read_formulas_and_ids_as_text(tmp_path):
     (folder / "id_prop.csv").write_text("NA,0.5\nNone,1.5\n")
     bunch = load_id_prop_folder(folder, parse=False)
     assert bunch.ids.tolist() == ["NA", "None"] and bunch.target.tolist() == [0.5, 1.5]
+
+
+# --------------------------------------------------------------------------- blank lines
+
+
+def test_a_blank_line_is_a_row_in_predict_and_screen_alike(tmp_path, capsys):
+    table = tmp_path / "one-column.csv"
+    table.write_text("formula\nNaCl\n\nFe2O3\n\nMgO\n")
+    predicted = _predict(tmp_path, table)
+    assert "2 of 5 row(s) could not be featurized" in capsys.readouterr().err
+    screened = _screen(tmp_path, table, "--chunk-size", "2")
+    assert predicted["formula"].tolist() == screened["formula"].tolist()
+    assert predicted["formula"].tolist() == ["NaCl", "", "Fe2O3", "", "MgO"]
+    assert predicted["error"].ne("").tolist() == [False, True, False, True, False]
+    assert screened["error"].notna().tolist() == [False, True, False, True, False]
+    assert "empty formula" in predicted["error"][1] and "empty formula" in screened["error"][3]
+
+    two_columns = tmp_path / "two-columns.csv"
+    two_columns.write_text("id,formula\n1,NaCl\n\n2,MgO\n")
+    assert len(_predict(tmp_path, two_columns)) == len(_screen(tmp_path, two_columns)) == 3
+
+
+def test_a_blank_line_in_a_training_table_is_named_by_its_line(tmp_path, capsys):
+    table = tmp_path / "train.csv"
+    rows = "".join(f"NaCl,{i}\n" for i in range(12))
+    table.write_text(f"formula,target\n{rows}\n{rows}")
+    argv = ["compare", "--data", str(table), "--models", "rf", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    (line,) = _errors(capsys)
+    assert "missing value at data row 12 (file line 14)" in line and str(table) in line
+
+
+def test_a_blank_first_line_says_where_the_header_goes(tmp_path, capsys):
+    table = tmp_path / "late-header.csv"
+    table.write_text("\nformula\nNaCl\n")
+    for argv in (
+        ["predict", "--model", MODEL, "--data", str(table)],
+        ["screen", "--model", MODEL, "--data", str(table), "--output", str(tmp_path / "o.pq")],
+    ):
+        assert main(argv) == 2
+        (line,) = _errors(capsys)
+        assert f"the first line of {table} is blank" in line

@@ -12,12 +12,14 @@ file, column, row and value.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib.util
 import json
+import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,12 +184,70 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
     return frame
 
 
+#: How every CSV table is read: only an empty cell is missing, and every line after the
+#: header is a row, a blank line too (a row of empty cells), so that no row is lost and
+#: line numbers in messages are the file's.
+_CSV_OPTIONS: dict[str, Any] = {
+    "keep_default_na": False,
+    "na_values": [""],
+    "skip_blank_lines": False,
+}
+
+
+@contextlib.contextmanager
+def _reading_csv(path: Path) -> Iterator[None]:
+    """Turn pandas' errors while reading the CSV file ``path`` into messages naming it."""
+    try:
+        yield
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"the file {path} is empty") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The column names on the first line of a CSV file, as written there.
+
+    Raises
+    ------
+    ValueError
+        An empty file, a blank first line (the header must be the first line: every
+        line after it is a row), or one that is no CSV text.
+    """
+    with _reading_csv(path):
+        try:
+            first = pd.read_csv(
+                path, header=None, nrows=1, dtype=str, keep_default_na=False,
+                skip_blank_lines=False,
+            )  # fmt: skip
+        except pd.errors.EmptyDataError:
+            if len(pd.read_csv(path, nrows=0).columns):  # raises again when all is blank
+                raise ValueError(
+                    f"the first line of {path} is blank: put the column names (the header) "
+                    "on the first line; every line after it is a row"
+                ) from None
+            raise
+    return [str(name) for name in first.iloc[0]]
+
+
+def _text_cells(values: Iterable[Any]) -> list[Any]:
+    """The cells of a formula column, an empty (missing) one as ``""``.
+
+    >>> _text_cells(["NaN", None, float("nan"), "NaCl"])
+    ['NaN', '', '', 'NaCl']
+    """
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+
+
 def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
     """A CSV, Parquet or Matbench-style JSON table as a DataFrame.
 
-    In a CSV file only an empty cell is missing, and the columns named in ``text`` or
-    :data:`_TEXT_CANDIDATES` (any case) are read as text: ``NaN``, ``NA``, ``None`` and
-    ``Inf`` are formulas there, as in every other reader of formula tables.
+    A CSV file is read with :data:`_CSV_OPTIONS` (only an empty cell is missing; a blank
+    line is a row), and the columns named in ``text`` or :data:`_TEXT_CANDIDATES` (any
+    case) as text: ``NaN``, ``NA``, ``None`` and ``Inf`` are formulas there, as in every
+    other reader of formula tables.
     """
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
@@ -208,21 +268,11 @@ def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
         return pd.read_parquet(path)
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
-    try:
-        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
-        wanted = {name for name in text if name is not None}
-        names = [name for name in header.iloc[0] if name in wanted]
-        names += [name for name in header.iloc[0] if name.lower() in _TEXT_CANDIDATES]
-        # only empty cells are missing: "NaN" (sodium nitride) and "NA" are formulas
-        return pd.read_csv(
-            path, keep_default_na=False, na_values=[""], dtype=dict.fromkeys(names, str)
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise ValueError(f"the file {path} is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
-        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
+    header = _csv_header(path)
+    wanted = {name for name in text if name is not None}
+    names = [name for name in header if name in wanted or name.lower() in _TEXT_CANDIDATES]
+    with _reading_csv(path):
+        return pd.read_csv(path, dtype=dict.fromkeys(names, str), **_CSV_OPTIONS)
 
 
 def _pick_column(
@@ -503,11 +553,9 @@ def load_id_prop_folder(
         raise FileNotFoundError(f"no {id_prop} in {folder} (expected rows 'id,target')")
     if table_path.stat().st_size == 0:
         raise ValueError(f"the file {table_path} is empty")
-    # ids are text ("NA" is an id) and only an empty cell is missing
-    table = pd.read_csv(
-        table_path, header=None, nrows=n_rows, dtype={0: str}, keep_default_na=False,
-        na_values=[""],
-    )  # fmt: skip
+    # ids are text ("NA" is an id), only an empty cell is missing, a blank line is a row
+    with _reading_csv(table_path):
+        table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str}, **_CSV_OPTIONS)
     if table.shape[1] < 2:
         raise ValueError(f"{table_path} needs at least two columns (id, target)")
     targets = np.column_stack(
