@@ -229,7 +229,9 @@ _HELP = {
     "screen --output": "Parquet file to write; written under a temporary name and renamed "
     "when complete (an existing file is replaced then)",
     "--elements": "comma-separated element symbols to combine, e.g. Li,Fe,P,O",
-    "--max-atoms": "largest number of atoms per formula unit of a generated composition",
+    "--max-atoms": "largest number of atoms per formula unit of a generated composition; a "
+    "grid of more than a billion compositions (skirnet.screening.MAX_GENERATED) is refused, "
+    "naming the largest --max-atoms that fits",
     "--min-elements": "generate only compositions with at least this many elements (default: 1)",
     "--charge-balanced": "keep only generated compositions that balance with common "
     "oxidation states",

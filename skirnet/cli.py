@@ -532,11 +532,51 @@ def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     if args.max_atoms is None:
         raise CLIError("--elements needs --max-atoms N (atoms per formula unit)")
     elements = [e.strip() for e in args.elements.split(",") if e.strip()]
+    total = _grid_size(args, elements)
     options = {"min_elements": args.min_elements, "charge_balanced": args.charge_balanced}
-    # counting runs the generator once: cheap next to featurizing and predicting
-    total = count_compositions(elements, args.max_atoms, **options)
+    if args.charge_balanced:
+        # counting runs the generator once: cheap next to featurizing and predicting
+        total = count_compositions(elements, args.max_atoms, **options)
+    if total == 0:
+        raise CLIError(_no_composition(args, elements))
     candidates = generate_compositions(elements, args.max_atoms, **options)
     return candidates, total, f"{total:,} compositions of {'-'.join(elements)}"
+
+
+def _grid_size(args: argparse.Namespace, elements: list[str]) -> int:
+    """The compositions of ``--elements`` and ``--max-atoms``, counted before any is made."""
+    from skirnet.screening import GridTooLargeError, check_grid_size
+
+    grid = f"--elements {','.join(elements)} --max-atoms {args.max_atoms}"
+    try:
+        return check_grid_size(elements, args.max_atoms, min_elements=args.min_elements)
+    except GridTooLargeError as exc:
+        size = f"{exc.count:,}" if exc.exact else f"more than {exc.count:,}"
+        before = " before charge balance" if args.charge_balanced else ""
+        smaller = (
+            f"--max-atoms {exc.max_atoms} or less ({exc.fitting:,} compositions), "
+            if exc.max_atoms is not None
+            else ""
+        )
+        raise CLIError(
+            f"{grid} gives {size} compositions{before}, more than one screen generates "
+            f"({exc.limit:,}): use {smaller}fewer elements, or a file of candidates (--data)"
+        ) from None
+    except ValueError as exc:
+        raise CLIError(f"--elements {args.elements!r}: {exc}") from None
+
+
+def _no_composition(args: argparse.Namespace, elements: list[str]) -> str:
+    """Why ``--elements`` with the other grid options gives nothing to screen."""
+    grid = f"--elements {','.join(elements)} with --max-atoms {args.max_atoms}"
+    least = args.min_elements
+    if least > len(elements):
+        why = f"--min-elements {least} asks for more elements than the {len(elements)} given"
+    elif least > args.max_atoms:
+        why = f"compositions of {least} elements need --max-atoms {least} or more"
+    else:
+        why = "none balances with common oxidation states (--charge-balanced)"
+    return f"{grid} gives no composition to screen: {why}"
 
 
 def _cmd_screen(args: argparse.Namespace) -> int:

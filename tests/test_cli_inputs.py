@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from skirnet.cli import main
 from skirnet.datasets import read_table
@@ -119,3 +120,72 @@ def test_a_blank_first_line_says_where_the_header_goes(tmp_path, capsys):
         assert main(argv) == 2
         (line,) = _errors(capsys)
         assert f"the first line of {table} is blank" in line
+
+
+# --------------------------------------------------------------------------- element grids
+
+
+def _screen_fails(tmp_path, capsys, *grid: str) -> str:
+    out = tmp_path / "grid.parquet"
+    assert main(["screen", "--model", MODEL, *grid, "--output", str(out)]) == 2
+    (line,) = _errors(capsys)
+    assert "Traceback" not in line and not out.exists()
+    return line
+
+
+@pytest.mark.parametrize("elements", ["", ",", " , "])
+def test_screen_without_elements_is_refused(tmp_path, capsys, elements):
+    line = _screen_fails(tmp_path, capsys, "--elements", elements, "--max-atoms", "3")
+    assert "no element symbols given" in line and "e.g. Li,Fe,O" in line
+
+
+@pytest.mark.parametrize(
+    ("grid", "why"),
+    [
+        (["--elements", "Li,O", "--min-elements", "3"], "asks for more elements than the 2"),
+        (["--elements", "Na,Cl", "--max-atoms", "1", "--min-elements", "2"],
+         "compositions of 2 elements need --max-atoms 2 or more"),
+        (["--elements", "O,F", "--charge-balanced"], "none balances"),
+    ],
+)  # fmt: skip
+def test_screen_of_an_empty_grid_is_refused(tmp_path, capsys, grid, why):
+    grid = grid if "--max-atoms" in grid else [*grid, "--max-atoms", "4"]
+    line = _screen_fails(tmp_path, capsys, *grid)
+    assert "gives no composition to screen" in line and why in line
+
+
+@pytest.mark.parametrize("max_atoms", ["100000", "1000000000000"])
+def test_screen_of_a_grid_too_large_says_which_max_atoms_fits(tmp_path, capsys, max_atoms):
+    from skirnet.screening import MAX_GENERATED, check_grid_size
+
+    line = _screen_fails(tmp_path, capsys, "--elements", "Li,Fe,O", "--max-atoms", max_atoms)
+    assert f"--max-atoms {max_atoms} gives " in line and "more than one screen generates" in line
+    fits = int(line.split("use --max-atoms ")[1].split()[0])
+    assert check_grid_size(["Li", "Fe", "O"], fits) <= MAX_GENERATED
+    with pytest.raises(ValueError, match="over the limit"):
+        check_grid_size(["Li", "Fe", "O"], fits + 1)
+
+
+def test_grids_are_counted_and_generated_without_holding_them():
+    import itertools
+    import math
+
+    from skirnet.screening import _iter_amounts, count_compositions, generate_compositions
+
+    # one element has one composition at any size; a huge grid starts at once
+    assert count_compositions(["Fe"], 10**12) == 1
+    assert list(generate_compositions(["Fe"], 10**12)) == ["Fe1"]
+    first = itertools.islice(generate_compositions(["Li", "O"], 10**9), 4)
+    assert list(first) == ["Li1", "O1", "Li1O1", "Li1O2"]
+    # amounts enumerated one by one, in the order of the filtered product (a grid too large
+    # to keep between element subsets)
+    product = [
+        a for a in itertools.product(range(1, 89), repeat=3) if sum(a) <= 90 and math.gcd(*a) == 1
+    ]
+    assert list(_iter_amounts(3, 90)) == product
+    assert count_compositions(["Li", "Fe", "O"], 90, min_elements=3) == len(product)
+    for n, atoms in [(2, 1), (3, 7), (4, 12), (5, 9)]:
+        elements = ["Li", "Fe", "P", "O", "Mn"][:n]
+        assert count_compositions(elements, atoms) == len(
+            list(generate_compositions(elements, atoms))
+        )
