@@ -189,3 +189,96 @@ def test_grids_are_counted_and_generated_without_holding_them():
         assert count_compositions(elements, atoms) == len(
             list(generate_compositions(elements, atoms))
         )
+
+
+# --------------------------------------------------------------------------- structure folders
+
+
+@pytest.fixture(scope="module")
+def cif_folder(shared_data, tmp_path_factory) -> Path:
+    """14 CIF files of Materials Project crystals and their id_prop.csv."""
+    frame = pd.read_csv(shared_data / "structure" / "mp_2018_36737.csv.gz", nrows=14)
+    folder = tmp_path_factory.mktemp("cifs") / "folder"
+    folder.mkdir()
+    for ident, cif in zip(frame["material_id"], frame["cif"], strict=True):
+        (folder / f"{ident}.cif").write_text(cif)
+    frame[["material_id", "e_form"]].to_csv(folder / "id_prop.csv", header=False, index=False)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _data_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKIRNET_DATA", str(tmp_path / "data-home"))  # the feature cache
+
+
+@pytest.fixture(scope="module")
+def structure_model(cif_folder, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model"
+    argv = ["train", "--data", str(cif_folder), "--features", "composition", "--out", str(out)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKIRNET_DATA", str(out.parent / "data-home"))
+        assert main([*argv, "--epochs", "2", "--hidden-layer-sizes", "16", "--threads", "1"]) == 0
+    return out
+
+
+def _damaged_copy(cif_folder: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(cif_folder, folder)
+    ids = pd.read_csv(folder / "id_prop.csv", header=None)[0].tolist()
+    (folder / f"{ids[2]}.cif").write_text("data_broken\n_cell_length_a oops\n")
+    (folder / f"{ids[5]}.cif").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (folder / f"{ids[7]}.cif").unlink()
+    return folder, ids
+
+
+def test_predict_on_a_folder_keeps_unreadable_structures_as_error_rows(
+    cif_folder, structure_model, tmp_path, capsys
+):
+    folder, ids = _damaged_copy(cif_folder, tmp_path)
+    with open(folder / "id_prop.csv", "a") as fh:
+        fh.write("\n")  # a blank line: a row without an id
+    capsys.readouterr()
+    predicted = _predict_with(structure_model, folder, tmp_path)
+    assert predicted["id"].tolist() == [*ids, ""]
+    failed = predicted["error"].ne("")
+    assert failed.tolist() == [i in (2, 5, 7, 14) for i in range(15)]
+    assert "4 of 15 row(s)" in capsys.readouterr().err
+    assert f"id '{ids[2]}'" in predicted["error"][2] and "Invalid CIF" in predicted["error"][2]
+    binary = predicted["error"][5]
+    assert f"id '{ids[5]}'" in binary and str(folder / f"{ids[5]}.cif") in binary
+    assert "not a text file" in binary
+    assert f"no structure file for id '{ids[7]}'" in predicted["error"][7]
+    assert "line 15 of" in predicted["error"][14] and "has no id" in predicted["error"][14]
+    assert np.isfinite(pd.to_numeric(predicted["prediction"][~failed])).all()
+
+
+def test_training_on_a_folder_names_the_unreadable_structure(cif_folder, tmp_path, capsys):
+    folder, ids = _damaged_copy(cif_folder, tmp_path)
+    for good in (ids[2], ids[7]):  # only the binary file is left damaged
+        (folder / f"{good}.cif").write_text((cif_folder / f"{good}.cif").read_text())
+    argv = ["train", "--data", str(folder), "--features", "composition", "--epochs", "1"]
+    assert main([*argv, "--out", str(tmp_path / "m")]) == 2
+    (line,) = _errors(capsys)
+    assert f"cannot read the structure of id '{ids[5]}' ({folder / f'{ids[5]}.cif'})" in line
+    assert "not a text file" in line and "utf-8" not in line
+
+
+def _predict_with(model: Path, data: Path, tmp_path: Path) -> pd.DataFrame:
+    out = tmp_path / "pred.csv"
+    argv = ["predict", "--model", str(model), "--data", str(data), "--output", str(out)]
+    assert main(argv) == 0
+    return pd.read_csv(out, keep_default_na=False, dtype={"id": str})
+
+
+def test_predict_on_a_cif_table_keeps_an_empty_cell_as_an_error_row(
+    cif_folder, structure_model, tmp_path
+):
+    ids = pd.read_csv(cif_folder / "id_prop.csv", header=None)[0].tolist()[:3]
+    cifs = [(cif_folder / f"{i}.cif").read_text() for i in ids]
+    table = tmp_path / "cifs.csv"
+    pd.DataFrame({"cif": [cifs[0], None, cifs[2]]}).to_csv(table, index=False)
+    predicted = _predict_with(structure_model, table, tmp_path)
+    assert predicted["error"].ne("").tolist() == [False, True, False]
+    assert "no structure" in predicted["error"][1]

@@ -95,6 +95,17 @@ def _check_pymatgen_only(data: dict[str, Any]) -> None:
             stack.extend((value, f"{where}[{i}]") for i, value in enumerate(obj))
 
 
+def _read_structure_file(path: Path, name: str) -> str:
+    """A structure file's text; a failure (not text, unreadable) names the id and the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not a text file (byte {exc.object[exc.start]:#04x} at {exc.start} is no UTF-8)"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    raise ValueError(f"cannot read the structure of id {name!r} ({path}): {reason}")
+
+
 def _parse_file(text: str, path: Path, name: str) -> Any:
     """A structure file's text parsed; a failure names the id and the file."""
     try:
@@ -194,12 +205,29 @@ _CSV_OPTIONS: dict[str, Any] = {
 }
 
 
+def _has_text(path: Path) -> bool:
+    """Whether a CSV file holds anything but blank lines."""
+    try:
+        pd.read_csv(path, header=None, nrows=1)
+    except (ValueError, OSError, EOFError):  # EmptyDataError is a ValueError
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def _reading_csv(path: Path) -> Iterator[None]:
-    """Turn pandas' errors while reading the CSV file ``path`` into messages naming it."""
+def _reading_csv(path: Path, first: str = "the column names (the header)") -> Iterator[None]:
+    """Turn pandas' errors while reading the CSV file ``path`` into messages naming it.
+
+    ``first`` says what belongs on the first line, for a file whose first line is blank.
+    """
     try:
         yield
     except pd.errors.EmptyDataError as exc:
+        if _has_text(path):
+            raise ValueError(
+                f"the first line of {path} is blank: put {first} on the first line; every "
+                "line after it is a row"
+            ) from exc
         raise ValueError(f"the file {path} is empty") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
@@ -217,18 +245,9 @@ def _csv_header(path: Path) -> list[str]:
         line after it is a row), or one that is no CSV text.
     """
     with _reading_csv(path):
-        try:
-            first = pd.read_csv(
-                path, header=None, nrows=1, dtype=str, keep_default_na=False,
-                skip_blank_lines=False,
-            )  # fmt: skip
-        except pd.errors.EmptyDataError:
-            if len(pd.read_csv(path, nrows=0).columns):  # raises again when all is blank
-                raise ValueError(
-                    f"the first line of {path} is blank: put the column names (the header) "
-                    "on the first line; every line after it is a row"
-                ) from None
-            raise
+        first = pd.read_csv(
+            path, header=None, nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     return [str(name) for name in first.iloc[0]]
 
 
@@ -467,7 +486,7 @@ def read_cif_folder(
     files = sorted(folder.glob(pattern))
     if not files:
         raise ValueError(f"no files matching {pattern!r} in {folder}")
-    texts = [f.read_text() for f in files]
+    texts = [_read_structure_file(f, f.stem) for f in files]
     data = [_parse_file(t, f, f.stem) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
     return Bunch(
         data=data,
@@ -501,13 +520,14 @@ def load_id_prop_folder(
     id_prop: str = "id_prop.csv",
     parse: bool = True,
     n_rows: int | None = None,
+    errors: str = "raise",
 ) -> Bunch:
     """Load a folder in the CGCNN/ALIGNN convention: ``id_prop.csv`` plus structure files.
 
     ``id_prop.csv`` has no header; each row is ``id,target[,target2,...]``. The structure
     of ``id`` is the file ``id`` itself (ALIGNN: ``POSCAR-JVASP-10.vasp``) or ``id.cif``
     (CGCNN), ``id.vasp`` or ``id.poscar``. Files not listed in ``id_prop.csv`` are
-    ignored.
+    ignored. Ids are text (``NA`` is an id), and every line is a row, a blank one too.
 
     Parameters
     ----------
@@ -519,20 +539,29 @@ def load_id_prop_folder(
         Parse into pymatgen Structures; with ``False`` ``data`` holds the file texts.
     n_rows : int, optional
         Read only the first ``n_rows`` rows of ``id_prop.csv``.
+    errors : {"raise", "keep"}, default="raise"
+        A row whose structure cannot be read (a blank line, an id without a file, a file
+        that is not text or not a structure): ``"raise"`` stops with a message naming
+        the id and the file; ``"keep"`` (for prediction) keeps the row, with None in
+        ``data`` and the reason in ``errors``, and takes a target that is missing or not
+        a number as NaN.
 
     Returns
     -------
     sklearn.utils.Bunch
         ``data`` (Structures or texts), ``target`` (float64, shape ``(n,)`` or ``(n, k)``
-        for several target columns), ``ids``, ``filenames``, ``DESCR``.
+        for several target columns), ``ids``, ``filenames``, ``errors`` (row number: why
+        the row's structure could not be read; empty unless ``errors="keep"``),
+        ``DESCR``.
 
     Raises
     ------
     FileNotFoundError
         Missing folder, ``id_prop.csv`` or structure file (the message names it).
     ValueError
-        Empty or non-numeric ``id_prop.csv``, or an id that is not a plain file name
-        inside the folder (``/etc/hostname``, ``../x``, ``sub/x``).
+        Empty or non-numeric ``id_prop.csv``, an id that is not a plain file name inside
+        the folder (``/etc/hostname``, ``../x``, ``sub/x``), or a structure file that
+        cannot be read or parsed (the message names the id and the file).
 
     Examples
     --------
@@ -544,7 +573,12 @@ def load_id_prop_folder(
     >>> b = load_id_prop_folder(d)
     >>> b.ids.tolist(), b.target.tolist(), b.data[0].formula
     (['po.vasp'], [0.0], 'Po1')
+    >>> _ = (d / "id_prop.csv").write_text("po.vasp,0.0\\nmissing,1.0\\n")
+    >>> load_id_prop_folder(d, errors="keep").errors
+    {1: "no structure file for id 'missing' in ... (tried missing.cif, missing.vasp, missing.poscar, missing)"}
     """
+    if errors not in ("raise", "keep"):
+        raise ValueError(f"errors must be 'raise' or 'keep', got {errors!r}")
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
@@ -554,24 +588,41 @@ def load_id_prop_folder(
     if table_path.stat().st_size == 0:
         raise ValueError(f"the file {table_path} is empty")
     # ids are text ("NA" is an id), only an empty cell is missing, a blank line is a row
-    with _reading_csv(table_path):
+    with _reading_csv(table_path, first="its first row (id,target)"):
         table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str}, **_CSV_OPTIONS)
     if table.shape[1] < 2:
         raise ValueError(f"{table_path} needs at least two columns (id, target)")
-    targets = np.column_stack(
-        [
+    if errors == "raise":
+        columns = [
             _check_target(table[c], f"column {c}", table_path, first_line=1)
             for c in table.columns[1:]
         ]
-    )
-    ids = table[0].astype(str).str.strip().to_numpy(dtype=object)
-    files = [_structure_path(folder, i) for i in ids]
-    texts = [f.read_text() for f in files]
-    data = [_parse_file(t, f, i) for t, f, i in zip(texts, files, ids, strict=True)] if parse else texts  # fmt: skip
+    else:
+        columns = [pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in table.columns[1:]]  # fmt: skip
+    targets = np.column_stack(columns)
+    ids = np.array([str(i).strip() for i in _text_cells(table[0])], dtype=object)
+    data: list[Any] = []
+    filenames: list[str] = []
+    failed: dict[int, str] = {}
+    for row, ident in enumerate(ids):
+        file = None
+        try:
+            if not ident:
+                raise ValueError(f"line {row + 1} of {table_path} has no id")
+            file = _structure_path(folder, ident)
+            text = _read_structure_file(file, ident)
+            data.append(_parse_file(text, file, ident) if parse else text)
+        except (ValueError, OSError) as exc:  # FileNotFoundError is an OSError
+            if errors == "raise":
+                raise
+            data.append(None)
+            failed[row] = " ".join(str(exc).split())
+        filenames.append("" if file is None else str(file))
     return Bunch(
         data=data,
         target=targets[:, 0] if targets.shape[1] == 1 else targets,
         ids=ids,
-        filenames=[str(f) for f in files],
+        filenames=filenames,
+        errors=failed,
         DESCR=f"{len(ids)} labelled structures from {folder} ({id_prop}, CGCNN/ALIGNN layout).",
     )
