@@ -474,7 +474,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"model's name), got {args.model}"
         )
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, spec = load_pipeline(resolve(args.model))
+    pipe, spec = load_pipeline(resolve(args.model, must_exist=True))
     model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
     columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
     saved = spec.get(f"{model_kind}_col")
@@ -595,7 +595,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         raise CLIError(f"--output {output} is the --data file; give another file name")
     candidates, total, described = _screen_candidates(args)
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, _ = load_pipeline(resolve(args.model))
+    pipe, _ = load_pipeline(resolve(args.model, must_exist=True))
     if type(pipe.steps[0][1]).__name__ != "CompositionFeaturizer":
         raise CLIError(
             f"--model {args.model} predicts from crystal structures; screen ranks "

@@ -282,3 +282,21 @@ def test_predict_on_a_cif_table_keeps_an_empty_cell_as_an_error_row(
     predicted = _predict_with(structure_model, table, tmp_path)
     assert predicted["error"].ne("").tolist() == [False, True, False]
     assert "no structure" in predicted["error"][1]
+
+
+# --------------------------------------------------------------------------- model names
+
+
+@pytest.mark.parametrize("command", ["predict", "screen"])
+def test_a_misspelt_model_name_lists_the_shipped_models(tmp_path, capsys, command):
+    from skirnet.pretrained import list_models
+
+    table = tmp_path / "q.csv"
+    table.write_text("formula\nNaCl\n")
+    argv = [command, "--model", "oqmd-formation-enthalpi", "--data", str(table)]
+    argv += ["--output", str(tmp_path / ("o.csv" if command == "predict" else "o.parquet"))]
+    assert main(argv) == 2
+    (line,) = _errors(capsys)
+    assert "no such model folder: oqmd-formation-enthalpi, nor a pretrained model" in line
+    assert f"(shipped models: {', '.join(list_models())})" in line
+    assert not list(tmp_path.glob("o.*"))
