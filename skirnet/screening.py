@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from skirnet.datasets.readers import _CSV_OPTIONS, _csv_header, _reading_csv, _text_cells
+from skirnet.datasets.readers import (
+    _CSV_OPTIONS,
+    _csv_header,
+    _parquet_columns,
+    _reading_csv,
+    _text_cells,
+)
 
 __all__ = [
     "MAX_GENERATED",
@@ -422,8 +428,8 @@ def iter_table_formulas(
     if parquet:
         import pyarrow.parquet as pq
 
+        columns = _parquet_columns(path)  # a damaged file or two columns of one name: named
         handle = pq.ParquetFile(path)
-        columns = handle.schema_arrow.names
     else:
         columns = _csv_header(path)
     column = _formula_column(columns, formula_col, path)

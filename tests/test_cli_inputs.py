@@ -300,3 +300,40 @@ def test_a_misspelt_model_name_lists_the_shipped_models(tmp_path, capsys, comman
     assert "no such model folder: oqmd-formation-enthalpi, nor a pretrained model" in line
     assert f"(shipped models: {', '.join(list_models())})" in line
     assert not list(tmp_path.glob("o.*"))
+
+
+# --------------------------------------------------------------------------- duplicate columns
+
+
+def _duplicated_tables(tmp_path: Path) -> dict[str, Path]:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [("NaCl", float(i), "MgO") for i in range(12)]
+    csv = tmp_path / "dup.csv"
+    csv.write_text("formula,target,formula\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    parquet = tmp_path / "dup.parquet"
+    columns = [pa.array([r[i] for r in rows]) for i in range(3)]
+    pq.write_table(pa.table(columns, names=["formula", "target", "formula"]), parquet)
+    js = tmp_path / "dup.json"
+    js.write_text(json.dumps({"columns": ["formula", "target", "formula"], "data": rows}))
+    return {"csv": csv, "parquet": parquet, "json": js}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "json"])
+def test_two_columns_of_one_name_are_refused_by_every_command(tmp_path, capsys, kind):
+    path = _duplicated_tables(tmp_path)[kind]
+    commands = [
+        ["compare", "--data", str(path), "--models", "rf", "--out", str(tmp_path / "c")],
+        ["train", "--data", str(path), "--out", str(tmp_path / "m")],
+        ["predict", "--model", MODEL, "--data", str(path)],
+        ["screen", "--model", MODEL, "--data", str(path), "--output", str(tmp_path / "s.pq")],
+    ]
+    for argv in commands[:3] if kind == "json" else commands:  # screen reads CSV, Parquet
+        assert main(argv) == 2, argv
+        (line,) = _errors(capsys)
+        assert f"{path} has 2 columns named 'formula' (columns 1 and 3)" in line, line
+        assert "ambiguous" in line
+    assert not (tmp_path / "s.pq").exists() and not (tmp_path / "m").exists()

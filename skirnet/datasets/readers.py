@@ -176,6 +176,43 @@ def _is_json(path: Path) -> bool:
     return path.name.lower().endswith((".json", ".json.gz"))
 
 
+def _check_unique_columns(names: Sequence[str], path: Path) -> None:
+    """Refuse a table with two columns of one name: which one is meant is ambiguous.
+
+    ``names`` must be the names as the file holds them (pandas renames a CSV file's
+    second ``formula`` to ``formula.1``).
+
+    >>> _check_unique_columns(["formula", "target", "formula"], Path("t.csv"))
+    Traceback (most recent call last):
+    ...
+    ValueError: t.csv has 2 columns named 'formula' (columns 1 and 3): which one is meant is ambiguous; rename or remove all but one
+    """
+    seen: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(number)
+    for name, numbers in seen.items():
+        if len(numbers) > 1:
+            where = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            raise ValueError(
+                f"{path} has {len(numbers)} columns named {name!r} (columns {where}): which "
+                "one is meant is ambiguous; rename or remove all but one"
+            )
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, as it holds them; a damaged file is named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read {path} as a Parquet file: {reason}") from exc
+    _check_unique_columns(names, path)
+    return names
+
+
 def _read_matbench_json(path: Path) -> pd.DataFrame:
     """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -189,6 +226,7 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
             f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
             "(pandas' to_json(orient='split'))"
         )
+    _check_unique_columns([str(c) for c in payload["columns"]], path)
     frame = pd.DataFrame(payload["data"], columns=payload["columns"])
     if "index" in payload:
         frame.index = [str(i) for i in payload["index"]]
@@ -242,13 +280,15 @@ def _csv_header(path: Path) -> list[str]:
     ------
     ValueError
         An empty file, a blank first line (the header must be the first line: every
-        line after it is a row), or one that is no CSV text.
+        line after it is a row), one that is no CSV text, or two columns of one name.
     """
     with _reading_csv(path):
         first = pd.read_csv(
             path, header=None, nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False
         )
-    return [str(name) for name in first.iloc[0]]
+    names = [str(name) for name in first.iloc[0]]
+    _check_unique_columns(names, path)
+    return names
 
 
 def _text_cells(values: Iterable[Any]) -> list[Any]:
@@ -284,6 +324,8 @@ def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
                 f"reading the Parquet file {path} needs pyarrow (or fastparquet), which is "
                 "not installed: pip install pyarrow, or save the table as CSV."
             )
+        if importlib.util.find_spec("pyarrow") is not None:
+            _parquet_columns(path)
         return pd.read_parquet(path)
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
