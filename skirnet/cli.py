@@ -526,6 +526,8 @@ def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     if args.data is not None:
         if args.max_atoms is not None or args.charge_balanced:
             raise CLIError("--max-atoms and --charge-balanced go with --elements, not --data")
+        if args.data.is_dir():
+            raise CLIError(f"--data {args.data} is a folder; give a CSV or Parquet file")
         if not args.data.is_file():
             raise CLIError(f"--data {args.data}: no such file")
         return args.data, None, str(args.data)

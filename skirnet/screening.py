@@ -422,6 +422,12 @@ def iter_table_formulas(
         One chunk, in file order. Cells are text, as every reader of formula tables takes
         them: ``NaN`` (sodium nitride), ``NA`` and ``None`` are formulas, not missing values;
         an empty cell or a blank line is ``""`` (a row with the reason in ``error``).
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read (the message names it), no formula column, two
+        columns of one name, a row with more cells than the header, or no data row.
     """
     path = Path(path)
     parquet = path.suffix.lower() in (".parquet", ".pq")
@@ -433,18 +439,22 @@ def iter_table_formulas(
     else:
         columns = _csv_header(path)
     column = _formula_column(columns, formula_col, path)
+    rows = 0
     if parquet:
         for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
+            rows += batch.num_rows
             yield _text_cells(batch.column(0).to_pylist())
-        return
-    # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only an
-    # empty cell is missing, a blank line is a row (an empty formula, kept as an error row)
-    with _reading_csv(path):
-        reader = pd.read_csv(
-            path, usecols=[column], chunksize=chunk_size, dtype=str, **_CSV_OPTIONS
-        )
-        for frame in reader:
-            yield _text_cells(frame[column])
+    else:
+        # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only
+        # an empty cell is missing, a blank line is a row (an empty formula, an error row);
+        # every column is read, so that a row with more cells than the header is refused
+        # as predict refuses it, not read in part
+        with _reading_csv(path):
+            for frame in pd.read_csv(path, chunksize=chunk_size, dtype=str, **_CSV_OPTIONS):
+                rows += len(frame)
+                yield _text_cells(frame[column])
+    if rows == 0:
+        raise ValueError(f"the file {path} has a header but no data rows")
 
 
 def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
@@ -717,6 +727,7 @@ def screen(
     if isinstance(candidates, (str, Path)):
         source = Path(candidates)
         if total is None and source.suffix.lower() in (".parquet", ".pq"):
+            _parquet_columns(source)  # a damaged file is named
             total = pq.ParquetFile(source).metadata.num_rows
         chunks: Iterable[list[Any]] = iter_table_formulas(source, formula_col, chunk_size)
     else:

@@ -337,3 +337,38 @@ def test_two_columns_of_one_name_are_refused_by_every_command(tmp_path, capsys, 
         assert f"{path} has 2 columns named 'formula' (columns 1 and 3)" in line, line
         assert "ambiguous" in line
     assert not (tmp_path / "s.pq").exists() and not (tmp_path / "m").exists()
+
+
+# --------------------------------------------------------------------------- candidate files
+
+
+def _bad_candidate_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    header = tmp_path / "header.csv"
+    header.write_text("formula,id\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("formula,id\nNaCl,1\nMgO,2,3,4\nFe2O3,5\n")
+    parquet = tmp_path / "fake.parquet"
+    parquet.write_text("formula\nNaCl\n")
+    return {
+        "header only": (header, f"the file {header} has a header but no data rows"),
+        "more cells than the header": (ragged, "Expected 2 fields in line 3, saw 4"),
+        "not Parquet": (parquet, f"cannot read {parquet} as a Parquet file"),
+    }
+
+
+def test_screen_refuses_a_bad_candidate_file_as_predict_does(tmp_path, capsys):
+    out = tmp_path / "s.parquet"
+    for case, (path, needle) in _bad_candidate_files(tmp_path).items():
+        lines = []
+        for argv in (
+            ["predict", "--model", MODEL, "--data", str(path)],
+            ["screen", "--model", MODEL, "--data", str(path), "--output", str(out)],
+        ):
+            assert main(argv) == 2, (case, argv)
+            (line,) = _errors(capsys)
+            assert needle in line and str(path) in line, (case, line)
+            lines.append(line)
+        assert lines[0] == lines[1], case  # the same message from both
+        assert not out.exists()
+    assert main(["screen", "--model", MODEL, "--data", str(tmp_path), "--output", str(out)]) == 2
+    assert f"--data {tmp_path} is a folder" in _errors(capsys)[0]
