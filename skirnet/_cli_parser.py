@@ -154,7 +154,8 @@ _HELP = {
     f"default from {LARGE_TABLE_ROWS:,} training rows, composition below). Structures: "
     "composition, structure (128 Voronoi attributes of Ward et al. 2017) or both "
     "(default)",
-    "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
+    "--formula-col": "column of chemical formulas (default: 'formula', 'composition', "
+    "'formula_pretty' or 'pretty_formula', any case)",
     "--target-col": "numeric target column (default: 'target' or 'y')",
     "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
     "the load average); the last digits of every result depend on it: give --threads (and "

@@ -606,17 +606,20 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
     with dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
-        result = screen(
-            pipe,
-            candidates,
-            output,
-            formula_col=args.formula_col,
-            chunk_size=args.chunk_size,
-            top_k=args.top,
-            ascending=not args.highest,
-            client=client,
-            total=total,
-        )
+        try:
+            result = screen(
+                pipe,
+                candidates,
+                output,
+                formula_col=args.formula_col,
+                chunk_size=args.chunk_size,
+                top_k=args.top,
+                ascending=not args.highest,
+                client=client,
+                total=total,
+            )
+        except ValueError as exc:  # of the candidates file, in the words of its options
+            raise _in_options(exc) from None
     best = "highest" if args.highest else "lowest"
     print(f"top {len(result.top)} candidates ({best} prediction first):")
     print(result.top.to_string(index=False))

@@ -35,8 +35,10 @@ import pandas as pd
 
 from skirnet.datasets.readers import (
     _CSV_OPTIONS,
+    _FORMULA_CANDIDATES,
     _csv_header,
     _parquet_columns,
+    _pick_column,
     _reading_csv,
     _text_cells,
 )
@@ -412,7 +414,8 @@ def iter_table_formulas(
     path : str or Path
         ``.csv``/``.csv.gz`` or ``.parquet`` file.
     formula_col : str, default=None
-        Column of the formulas; None takes ``formula`` or ``composition`` (any case).
+        Column of the formulas; None takes ``formula``, ``composition``,
+        ``formula_pretty`` or ``pretty_formula`` (any case), as ``skirnet predict`` does.
     chunk_size : int, default=100_000
         Rows per chunk.
 
@@ -458,18 +461,18 @@ def iter_table_formulas(
 
 
 def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
+    """The formula column, looked up as every reader of formula tables looks it up."""
     if wanted is not None:
         if wanted not in columns:
             raise ValueError(f"Column {wanted!r} is not in {path}; its columns: {columns}.")
         return wanted
-    lower = {c.lower(): c for c in columns}
-    for name in ("formula", "composition"):
-        if name in lower:
-            return lower[name]
-    raise ValueError(
-        f"No 'formula' or 'composition' column in {path}; name the column (its columns: "
-        f"{columns})."
-    )
+    found = _pick_column(pd.DataFrame(columns=columns), None, _FORMULA_CANDIDATES, "formula", path)  # fmt: skip
+    if found is None:
+        raise ValueError(
+            f"No formula column ({', '.join(_FORMULA_CANDIDATES)}) in {path}; name the column "
+            f"(its columns: {columns})."
+        )
+    return str(found)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -683,7 +686,7 @@ def screen(
         Parquet file to write. It is written under a temporary name and renamed into place
         when complete, so an interrupted screen never leaves a file that looks finished.
     formula_col : str, default=None
-        Formula column of a file (default: ``formula`` or ``composition``).
+        Formula column of a file (default: as :func:`iter_table_formulas` finds it).
     chunk_size : int, default=100_000
         Candidates per chunk: memory is bounded by a few chunks.
     top_k : int, default=20

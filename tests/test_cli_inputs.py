@@ -372,3 +372,28 @@ def test_screen_refuses_a_bad_candidate_file_as_predict_does(tmp_path, capsys):
         assert not out.exists()
     assert main(["screen", "--model", MODEL, "--data", str(tmp_path), "--output", str(out)]) == 2
     assert f"--data {tmp_path} is a folder" in _errors(capsys)[0]
+
+
+def test_columns_differing_only_in_case_are_refused_as_ambiguous(tmp_path, capsys):
+    table = tmp_path / "case.csv"
+    table.write_text("Formula,formula,target\n" + "".join(f"NaCl,MgO,{i}\n" for i in range(12)))
+    out = tmp_path / "s.parquet"
+    commands = [
+        ["compare", "--data", str(table), "--models", "rf", "--out", str(tmp_path / "c")],
+        ["predict", "--model", MODEL, "--data", str(table)],
+        ["screen", "--model", MODEL, "--data", str(table), "--output", str(out)],
+    ]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        (line,) = _errors(capsys)
+        assert f"columns ['Formula', 'formula'] of {table} could each be" in line, line
+        assert "pass --formula-col to name one" in line
+    screened = _screen(tmp_path, table, "--formula-col", "formula")
+    assert screened["formula"].tolist() == ["MgO"] * 12
+
+
+def test_screen_finds_the_formula_column_predict_finds(tmp_path):
+    table = tmp_path / "mp.csv"
+    table.write_text("material_id,pretty_formula\nmp-1,NaCl\nmp-2,MgO\n")
+    assert _screen(tmp_path, table)["formula"].tolist() == ["NaCl", "MgO"]
+    assert _predict(tmp_path, table)["formula"].tolist() == ["NaCl", "MgO"]

@@ -339,6 +339,11 @@ def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
 def _pick_column(
     frame: pd.DataFrame, wanted: str | None, candidates: Sequence[str], role: str, path: Path
 ) -> str | None:
+    """The column ``wanted``, else the first of ``candidates`` (any case) in ``frame``.
+
+    Columns that differ only in case (``Formula`` and ``formula``) and match one
+    candidate are refused: which one is meant is ambiguous.
+    """
     columns = [str(c) for c in frame.columns]
     if wanted is not None:
         if wanted not in frame.columns:
@@ -346,10 +351,19 @@ def _pick_column(
                 f"{role} column {wanted!r} not found in {path}; available columns: {columns}"
             )
         return wanted
-    lower = {str(c).lower(): c for c in frame.columns}
+    lower: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        lower.setdefault(str(column).lower(), []).append(column)
     for cand in candidates:
-        if cand in lower:
-            return lower[cand]
+        found = lower.get(cand, [])
+        if len(found) > 1:  # "Formula" and "formula": which one is meant is ambiguous
+            keyword = "cif_col=" if role == "CIF" else f"{role}_col="
+            raise ValueError(
+                f"columns {[str(c) for c in found]} of {path} could each be the {role} "
+                f"column: pass {keyword} to name one"
+            )
+        if found:
+            return found[0]
     return None
 
 
