@@ -248,7 +248,7 @@ def test_predict_on_a_folder_keeps_unreadable_structures_as_error_rows(
     assert f"id '{ids[2]}'" in predicted["error"][2] and "Invalid CIF" in predicted["error"][2]
     binary = predicted["error"][5]
     assert f"id '{ids[5]}'" in binary and str(folder / f"{ids[5]}.cif") in binary
-    assert "not a text file" in binary
+    assert "not UTF-8 text" in binary
     assert f"no structure file for id '{ids[7]}'" in predicted["error"][7]
     assert "line 15 of" in predicted["error"][14] and "has no id" in predicted["error"][14]
     assert np.isfinite(pd.to_numeric(predicted["prediction"][~failed])).all()
@@ -262,7 +262,7 @@ def test_training_on_a_folder_names_the_unreadable_structure(cif_folder, tmp_pat
     assert main([*argv, "--out", str(tmp_path / "m")]) == 2
     (line,) = _errors(capsys)
     assert f"cannot read the structure of id '{ids[5]}' ({folder / f'{ids[5]}.cif'})" in line
-    assert "not a text file" in line and "utf-8" not in line
+    assert "not UTF-8 text" in line and "codec" not in line
 
 
 def _predict_with(model: Path, data: Path, tmp_path: Path) -> pd.DataFrame:
@@ -397,3 +397,45 @@ def test_screen_finds_the_formula_column_predict_finds(tmp_path):
     table.write_text("material_id,pretty_formula\nmp-1,NaCl\nmp-2,MgO\n")
     assert _screen(tmp_path, table)["formula"].tolist() == ["NaCl", "MgO"]
     assert _predict(tmp_path, table)["formula"].tolist() == ["NaCl", "MgO"]
+
+
+# --------------------------------------------------------------------------- unreadable tables
+
+
+def test_unreadable_tables_are_named_with_what_is_wrong(tmp_path, capsys):
+    import json
+
+    rows = "".join(f"NaCl,{i}\n" for i in range(12))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(f"formula,target\n{rows}Fé,1\n".encode("latin-1"))
+    wide = tmp_path / "wide.json"
+    wide.write_text(json.dumps({"columns": ["formula", "target"], "data": [["NaCl", 1, 3]]}))
+    short_index = tmp_path / "index.json"
+    payload = {"index": [0], "columns": ["formula", "target"], "data": [["NaCl", 1]] * 2}
+    short_index.write_text(json.dumps(payload))
+    cases = {
+        latin1: "not UTF-8 text (it holds the byte 0xe9)",
+        wide: "'columns', 'index' and 'data' do not fit",
+        short_index: "'columns', 'index' and 'data' do not fit",
+    }
+    for path, needle in cases.items():
+        for argv in (
+            ["compare", "--data", str(path), "--models", "rf", "--out", str(tmp_path / "o")],
+            ["predict", "--model", MODEL, "--data", str(path)],
+        ):
+            assert main(argv) == 2, argv
+            (line,) = _errors(capsys)
+            assert str(path) in line and needle in line, line
+            assert "codec" not in line
+
+
+def test_rows_of_json_and_parquet_tables_are_not_called_file_lines(tmp_path):
+    frame = pd.DataFrame({"formula": ["NaCl", "MgO", "LiF"], "target": [1.0, None, 2.0]})
+    for path in (tmp_path / "t.parquet", tmp_path / "t.json"):
+        if path.suffix == ".json":
+            frame.to_json(path, orient="split")
+        else:
+            frame.to_parquet(path)
+        with pytest.raises(ValueError, match="missing value") as info:
+            read_table(path)
+        assert str(info.value).endswith("the first at data row 1"), info.value

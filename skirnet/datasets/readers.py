@@ -100,7 +100,7 @@ def _read_structure_file(path: Path, name: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        reason = f"not a text file (byte {exc.object[exc.start]:#04x} at {exc.start} is no UTF-8)"
+        reason = _not_utf8(exc)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
     raise ValueError(f"cannot read the structure of id {name!r} ({path}): {reason}")
@@ -219,6 +219,8 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             payload = json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a readable JSON file ({_not_utf8(exc)})") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a readable JSON file ({exc})") from None
     if not isinstance(payload, dict) or not {"columns", "data"} <= set(payload):
@@ -226,10 +228,16 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
             f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
             "(pandas' to_json(orient='split'))"
         )
+    if not isinstance(payload["columns"], list) or not isinstance(payload["data"], list):
+        raise ValueError(f"{path}: 'columns' and 'data' must be lists")
     _check_unique_columns([str(c) for c in payload["columns"]], path)
-    frame = pd.DataFrame(payload["data"], columns=payload["columns"])
-    if "index" in payload:
-        frame.index = [str(i) for i in payload["index"]]
+    try:
+        frame = pd.DataFrame(payload["data"], columns=payload["columns"])
+        if "index" in payload:
+            frame.index = [str(i) for i in payload["index"]]
+    except (ValueError, TypeError) as exc:  # rows longer than 'columns', a short 'index'
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{path}: 'columns', 'index' and 'data' do not fit: {reason}") from None
     return frame
 
 
@@ -241,6 +249,15 @@ _CSV_OPTIONS: dict[str, Any] = {
     "na_values": [""],
     "skip_blank_lines": False,
 }
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    """What a decoding error means to whoever wrote the file (its position is left out:
+    pandas decodes a file in blocks and counts from the block's start)."""
+    return (
+        f"not UTF-8 text (it holds the byte {exc.object[exc.start]:#04x}): a binary file, or "
+        "text in another encoding; save it as UTF-8"
+    )
 
 
 def _has_text(path: Path) -> bool:
@@ -267,7 +284,9 @@ def _reading_csv(path: Path, first: str = "the column names (the header)") -> It
                 "line after it is a row"
             ) from exc
         raise ValueError(f"the file {path} is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"cannot read {path} as a CSV table: {_not_utf8(exc)}") from exc
+    except (pd.errors.ParserError, EOFError, OSError) as exc:
         # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
@@ -367,20 +386,33 @@ def _pick_column(
     return None
 
 
-def _check_target(values: pd.Series, column: str, path: Path, first_line: int = 2) -> np.ndarray:
+def _row(pos: int, first_line: int | None) -> str:
+    """``data row 3 (file line 5)``; without the line where rows are no lines of text."""
+    return f"data row {pos}" + ("" if first_line is None else f" (file line {pos + first_line})")
+
+
+def _lines_of(path: Path) -> int | None:
+    """The file line of data row 0 of a table with one line per row: a CSV file's second;
+    None for JSON and Parquet, whose rows are no lines."""
+    return None if _is_json(path) or path.name.lower().endswith((".parquet", ".pq")) else 2
+
+
+def _check_target(
+    values: pd.Series, column: str, path: Path, first_line: int | None = 2
+) -> np.ndarray:
     numeric = pd.to_numeric(values, errors="coerce")
     bad = numeric.isna() & values.notna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"target column {column!r} in {path} must be numeric; first non-numeric value "
-            f"{values.iloc[pos]!r} at data row {pos} (file line {pos + first_line})"
+            f"{values.iloc[pos]!r} at {_row(pos, first_line)}"
         )
     if numeric.isna().any():
         pos = int(np.flatnonzero(numeric.isna().to_numpy())[0])
         raise ValueError(
             f"target column {column!r} in {path} has {int(numeric.isna().sum())} missing "
-            f"value(s); the first at data row {pos} (file line {pos + first_line})"
+            f"value(s); the first at {_row(pos, first_line)}"
         )
     return numeric.to_numpy(dtype=np.float64)
 
@@ -475,11 +507,14 @@ def read_table(
     inputs = frame[input_col]
     if inputs.isna().any():
         pos = int(np.flatnonzero(inputs.isna().to_numpy())[0])
+        # a CIF cell spans lines: its row is no file line
+        lines = None if role == "cif" else _lines_of(path)
         raise ValueError(
-            f"{role} column {input_col!r} in {path} has a missing value at data row {pos} "
-            f"(file line {pos + 2})"
+            f"{role} column {input_col!r} in {path} has a missing value at {_row(pos, lines)}"
         )
-    target = _check_target(frame[tcol], str(tcol), path)
+    target = _check_target(
+        frame[tcol], str(tcol), path, _lines_of(path) if role != "cif" else None
+    )
     if role == "cif" and parse:
         data: Any = [parse_structure(t, "cif") for t in inputs.astype(str)]
     elif as_frame:

@@ -152,7 +152,7 @@ def read_structures(
                     f"columns: {[str(c) for c in frame.columns]}"
                 )
             tcol = numeric[0]
-        y = _check_target(frame[tcol], str(tcol), path)
+        y = _check_target(frame[tcol], str(tcol), path, first_line=None)  # CIFs span lines
     return Bunch(
         data=[None if pos in failed else v for pos, v in enumerate(frame[scol].tolist())],
         target=y,
