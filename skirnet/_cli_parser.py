@@ -154,7 +154,8 @@ _HELP = {
     f"default from {LARGE_TABLE_ROWS:,} training rows, composition below). Structures: "
     "composition, structure (128 Voronoi attributes of Ward et al. 2017) or both "
     "(default)",
-    "--formula-col": "column of chemical formulas (default: 'formula' or 'composition')",
+    "--formula-col": "column of chemical formulas (default: 'formula', 'composition', "
+    "'formula_pretty' or 'pretty_formula', any case)",
     "--target-col": "numeric target column (default: 'target' or 'y')",
     "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
     "the load average); the last digits of every result depend on it: give --threads (and "
@@ -229,7 +230,9 @@ _HELP = {
     "screen --output": "Parquet file to write; written under a temporary name and renamed "
     "when complete (an existing file is replaced then)",
     "--elements": "comma-separated element symbols to combine, e.g. Li,Fe,P,O",
-    "--max-atoms": "largest number of atoms per formula unit of a generated composition",
+    "--max-atoms": "largest number of atoms per formula unit of a generated composition; a "
+    "grid of more than a billion compositions (skirnet.screening.MAX_GENERATED) is refused, "
+    "naming the largest --max-atoms that fits",
     "--min-elements": "generate only compositions with at least this many elements (default: 1)",
     "--charge-balanced": "keep only generated compositions that balance with common "
     "oxidation states",

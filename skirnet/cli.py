@@ -474,7 +474,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"model's name), got {args.model}"
         )
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, spec = load_pipeline(resolve(args.model))
+    pipe, spec = load_pipeline(resolve(args.model, must_exist=True))
     model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
     columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
     saved = spec.get(f"{model_kind}_col")
@@ -526,17 +526,59 @@ def _screen_candidates(args: argparse.Namespace) -> tuple[Any, int | None, str]:
     if args.data is not None:
         if args.max_atoms is not None or args.charge_balanced:
             raise CLIError("--max-atoms and --charge-balanced go with --elements, not --data")
+        if args.data.is_dir():
+            raise CLIError(f"--data {args.data} is a folder; give a CSV or Parquet file")
         if not args.data.is_file():
             raise CLIError(f"--data {args.data}: no such file")
         return args.data, None, str(args.data)
     if args.max_atoms is None:
         raise CLIError("--elements needs --max-atoms N (atoms per formula unit)")
     elements = [e.strip() for e in args.elements.split(",") if e.strip()]
+    total = _grid_size(args, elements)
     options = {"min_elements": args.min_elements, "charge_balanced": args.charge_balanced}
-    # counting runs the generator once: cheap next to featurizing and predicting
-    total = count_compositions(elements, args.max_atoms, **options)
+    if args.charge_balanced:
+        # counting runs the generator once: cheap next to featurizing and predicting
+        total = count_compositions(elements, args.max_atoms, **options)
+    if total == 0:
+        raise CLIError(_no_composition(args, elements))
     candidates = generate_compositions(elements, args.max_atoms, **options)
     return candidates, total, f"{total:,} compositions of {'-'.join(elements)}"
+
+
+def _grid_size(args: argparse.Namespace, elements: list[str]) -> int:
+    """The compositions of ``--elements`` and ``--max-atoms``, counted before any is made."""
+    from skirnet.screening import GridTooLargeError, check_grid_size
+
+    grid = f"--elements {','.join(elements)} --max-atoms {args.max_atoms}"
+    try:
+        return check_grid_size(elements, args.max_atoms, min_elements=args.min_elements)
+    except GridTooLargeError as exc:
+        size = f"{exc.count:,}" if exc.exact else f"more than {exc.count:,}"
+        before = " before charge balance" if args.charge_balanced else ""
+        smaller = (
+            f"--max-atoms {exc.max_atoms} or less ({exc.fitting:,} compositions), "
+            if exc.max_atoms is not None
+            else ""
+        )
+        raise CLIError(
+            f"{grid} gives {size} compositions{before}, more than one screen generates "
+            f"({exc.limit:,}): use {smaller}fewer elements, or a file of candidates (--data)"
+        ) from None
+    except ValueError as exc:
+        raise CLIError(f"--elements {args.elements!r}: {exc}") from None
+
+
+def _no_composition(args: argparse.Namespace, elements: list[str]) -> str:
+    """Why ``--elements`` with the other grid options gives nothing to screen."""
+    grid = f"--elements {','.join(elements)} with --max-atoms {args.max_atoms}"
+    least = args.min_elements
+    if least > len(elements):
+        why = f"--min-elements {least} asks for more elements than the {len(elements)} given"
+    elif least > args.max_atoms:
+        why = f"compositions of {least} elements need --max-atoms {least} or more"
+    else:
+        why = "none balances with common oxidation states (--charge-balanced)"
+    return f"{grid} gives no composition to screen: {why}"
 
 
 def _cmd_screen(args: argparse.Namespace) -> int:
@@ -555,7 +597,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         raise CLIError(f"--output {output} is the --data file; give another file name")
     candidates, total, described = _screen_candidates(args)
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, _ = load_pipeline(resolve(args.model))
+    pipe, _ = load_pipeline(resolve(args.model, must_exist=True))
     if type(pipe.steps[0][1]).__name__ != "CompositionFeaturizer":
         raise CLIError(
             f"--model {args.model} predicts from crystal structures; screen ranks "
@@ -564,17 +606,20 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
     with dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
-        result = screen(
-            pipe,
-            candidates,
-            output,
-            formula_col=args.formula_col,
-            chunk_size=args.chunk_size,
-            top_k=args.top,
-            ascending=not args.highest,
-            client=client,
-            total=total,
-        )
+        try:
+            result = screen(
+                pipe,
+                candidates,
+                output,
+                formula_col=args.formula_col,
+                chunk_size=args.chunk_size,
+                top_k=args.top,
+                ascending=not args.highest,
+                client=client,
+                total=total,
+            )
+        except ValueError as exc:  # of the candidates file, in the words of its options
+            raise _in_options(exc) from None
     best = "highest" if args.highest else "lowest"
     print(f"top {len(result.top)} candidates ({best} prediction first):")
     print(result.top.to_string(index=False))

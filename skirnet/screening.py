@@ -33,8 +33,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from skirnet.datasets.readers import (
+    _CSV_OPTIONS,
+    _FORMULA_CANDIDATES,
+    _csv_header,
+    _parquet_columns,
+    _pick_column,
+    _reading_csv,
+    _text_cells,
+)
+
 __all__ = [
+    "MAX_GENERATED",
+    "GridTooLargeError",
     "ScreeningResult",
+    "check_grid_size",
     "count_compositions",
     "dask_client",
     "generate_compositions",
@@ -47,15 +60,35 @@ __all__ = [
 # --------------------------------------------------------------------------- candidates
 
 
-@functools.cache
-def _positive_amounts(k: int, max_atoms: int) -> tuple[tuple[int, ...], ...]:
+#: Amount tables of at most this many positive tuples are kept between element subsets;
+#: larger ones are enumerated again for each subset, so memory never grows with them.
+_CACHED_AMOUNTS = 100_000
+
+
+def _iter_amounts(k: int, max_atoms: int) -> Iterator[tuple[int, ...]]:
     """Amounts of a k-element composition: positive, summing to at most ``max_atoms``, and
-    with no common divisor (Fe2O2 is FeO: each composition comes once)."""
-    return tuple(
-        amounts
-        for amounts in itertools.product(range(1, max_atoms - k + 2), repeat=k)
-        if sum(amounts) <= max_atoms and math.gcd(*amounts) == 1
-    )
+    with no common divisor (Fe2O2 is FeO: each composition comes once), in lexicographic
+    order. Enumerated one by one, never held in memory together."""
+    if k == 1:  # a single element has the amount 1 only (Fe2 is Fe)
+        if max_atoms >= 1:
+            yield (1,)
+        return
+
+    def rest(prefix: tuple[int, ...], slots: int, budget: int, divisor: int):
+        if slots == 1:
+            for a in range(1, budget + 1):
+                if math.gcd(divisor, a) == 1:
+                    yield (*prefix, a)
+            return
+        for a in range(1, budget - slots + 2):
+            yield from rest((*prefix, a), slots - 1, budget - a, math.gcd(divisor, a))
+
+    yield from rest((), k, max_atoms, 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _amount_table(k: int, max_atoms: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(_iter_amounts(k, max_atoms))
 
 
 def _element_counts(n_elements: int, max_atoms: int, min_elements: int, max_elements: int | None):
@@ -69,13 +102,63 @@ def _amount_grid(
     """(element positions, amounts) of every composition: unaries first, then binaries, ...
 
     Only the compositions themselves are enumerated (subsets of elements times positive
-    amounts), so a long element list costs nothing for the combinations it cannot form.
+    amounts), so a long element list costs nothing for the combinations it cannot form;
+    memory stays bounded however many there are.
     """
     for k in _element_counts(n_elements, max_atoms, min_elements, max_elements):
-        amounts = _positive_amounts(k, max_atoms)
+        small = math.comb(max_atoms, k) <= _CACHED_AMOUNTS  # positive tuples, any divisor
         for subset in itertools.combinations(range(n_elements), k):
+            amounts = _amount_table(k, max_atoms) if small else _iter_amounts(k, max_atoms)
             for a in amounts:
                 yield subset, a
+
+
+#: Compositions of element grids up to this many atoms are counted exactly (a sieve of
+#: the Moebius function up to half of it: a fraction of a second); a grid of two or more
+#: elements and more atoms than this holds over 10**12 compositions.
+_COUNTED_ATOMS = 2_000_000
+
+
+def _mertens(n: int) -> np.ndarray:
+    """``M[x]``, the sum of the Moebius function over 1..x, for x = 0..n."""
+    mu = np.ones(n + 1, dtype=np.int8)
+    mu[0] = 0
+    prime = np.ones(n + 1, dtype=bool)
+    prime[:2] = False
+    for p in range(2, math.isqrt(n) + 1):
+        if prime[p]:
+            prime[p * p :: p] = False
+    for p in np.flatnonzero(prime).tolist():
+        mu[p::p] *= -1
+        mu[p * p :: p * p] = 0
+    return np.cumsum(mu, dtype=np.int64)
+
+
+def _coprime_amounts(k: int, max_atoms: int, mertens: np.ndarray) -> int:
+    """How many amounts :func:`_iter_amounts` yields, counted, not enumerated.
+
+    Positive k-tuples with sum at most N number C(N, k); those whose amounts share the
+    divisor d, C(N // d, k). Moebius inversion keeps those without one:
+    sum over d of mu(d) * C(N // d, k), summed over the ranges of d with one N // d.
+    ``mertens`` must reach ``max_atoms // k``.
+    """
+    if k == 1:
+        return int(max_atoms >= 1)
+    total, d, top = 0, 1, max_atoms // k
+    while d <= top:
+        q = max_atoms // d
+        last = min(max_atoms // q, top)
+        total += int(mertens[last] - mertens[d - 1]) * math.comb(q, k)
+        d = last + 1
+    return total
+
+
+def _grid_size(
+    n_elements: int, max_atoms: int, min_elements: int, max_elements: int | None,
+    mertens: np.ndarray,
+) -> int:  # fmt: skip
+    counts = _element_counts(n_elements, max_atoms, min_elements, max_elements)
+    return sum(math.comb(n_elements, k) * _coprime_amounts(k, max_atoms, mertens) for k in counts)
 
 
 def _oxidation_states(elements: Sequence[str]) -> list[tuple[int, ...]]:
@@ -99,6 +182,8 @@ def _checked_elements(elements: Sequence[str], max_atoms: int) -> list[str]:
     from pymatgen.core import Element
 
     elements = [str(e) for e in elements]
+    if not elements:
+        raise ValueError("no element symbols given; name at least one, e.g. Li,Fe,O")
     for symbol in elements:
         if not Element.is_valid_symbol(symbol):
             raise ValueError(f"{symbol!r} is not an element symbol.")
@@ -156,12 +241,19 @@ def generate_compositions(
     """
     elements = _checked_elements(elements, max_atoms)
     states = _oxidation_states(elements) if charge_balanced else None
-    # "Fe2" for every element and amount, built once: joining them is the whole cost
-    parts = [[f"{e}{a}" for a in range(max_atoms + 1)] for e in elements]
+    # "Fe2" for every element and the usual amounts, built once: joining them is the whole
+    # cost (larger amounts, rare, are written as they come)
+    parts = [[f"{e}{a}" for a in range(min(max_atoms, 1000) + 1)] for e in elements]
+    built = len(parts[0]) if parts else 0
     for subset, amounts in _amount_grid(len(elements), max_atoms, min_elements, max_elements):
         if states is not None and not _balanced(amounts, [states[i] for i in subset]):
             continue
-        yield "".join([parts[i][a] for i, a in zip(subset, amounts, strict=True)])
+        yield "".join(
+            [
+                parts[i][a] if a < built else f"{elements[i]}{a}"
+                for i, a in zip(subset, amounts, strict=True)
+            ]
+        )
 
 
 def count_compositions(
@@ -174,7 +266,14 @@ def count_compositions(
 ) -> int:
     """Number of compositions :func:`generate_compositions` yields (for a progress bar).
 
-    Without charge balance the count is computed, not enumerated.
+    Without charge balance the count is computed, not enumerated (in a fraction of a
+    second); with it every composition of the grid is generated and tested.
+
+    Raises
+    ------
+    ValueError
+        Bad element symbols, or a grid of two or more elements with more than 2,000,000
+        atoms (over 10**12 compositions: too many to count, let alone screen).
 
     Examples
     --------
@@ -193,11 +292,116 @@ def count_compositions(
                 charge_balanced=True,
             )
         )
-    n = len(_checked_elements(elements, max_atoms))
-    return sum(
-        math.comb(n, k) * len(_positive_amounts(k, max_atoms))
-        for k in _element_counts(n, max_atoms, min_elements, max_elements)
+    return check_grid_size(
+        elements, max_atoms, min_elements=min_elements, max_elements=max_elements, limit=None
     )
+
+
+#: The most compositions ``skirnet screen`` generates from an element grid in one run:
+#: about 12 hours at the 1.3 million candidates per minute measured on 2 CPU cores
+#: (benchmarks page, *Screening*) and some 14 GB of Parquet.
+MAX_GENERATED = 1_000_000_000
+
+
+class GridTooLargeError(ValueError):
+    """An element grid with more compositions than a screen takes.
+
+    Attributes
+    ----------
+    count : int
+        Compositions of the grid (before charge balance); a lower bound when ``exact``
+        is False.
+    exact : bool
+        Whether ``count`` is the exact number.
+    limit : int
+        The most compositions allowed.
+    max_atoms : int or None
+        The largest ``max_atoms`` whose grid fits the limit (None when not even 1 does).
+    fitting : int
+        Compositions of the grid with that ``max_atoms``.
+    """
+
+    def __init__(
+        self, count: int, exact: bool, limit: int, max_atoms: int | None, fitting: int
+    ) -> None:
+        self.count, self.exact, self.limit = count, exact, limit
+        self.max_atoms, self.fitting = max_atoms, fitting
+        size = f"{count:,}" if exact else f"more than {count:,}"
+        fits = (
+            f"max_atoms={max_atoms} gives {fitting:,}"
+            if max_atoms is not None
+            else "even max_atoms=1 gives more"
+        )
+        super().__init__(f"{size} compositions, over the limit of {limit:,}; {fits}")
+
+
+def check_grid_size(
+    elements: Sequence[str],
+    max_atoms: int,
+    *,
+    min_elements: int = 1,
+    max_elements: int | None = None,
+    limit: int | None = MAX_GENERATED,
+) -> int:
+    """Count an element grid's compositions before generating any; refuse one too large.
+
+    Parameters
+    ----------
+    elements, max_atoms, min_elements, max_elements
+        As for :func:`generate_compositions`.
+    limit : int or None, default=MAX_GENERATED
+        The most compositions allowed; None for no limit.
+
+    Returns
+    -------
+    int
+        Compositions of the grid (before any charge balance), counted, not enumerated.
+
+    Raises
+    ------
+    GridTooLargeError
+        More than ``limit`` compositions; the error gives their number and the largest
+        ``max_atoms`` that fits.
+    ValueError
+        No element, a bad element symbol, or (``limit=None``) a grid too large to count
+        exactly.
+
+    Examples
+    --------
+    >>> from skirnet.screening import check_grid_size
+    >>> check_grid_size(["Li", "Fe", "O"], 6)
+    55
+    >>> check_grid_size(["Li", "Fe", "O"], 10**9)  # counted up to 2,000,000 atoms
+    Traceback (most recent call last):
+    ...
+    skirnet.screening.GridTooLargeError: more than 1,109,212,406,694,628,942 compositions, ...
+    >>> try:
+    ...     check_grid_size(["Li", "Fe", "O"], 10**9)
+    ... except GridTooLargeError as exc:
+    ...     print(exc.max_atoms, exc.fitting)
+    1930 999098638
+    """
+    n = len(_checked_elements(elements, max_atoms))
+    several = max(_element_counts(n, max_atoms, min_elements, max_elements), default=1) > 1
+    exact = not several or max_atoms <= _COUNTED_ATOMS
+    reach = min(max_atoms, _COUNTED_ATOMS) if several else 1
+    mertens = _mertens(reach // 2)
+
+    def size(atoms: int) -> int:
+        return _grid_size(n, atoms, min_elements, max_elements, mertens)
+
+    count = size(max_atoms if exact else reach)  # past _COUNTED_ATOMS: a lower bound
+    if limit is None or count <= limit:
+        if exact:
+            return count
+        raise ValueError(
+            f"max_atoms={max_atoms}: more than {count:,} compositions, too many to count"
+        )
+    fits, over = 0, reach  # size(fits) <= limit < size(over)
+    while over - fits > 1:
+        middle = (fits + over) // 2
+        fits, over = (middle, over) if size(middle) <= limit else (fits, middle)
+    raise GridTooLargeError(count, exact, limit, fits or None, size(fits))
 
 
 def iter_table_formulas(
@@ -210,47 +414,65 @@ def iter_table_formulas(
     path : str or Path
         ``.csv``/``.csv.gz`` or ``.parquet`` file.
     formula_col : str, default=None
-        Column of the formulas; None takes ``formula`` or ``composition`` (any case).
+        Column of the formulas; None takes ``formula``, ``composition``,
+        ``formula_pretty`` or ``pretty_formula`` (any case), as ``skirnet predict`` does.
     chunk_size : int, default=100_000
         Rows per chunk.
 
     Yields
     ------
     formulas : list
-        One chunk, in file order.
+        One chunk, in file order. Cells are text, as every reader of formula tables takes
+        them: ``NaN`` (sodium nitride), ``NA`` and ``None`` are formulas, not missing values;
+        an empty cell or a blank line is ``""`` (a row with the reason in ``error``).
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read (the message names it), no formula column, two
+        columns of one name, a row with more cells than the header, or no data row.
     """
     path = Path(path)
     parquet = path.suffix.lower() in (".parquet", ".pq")
     if parquet:
         import pyarrow.parquet as pq
 
+        columns = _parquet_columns(path)  # a damaged file or two columns of one name: named
         handle = pq.ParquetFile(path)
-        columns = handle.schema_arrow.names
     else:
-        columns = list(pd.read_csv(path, nrows=0).columns)
+        columns = _csv_header(path)
     column = _formula_column(columns, formula_col, path)
+    rows = 0
     if parquet:
         for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
-            yield batch.column(0).to_pylist()
+            rows += batch.num_rows
+            yield _text_cells(batch.column(0).to_pylist())
     else:
-        reader = pd.read_csv(path, usecols=[column], chunksize=chunk_size, dtype=object)
-        for frame in reader:
-            yield frame[column].tolist()
+        # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only
+        # an empty cell is missing, a blank line is a row (an empty formula, an error row);
+        # every column is read, so that a row with more cells than the header is refused
+        # as predict refuses it, not read in part
+        with _reading_csv(path):
+            for frame in pd.read_csv(path, chunksize=chunk_size, dtype=str, **_CSV_OPTIONS):
+                rows += len(frame)
+                yield _text_cells(frame[column])
+    if rows == 0:
+        raise ValueError(f"the file {path} has a header but no data rows")
 
 
 def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
+    """The formula column, looked up as every reader of formula tables looks it up."""
     if wanted is not None:
         if wanted not in columns:
             raise ValueError(f"Column {wanted!r} is not in {path}; its columns: {columns}.")
         return wanted
-    lower = {c.lower(): c for c in columns}
-    for name in ("formula", "composition"):
-        if name in lower:
-            return lower[name]
-    raise ValueError(
-        f"No 'formula' or 'composition' column in {path}; name the column (its columns: "
-        f"{columns})."
-    )
+    found = _pick_column(pd.DataFrame(columns=columns), None, _FORMULA_CANDIDATES, "formula", path)  # fmt: skip
+    if found is None:
+        raise ValueError(
+            f"No formula column ({', '.join(_FORMULA_CANDIDATES)}) in {path}; name the column "
+            f"(its columns: {columns})."
+        )
+    return str(found)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -464,7 +686,7 @@ def screen(
         Parquet file to write. It is written under a temporary name and renamed into place
         when complete, so an interrupted screen never leaves a file that looks finished.
     formula_col : str, default=None
-        Formula column of a file (default: ``formula`` or ``composition``).
+        Formula column of a file (default: as :func:`iter_table_formulas` finds it).
     chunk_size : int, default=100_000
         Candidates per chunk: memory is bounded by a few chunks.
     top_k : int, default=20
@@ -508,6 +730,7 @@ def screen(
     if isinstance(candidates, (str, Path)):
         source = Path(candidates)
         if total is None and source.suffix.lower() in (".parquet", ".pq"):
+            _parquet_columns(source)  # a damaged file is named
             total = pq.ParquetFile(source).metadata.num_rows
         chunks: Iterable[list[Any]] = iter_table_formulas(source, formula_col, chunk_size)
     else:

@@ -58,6 +58,10 @@ class UserData:
         A name per row: the JSON index, the folder's ids, else the row number.
     source : Path
         The file or folder read.
+    errors : dict of int to str, default={}
+        Rows whose input could not be read (read for prediction only: a structure file
+        that is missing or not a structure, an empty structure cell): row number and
+        why. Their ``inputs`` are None; :func:`predict_user_data` gives them error rows.
     """
 
     inputs: list[Any]
@@ -67,6 +71,7 @@ class UserData:
     target_col: str | None
     ids: np.ndarray
     source: Path
+    errors: dict[int, str] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -116,19 +121,19 @@ def read_user_data(
         )
         return UserData(
             bunch.data, bunch.target, "structure", bunch.structure_col, bunch.target_col,
-            bunch.ids, path,
+            bunch.ids, path, bunch.errors,
         )  # fmt: skip
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
     if not target:
-        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame
+        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame, _text_cells
         from skirnet.datasets.user_structures import input_column
 
-        frame = _read_frame(path)
+        frame = _read_frame(path, text=(formula_col,))
         column = input_column(
             frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "formula_col="
         )
-        inputs = frame[column].tolist()
+        inputs = _text_cells(frame[column])  # an empty cell: "", an error row as in screen
         ids = np.arange(len(inputs)).astype(str)
         return UserData(inputs, None, "formula", str(column), None, ids, path)
     bunch = read_table(path, formula_col=formula_col, target_col=target_col)
@@ -271,7 +276,7 @@ def featurize_user_data(
 
 
 def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
-    """Predict every row of ``data``; rows that cannot be featurized keep their place.
+    """Predict every row of ``data``; rows that cannot be read or featurized keep their place.
 
     Parameters
     ----------
@@ -284,7 +289,8 @@ def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per input row, in order: ``formula`` (or ``id`` for structures),
-        ``prediction`` (NaN where the row failed) and ``error`` (empty, or why).
+        ``prediction`` (NaN where the row failed) and ``error`` (empty, or why: the
+        reason of ``data.errors``, or why it could not be featurized).
 
     Examples
     --------
@@ -300,12 +306,15 @@ def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
     from skirnet.featurizers._folder import _featurize_chunk
 
     featurizer = clone(pipe.steps[0][1]).set_params(errors="nan").fit(None)
-    X, failed = _featurize_chunk(featurizer, data.inputs)
+    read = [i for i in range(len(data)) if i not in data.errors]  # rows with an input
+    failed = dict(data.errors)
     prediction = np.full(len(data), np.nan)
-    ok = np.ones(len(data), dtype=bool)
-    ok[list(failed)] = False
-    if ok.any():
-        prediction[ok] = pipe[1:].predict(X[ok])
+    if read:
+        X, unfeaturized = _featurize_chunk(featurizer, [data.inputs[i] for i in read])
+        failed.update({read[j]: why for j, why in unfeaturized.items()})
+        ok = np.array([i not in failed for i in read])
+        if ok.any():
+            prediction[np.asarray(read)[ok]] = pipe[1:].predict(X[ok])
     first = "formula" if data.kind == "formula" else "id"
     names = data.inputs if data.kind == "formula" else data.ids
     errors = [failed.get(i, "") for i in range(len(data))]

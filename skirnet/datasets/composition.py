@@ -576,7 +576,8 @@ def load_oqmd_sample(
     if split not in (None, "all", *SAMPLE_SIZES):
         raise ValueError(f"split must be one of 'train', 'test', 'all' or None, got {split!r}")
     with resources.as_file(resources.files("skirnet.datasets") / "data" / SAMPLE_FILE) as path:
-        frame = pd.read_csv(path, dtype={"formula": str, "target": float, "split": str})
+        frame = pd.read_csv(path, dtype={"formula": str, "target": float, "split": str},
+                            keep_default_na=False, na_values=[""])  # fmt: skip
     if split in SAMPLE_SIZES:
         frame = frame[frame["split"] == split]
     split_name = "all" if split is None else split

@@ -12,12 +12,14 @@ file, column, row and value.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib.util
 import json
+import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,10 @@ from sklearn.utils import Bunch
 _FORMULA_CANDIDATES = ("formula", "composition", "formula_pretty", "pretty_formula")
 _CIF_CANDIDATES = ("cif", "structure_cif")
 _TARGET_CANDIDATES = ("target", "y")
+#: Columns read as text whatever their cells look like (with any column the caller names):
+#: formulas ("NaN" is sodium nitride, "NA" and "None" are no missing values, "Inf" and
+#: "True" no numbers) and structures. Only an empty cell is missing.
+_TEXT_CANDIDATES = (*_FORMULA_CANDIDATES, *_CIF_CANDIDATES, "structure")
 _STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar", "")
 
 
@@ -87,6 +93,17 @@ def _check_pymatgen_only(data: dict[str, Any]) -> None:
             stack.extend((value, f"{where}/{key}") for key, value in obj.items())
         elif isinstance(obj, list | tuple):
             stack.extend((value, f"{where}[{i}]") for i, value in enumerate(obj))
+
+
+def _read_structure_file(path: Path, name: str) -> str:
+    """A structure file's text; a failure (not text, unreadable) names the id and the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        reason = _not_utf8(exc)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    raise ValueError(f"cannot read the structure of id {name!r} ({path}): {reason}")
 
 
 def _parse_file(text: str, path: Path, name: str) -> Any:
@@ -159,12 +176,51 @@ def _is_json(path: Path) -> bool:
     return path.name.lower().endswith((".json", ".json.gz"))
 
 
+def _check_unique_columns(names: Sequence[str], path: Path) -> None:
+    """Refuse a table with two columns of one name: which one is meant is ambiguous.
+
+    ``names`` must be the names as the file holds them (pandas renames a CSV file's
+    second ``formula`` to ``formula.1``).
+
+    >>> _check_unique_columns(["formula", "target", "formula"], Path("t.csv"))
+    Traceback (most recent call last):
+    ...
+    ValueError: t.csv has 2 columns named 'formula' (columns 1 and 3): which one is meant is ambiguous; rename or remove all but one
+    """
+    seen: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(number)
+    for name, numbers in seen.items():
+        if len(numbers) > 1:
+            where = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            raise ValueError(
+                f"{path} has {len(numbers)} columns named {name!r} (columns {where}): which "
+                "one is meant is ambiguous; rename or remove all but one"
+            )
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, as it holds them; a damaged file is named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read {path} as a Parquet file: {reason}") from exc
+    _check_unique_columns(names, path)
+    return names
+
+
 def _read_matbench_json(path: Path) -> pd.DataFrame:
     """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             payload = json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a readable JSON file ({_not_utf8(exc)})") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a readable JSON file ({exc})") from None
     if not isinstance(payload, dict) or not {"columns", "data"} <= set(payload):
@@ -172,14 +228,105 @@ def _read_matbench_json(path: Path) -> pd.DataFrame:
             f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
             "(pandas' to_json(orient='split'))"
         )
-    frame = pd.DataFrame(payload["data"], columns=payload["columns"])
-    if "index" in payload:
-        frame.index = [str(i) for i in payload["index"]]
+    if not isinstance(payload["columns"], list) or not isinstance(payload["data"], list):
+        raise ValueError(f"{path}: 'columns' and 'data' must be lists")
+    _check_unique_columns([str(c) for c in payload["columns"]], path)
+    try:
+        frame = pd.DataFrame(payload["data"], columns=payload["columns"])
+        if "index" in payload:
+            frame.index = [str(i) for i in payload["index"]]
+    except (ValueError, TypeError) as exc:  # rows longer than 'columns', a short 'index'
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{path}: 'columns', 'index' and 'data' do not fit: {reason}") from None
     return frame
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
-    """A CSV, Parquet or Matbench-style JSON table as a DataFrame."""
+#: How every CSV table is read: only an empty cell is missing, and every line after the
+#: header is a row, a blank line too (a row of empty cells), so that no row is lost and
+#: line numbers in messages are the file's.
+_CSV_OPTIONS: dict[str, Any] = {
+    "keep_default_na": False,
+    "na_values": [""],
+    "skip_blank_lines": False,
+}
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    """What a decoding error means to whoever wrote the file (its position is left out:
+    pandas decodes a file in blocks and counts from the block's start)."""
+    return (
+        f"not UTF-8 text (it holds the byte {exc.object[exc.start]:#04x}): a binary file, or "
+        "text in another encoding; save it as UTF-8"
+    )
+
+
+def _has_text(path: Path) -> bool:
+    """Whether a CSV file holds anything but blank lines."""
+    try:
+        pd.read_csv(path, header=None, nrows=1)
+    except (ValueError, OSError, EOFError):  # EmptyDataError is a ValueError
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _reading_csv(path: Path, first: str = "the column names (the header)") -> Iterator[None]:
+    """Turn pandas' errors while reading the CSV file ``path`` into messages naming it.
+
+    ``first`` says what belongs on the first line, for a file whose first line is blank.
+    """
+    try:
+        yield
+    except pd.errors.EmptyDataError as exc:
+        if _has_text(path):
+            raise ValueError(
+                f"the first line of {path} is blank: put {first} on the first line; every "
+                "line after it is a row"
+            ) from exc
+        raise ValueError(f"the file {path} is empty") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"cannot read {path} as a CSV table: {_not_utf8(exc)}") from exc
+    except (pd.errors.ParserError, EOFError, OSError) as exc:
+        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The column names on the first line of a CSV file, as written there.
+
+    Raises
+    ------
+    ValueError
+        An empty file, a blank first line (the header must be the first line: every
+        line after it is a row), one that is no CSV text, or two columns of one name.
+    """
+    with _reading_csv(path):
+        first = pd.read_csv(
+            path, header=None, nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    names = [str(name) for name in first.iloc[0]]
+    _check_unique_columns(names, path)
+    return names
+
+
+def _text_cells(values: Iterable[Any]) -> list[Any]:
+    """The cells of a formula column, an empty (missing) one as ``""``.
+
+    >>> _text_cells(["NaN", None, float("nan"), "NaCl"])
+    ['NaN', '', '', 'NaCl']
+    """
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+
+
+def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
+    """A CSV, Parquet or Matbench-style JSON table as a DataFrame.
+
+    A CSV file is read with :data:`_CSV_OPTIONS` (only an empty cell is missing; a blank
+    line is a row), and the columns named in ``text`` or :data:`_TEXT_CANDIDATES` (any
+    case) as text: ``NaN``, ``NA``, ``None`` and ``Inf`` are formulas there, as in every
+    other reader of formula tables.
+    """
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():
@@ -196,23 +343,26 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 f"reading the Parquet file {path} needs pyarrow (or fastparquet), which is "
                 "not installed: pip install pyarrow, or save the table as CSV."
             )
+        if importlib.util.find_spec("pyarrow") is not None:
+            _parquet_columns(path)
         return pd.read_parquet(path)
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
-    try:
-        # only empty cells are missing: "NaN" (sodium nitride) and "NA" are formulas
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError as exc:
-        raise ValueError(f"the file {path} is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
-        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
+    header = _csv_header(path)
+    wanted = {name for name in text if name is not None}
+    names = [name for name in header if name in wanted or name.lower() in _TEXT_CANDIDATES]
+    with _reading_csv(path):
+        return pd.read_csv(path, dtype=dict.fromkeys(names, str), **_CSV_OPTIONS)
 
 
 def _pick_column(
     frame: pd.DataFrame, wanted: str | None, candidates: Sequence[str], role: str, path: Path
 ) -> str | None:
+    """The column ``wanted``, else the first of ``candidates`` (any case) in ``frame``.
+
+    Columns that differ only in case (``Formula`` and ``formula``) and match one
+    candidate are refused: which one is meant is ambiguous.
+    """
     columns = [str(c) for c in frame.columns]
     if wanted is not None:
         if wanted not in frame.columns:
@@ -220,27 +370,49 @@ def _pick_column(
                 f"{role} column {wanted!r} not found in {path}; available columns: {columns}"
             )
         return wanted
-    lower = {str(c).lower(): c for c in frame.columns}
+    lower: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        lower.setdefault(str(column).lower(), []).append(column)
     for cand in candidates:
-        if cand in lower:
-            return lower[cand]
+        found = lower.get(cand, [])
+        if len(found) > 1:  # "Formula" and "formula": which one is meant is ambiguous
+            keyword = "cif_col=" if role == "CIF" else f"{role}_col="
+            raise ValueError(
+                f"columns {[str(c) for c in found]} of {path} could each be the {role} "
+                f"column: pass {keyword} to name one"
+            )
+        if found:
+            return found[0]
     return None
 
 
-def _check_target(values: pd.Series, column: str, path: Path, first_line: int = 2) -> np.ndarray:
+def _row(pos: int, first_line: int | None) -> str:
+    """``data row 3 (file line 5)``; without the line where rows are no lines of text."""
+    return f"data row {pos}" + ("" if first_line is None else f" (file line {pos + first_line})")
+
+
+def _lines_of(path: Path) -> int | None:
+    """The file line of data row 0 of a table with one line per row: a CSV file's second;
+    None for JSON and Parquet, whose rows are no lines."""
+    return None if _is_json(path) or path.name.lower().endswith((".parquet", ".pq")) else 2
+
+
+def _check_target(
+    values: pd.Series, column: str, path: Path, first_line: int | None = 2
+) -> np.ndarray:
     numeric = pd.to_numeric(values, errors="coerce")
     bad = numeric.isna() & values.notna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"target column {column!r} in {path} must be numeric; first non-numeric value "
-            f"{values.iloc[pos]!r} at data row {pos} (file line {pos + first_line})"
+            f"{values.iloc[pos]!r} at {_row(pos, first_line)}"
         )
     if numeric.isna().any():
         pos = int(np.flatnonzero(numeric.isna().to_numpy())[0])
         raise ValueError(
             f"target column {column!r} in {path} has {int(numeric.isna().sum())} missing "
-            f"value(s); the first at data row {pos} (file line {pos + first_line})"
+            f"value(s); the first at {_row(pos, first_line)}"
         )
     return numeric.to_numpy(dtype=np.float64)
 
@@ -306,7 +478,7 @@ def read_table(
     (['NaCl', 'GaAs'], [5.0, 1.4])
     """
     path = Path(path)
-    frame = _read_frame(path)
+    frame = _read_frame(path, text=(formula_col, cif_col))
     if frame.empty:
         raise ValueError(f"the file {path} has a header but no data rows")
     if cif_col is not None:
@@ -335,11 +507,14 @@ def read_table(
     inputs = frame[input_col]
     if inputs.isna().any():
         pos = int(np.flatnonzero(inputs.isna().to_numpy())[0])
+        # a CIF cell spans lines: its row is no file line
+        lines = None if role == "cif" else _lines_of(path)
         raise ValueError(
-            f"{role} column {input_col!r} in {path} has a missing value at data row {pos} "
-            f"(file line {pos + 2})"
+            f"{role} column {input_col!r} in {path} has a missing value at {_row(pos, lines)}"
         )
-    target = _check_target(frame[tcol], str(tcol), path)
+    target = _check_target(
+        frame[tcol], str(tcol), path, _lines_of(path) if role != "cif" else None
+    )
     if role == "cif" and parse:
         data: Any = [parse_structure(t, "cif") for t in inputs.astype(str)]
     elif as_frame:
@@ -402,7 +577,7 @@ def read_cif_folder(
     files = sorted(folder.glob(pattern))
     if not files:
         raise ValueError(f"no files matching {pattern!r} in {folder}")
-    texts = [f.read_text() for f in files]
+    texts = [_read_structure_file(f, f.stem) for f in files]
     data = [_parse_file(t, f, f.stem) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
     return Bunch(
         data=data,
@@ -436,13 +611,14 @@ def load_id_prop_folder(
     id_prop: str = "id_prop.csv",
     parse: bool = True,
     n_rows: int | None = None,
+    errors: str = "raise",
 ) -> Bunch:
     """Load a folder in the CGCNN/ALIGNN convention: ``id_prop.csv`` plus structure files.
 
     ``id_prop.csv`` has no header; each row is ``id,target[,target2,...]``. The structure
     of ``id`` is the file ``id`` itself (ALIGNN: ``POSCAR-JVASP-10.vasp``) or ``id.cif``
     (CGCNN), ``id.vasp`` or ``id.poscar``. Files not listed in ``id_prop.csv`` are
-    ignored.
+    ignored. Ids are text (``NA`` is an id), and every line is a row, a blank one too.
 
     Parameters
     ----------
@@ -454,20 +630,29 @@ def load_id_prop_folder(
         Parse into pymatgen Structures; with ``False`` ``data`` holds the file texts.
     n_rows : int, optional
         Read only the first ``n_rows`` rows of ``id_prop.csv``.
+    errors : {"raise", "keep"}, default="raise"
+        A row whose structure cannot be read (a blank line, an id without a file, a file
+        that is not text or not a structure): ``"raise"`` stops with a message naming
+        the id and the file; ``"keep"`` (for prediction) keeps the row, with None in
+        ``data`` and the reason in ``errors``, and takes a target that is missing or not
+        a number as NaN.
 
     Returns
     -------
     sklearn.utils.Bunch
         ``data`` (Structures or texts), ``target`` (float64, shape ``(n,)`` or ``(n, k)``
-        for several target columns), ``ids``, ``filenames``, ``DESCR``.
+        for several target columns), ``ids``, ``filenames``, ``errors`` (row number: why
+        the row's structure could not be read; empty unless ``errors="keep"``),
+        ``DESCR``.
 
     Raises
     ------
     FileNotFoundError
         Missing folder, ``id_prop.csv`` or structure file (the message names it).
     ValueError
-        Empty or non-numeric ``id_prop.csv``, or an id that is not a plain file name
-        inside the folder (``/etc/hostname``, ``../x``, ``sub/x``).
+        Empty or non-numeric ``id_prop.csv``, an id that is not a plain file name inside
+        the folder (``/etc/hostname``, ``../x``, ``sub/x``), or a structure file that
+        cannot be read or parsed (the message names the id and the file).
 
     Examples
     --------
@@ -479,7 +664,12 @@ def load_id_prop_folder(
     >>> b = load_id_prop_folder(d)
     >>> b.ids.tolist(), b.target.tolist(), b.data[0].formula
     (['po.vasp'], [0.0], 'Po1')
+    >>> _ = (d / "id_prop.csv").write_text("po.vasp,0.0\\nmissing,1.0\\n")
+    >>> load_id_prop_folder(d, errors="keep").errors
+    {1: "no structure file for id 'missing' in ... (tried missing.cif, missing.vasp, missing.poscar, missing)"}
     """
+    if errors not in ("raise", "keep"):
+        raise ValueError(f"errors must be 'raise' or 'keep', got {errors!r}")
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
@@ -488,23 +678,42 @@ def load_id_prop_folder(
         raise FileNotFoundError(f"no {id_prop} in {folder} (expected rows 'id,target')")
     if table_path.stat().st_size == 0:
         raise ValueError(f"the file {table_path} is empty")
-    table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str})
+    # ids are text ("NA" is an id), only an empty cell is missing, a blank line is a row
+    with _reading_csv(table_path, first="its first row (id,target)"):
+        table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str}, **_CSV_OPTIONS)
     if table.shape[1] < 2:
         raise ValueError(f"{table_path} needs at least two columns (id, target)")
-    targets = np.column_stack(
-        [
+    if errors == "raise":
+        columns = [
             _check_target(table[c], f"column {c}", table_path, first_line=1)
             for c in table.columns[1:]
         ]
-    )
-    ids = table[0].astype(str).str.strip().to_numpy(dtype=object)
-    files = [_structure_path(folder, i) for i in ids]
-    texts = [f.read_text() for f in files]
-    data = [_parse_file(t, f, i) for t, f, i in zip(texts, files, ids, strict=True)] if parse else texts  # fmt: skip
+    else:
+        columns = [pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in table.columns[1:]]  # fmt: skip
+    targets = np.column_stack(columns)
+    ids = np.array([str(i).strip() for i in _text_cells(table[0])], dtype=object)
+    data: list[Any] = []
+    filenames: list[str] = []
+    failed: dict[int, str] = {}
+    for row, ident in enumerate(ids):
+        file = None
+        try:
+            if not ident:
+                raise ValueError(f"line {row + 1} of {table_path} has no id")
+            file = _structure_path(folder, ident)
+            text = _read_structure_file(file, ident)
+            data.append(_parse_file(text, file, ident) if parse else text)
+        except (ValueError, OSError) as exc:  # FileNotFoundError is an OSError
+            if errors == "raise":
+                raise
+            data.append(None)
+            failed[row] = " ".join(str(exc).split())
+        filenames.append("" if file is None else str(file))
     return Bunch(
         data=data,
         target=targets[:, 0] if targets.shape[1] == 1 else targets,
         ids=ids,
-        filenames=[str(f) for f in files],
+        filenames=filenames,
+        errors=failed,
         DESCR=f"{len(ids)} labelled structures from {folder} ({id_prop}, CGCNN/ALIGNN layout).",
     )

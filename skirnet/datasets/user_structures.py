@@ -78,20 +78,25 @@ def read_structures(
         The numeric target column (default: ``target`` or ``y``, else the only other
         numeric column); ignored for folders (the second column of ``id_prop.csv``).
     target : bool, default=True
-        Read a target; ``False`` for prediction (``target`` is then None).
+        Read a target; ``False`` for prediction (``target`` is then None). For
+        prediction a row whose structure cannot be read (an empty cell, a blank line, a
+        missing or unreadable file of a folder) is kept, with None in ``data`` and the
+        reason in ``errors``; with a target it stops the read.
 
     Returns
     -------
     sklearn.utils.Bunch
         ``data`` (list of CIF strings, Structure dicts or Structures), ``target``
         (float64 array or None), ``ids`` (array of str), ``structure_col`` and
-        ``target_col`` (the columns used; None for a folder).
+        ``target_col`` (the columns used; None for a folder), ``errors`` (row number:
+        why its structure could not be read; only for prediction).
 
     Raises
     ------
     ValueError
         Missing or ambiguous column (the message lists the columns), a non-numeric
-        target naming its row, an unreadable JSON file.
+        target naming its row, an unreadable JSON file, a structure file that cannot be
+        read or parsed (naming its id and file; with a target only).
     FileNotFoundError
         ``path`` does not exist.
 
@@ -110,9 +115,9 @@ def read_structures(
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {path}")
     if path.is_dir():
-        bunch = load_id_prop_folder(path, parse=True)
+        bunch = load_id_prop_folder(path, parse=True, errors="raise" if target else "keep")
         y = np.asarray(bunch.target, dtype=np.float64)
-        if y.ndim != 1:
+        if target and y.ndim != 1:
             raise ValueError(f"{path}/id_prop.csv has several target columns; keep one")
         return Bunch(
             data=list(bunch.data),
@@ -120,16 +125,19 @@ def read_structures(
             ids=np.asarray(bunch.ids, dtype=str),
             structure_col=None,
             target_col=None,
+            errors=bunch.errors,
         )
-    frame = _read_frame(path)
+    frame = _read_frame(path, text=(structure_col,))
     scol = input_column(
         frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
         "structure_col= (the column of CIF texts or structure dicts)",
     )  # fmt: skip
     missing = frame[scol].isna().to_numpy()
-    if missing.any():
+    if missing.any() and target:
         pos = int(np.flatnonzero(missing)[0])
         raise ValueError(f"structure column {scol!r} in {path} has a missing value at row {pos}")
+    # for prediction, an empty cell (or a blank line) is a row without a structure
+    failed = {int(pos): "no structure (an empty cell)" for pos in np.flatnonzero(missing)}
     y, tcol = None, None
     if target:
         tcol = _pick_column(frame, target_col, _TARGET_CANDIDATES, "target", path)
@@ -144,13 +152,14 @@ def read_structures(
                     f"columns: {[str(c) for c in frame.columns]}"
                 )
             tcol = numeric[0]
-        y = _check_target(frame[tcol], str(tcol), path)
+        y = _check_target(frame[tcol], str(tcol), path, first_line=None)  # CIFs span lines
     return Bunch(
-        data=frame[scol].tolist(),
+        data=[None if pos in failed else v for pos, v in enumerate(frame[scol].tolist())],
         target=y,
         ids=np.asarray([str(i) for i in frame.index], dtype=str),
         structure_col=str(scol),
         target_col=None if tcol is None else str(tcol),
+        errors=failed,
     )
 
 

@@ -151,7 +151,7 @@ def load(name: str) -> Pipeline:
     return pipe
 
 
-def resolve(model: str | Path) -> Path:
+def resolve(model: str | Path, *, must_exist: bool = False) -> Path:
     """The folder of a model given as a shipped model's name or as a folder.
 
     A path that exists wins over a name, so a folder called like a shipped model is
@@ -161,19 +161,36 @@ def resolve(model: str | Path) -> Path:
     ----------
     model : str or Path
         A name from :func:`list_models`, or a folder written by ``skirnet train``.
+    must_exist : bool, default=False
+        Refuse a ``model`` that is neither an existing path nor a shipped model's name
+        (a misspelt name), listing the shipped models; else it is returned as a path.
 
     Returns
     -------
     Path
         The model's folder (a shipped one is checked against its card first).
 
+    Raises
+    ------
+    FileNotFoundError
+        With ``must_exist``: no such folder and no shipped model of that name.
+
     Examples
     --------
     >>> from skirnet.pretrained import resolve
     >>> resolve("oqmd-formation-enthalpy").name
     'oqmd-formation-enthalpy'
+    >>> resolve("oqmd-formation-enthalpi", must_exist=True)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no such model folder: oqmd-formation-enthalpi, nor a pretrained model of that name (shipped models: oqmd-band-gap, oqmd-formation-enthalpy)
     """
     path = Path(model)
     if path.exists() or str(model) not in _cards():
+        if must_exist and not path.exists():
+            raise FileNotFoundError(
+                f"no such model folder: {model}, nor a pretrained model of that name "
+                f"(shipped models: {', '.join(list_models())})"
+            )
         return path
     return _verified_folder(str(model))
