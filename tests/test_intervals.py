@@ -433,12 +433,17 @@ def test_prefit_networks_and_ensemble_inside_mapie_split(mapie, data, net_pipe, 
     (Xc, yc, _), (Xt, yt, _) = data["cal"], data["test"]
     Xc, yc, Xt, yt = Xc[:1000], yc[:1000], Xt[:5000], yt[:5000]
     net, scaled = net_pipe[-1], net_pipe[0].transform
-    for estimator, score, transform in [
-        (net, "absolute", scaled),
-        (net_pipe, "absolute", None),
-        (ensemble_pipe, "absolute", None),
-        (ensemble_pipe[-1], StdConformityScore(), scaled),
-        (ensemble_pipe, StdConformityScore(), None),
+    for label, estimator, score, transform in [
+        ("IRNet", net, "absolute", scaled),
+        ("Pipeline(StandardScaler, IRNet)", net_pipe, "absolute", None),
+        ("Pipeline(StandardScaler, DeepEnsemble)", ensemble_pipe, "absolute", None),
+        ("DeepEnsemble, σ-normalised", ensemble_pipe[-1], StdConformityScore(), scaled),
+        (
+            "Pipeline(StandardScaler, DeepEnsemble), σ-normalised",
+            ensemble_pipe,
+            StdConformityScore(),
+            None,
+        ),
     ]:
         Xc_, Xt_ = (transform(Xc), transform(Xt)) if transform else (Xc, Xt)
         regressor = mapie.SplitConformalRegressor(
@@ -446,7 +451,7 @@ def test_prefit_networks_and_ensemble_inside_mapie_split(mapie, data, net_pipe, 
         ).conformalize(Xc_, yc)
         y_pred, intervals = regressor.predict_interval(Xt_)
         coverage = _mapie_checks(y_pred, intervals, yt, len(yc))
-        print("mapie prefit", type(estimator).__name__, score, coverage.round(4).tolist())
+        print("mapie prefit", label, coverage.round(4).tolist())
         np.testing.assert_allclose(y_pred, estimator.predict(Xt_))
 
 
@@ -467,13 +472,15 @@ def test_unfitted_skirnet_estimators_inside_mapie(mapie, data, name):
 
     split = mapie.SplitConformalRegressor(estimator, confidence_level=LEVELS, prefit=False)
     split.fit(X, y).conformalize(Xc, yc)
-    _mapie_checks(*split.predict_interval(Xt), yt, 1000)
+    coverage = _mapie_checks(*split.predict_interval(Xt), yt, 1000)
+    print("mapie split", name, coverage.round(4).tolist())
     assert not hasattr(estimator, "n_features_in_")  # MAPIE fitted a clone
 
     cross = mapie.CrossConformalRegressor(
         estimator, confidence_level=LEVELS, cv=3, random_state=0
     ).fit_conformalize(X, y)
-    _mapie_checks(*cross.predict_interval(Xt), yt, len(y))
+    coverage = _mapie_checks(*cross.predict_interval(Xt), yt, len(y))
+    print("mapie cross", name, coverage.round(4).tolist())
 
 
 def test_pretrained_formula_pipeline_inside_mapie(mapie):
@@ -488,7 +495,8 @@ def test_pretrained_formula_pipeline_inside_mapie(mapie):
     y_pred, intervals = regressor.conformalize(formulas[cal], y[cal]).predict_interval(
         formulas[test]
     )
-    _mapie_checks(y_pred, intervals, y[test], len(cal))
+    coverage = _mapie_checks(y_pred, intervals, y[test], len(cal))
+    print("mapie pretrained", coverage.round(4).tolist())
     ours = ConformalRegressor(model).calibrate(formulas[cal], y[cal])
     _, lower, upper = ours.predict_interval(formulas[test], LEVELS)
     np.testing.assert_allclose(intervals[:, 0, :], lower)
