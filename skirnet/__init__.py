@@ -4,7 +4,7 @@ Featurizers turn formulas and crystal structures into the paper's descriptors; t
 estimators are IRNet, SRNet and plain deep networks of Jha et al. (Sci. Rep. 11:4244,
 2021) with scikit-learn's interface; ``save``/``load`` keep fitted networks without pickle.
 Datasets, baselines and plots live in :mod:`skirnet.datasets`, :mod:`skirnet.baselines`
-and :mod:`skirnet.plotting`.
+and :mod:`skirnet.plotting`; :class:`ConformalRegressor` gives prediction intervals.
 
 The public names are imported on first use, so ``import skirnet.featurizers`` does not
 load torch and ``import skirnet.estimators`` does not load pymatgen.
@@ -26,10 +26,12 @@ if TYPE_CHECKING:
         SRNetRegressor,
     )
     from skirnet.featurizers import CompositionFeaturizer, StructureFeaturizer
+    from skirnet.intervals import ConformalRegressor
     from skirnet.persistence import ModelFileError, load, save
 
 _SOURCES = {
     "CompositionFeaturizer": "skirnet.featurizers",
+    "ConformalRegressor": "skirnet.intervals",
     "DeepEnsembleRegressor": "skirnet.ensemble",
     "ModelFileError": "skirnet.persistence",
     "StructureFeaturizer": "skirnet.featurizers",
@@ -43,6 +45,7 @@ _SOURCES = {
 
 __all__ = [
     "CompositionFeaturizer",
+    "ConformalRegressor",
     "DeepEnsembleRegressor",
     "IRNetRegressor",
     "ModelFileError",
