@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors
 import torch
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
@@ -586,8 +585,6 @@ def _network(folder: Path) -> ResidualNetRegressor:
     except (KeyError, TypeError, AttributeError, RuntimeError, OSError) as exc:
         reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise PipelineFileError(f"{folder}: not a loadable network ({reason})") from None
-    except safetensors.SafetensorError as exc:
-        raise PipelineFileError(f"{folder}: damaged weights ({exc})") from None
 
 
 def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:

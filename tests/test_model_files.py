@@ -178,3 +178,38 @@ def test_truncated_weights(models, tmp_path):
     _edit_json(folder, lambda c: c.pop("weights"))
     with pytest.raises(ModelFileError, match="damaged weights"):
         load(folder)
+
+
+def test_truncated_optimizer_state_names_its_file(models, tmp_path):
+    folder = save(models[0], tmp_path / "m")
+    optimizer = folder / "optimizer.safetensors"
+    optimizer.write_bytes(optimizer.read_bytes()[:100])
+    with pytest.raises(
+        ModelFileError, match=r"optimizer.safetensors: SHA-256 .* optimiser state was changed"
+    ):
+        load(folder)
+    # a folder from before the checksum was recorded: the file is found damaged on its own
+    _edit_json(folder, lambda c: c["optimizer"].pop("sha256"))
+    with pytest.raises(ModelFileError) as info:
+        load(folder)
+    message = str(info.value)
+    assert message.startswith(f"{optimizer}: damaged optimiser state (")
+    assert "damaged weights" not in message and "\n" not in message
+
+
+def test_folders_written_before_the_checksums_still_load(models, data, tmp_path):
+    # as the code before this file's checksum was recorded wrote them: no SHA-256 of the
+    # optimiser state; the weights' one was recorded already
+    X, y = data
+    model = models[0]
+    folder = save(model, tmp_path / "m")
+    config = json.loads((folder / "skirnet.json").read_text())
+    del config["optimizer"]["sha256"]
+    (folder / "skirnet.json").write_text(json.dumps(config, indent=2))
+    loaded = load(folder)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    saved_state = model.net_.optimizer_.state_dict()["state"]
+    loaded_state = loaded.net_.optimizer_.state_dict()["state"]
+    for index, state in saved_state.items():
+        for name, value in state.items():
+            torch.testing.assert_close(loaded_state[index][name], value, rtol=0, atol=0)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from pymatgen.core import Lattice, Structure
 
+from skirnet import ModelFileError
 from skirnet.datasets import load_oqmd_sample
 from skirnet.featurizers import featurizer_for
 from skirnet.pipeline import (
@@ -75,6 +76,16 @@ def test_a_damaged_featurizer_entry_is_refused(trained, tmp_path):
         PipelineFileError, match=r"unknown CompositionFeaturizer parameter\(s\) \['bogus'\]"
     ):
         load_pipeline(folder)
+
+
+def test_a_truncated_optimizer_file_is_named(trained, tmp_path):
+    folder = save_pipeline(trained, tmp_path / "m")
+    optimizer = folder / "net" / "optimizer.safetensors"
+    optimizer.write_bytes(optimizer.read_bytes()[:100])
+    with pytest.raises(ModelFileError) as info:
+        load_pipeline(folder)
+    assert str(info.value).startswith(f"{optimizer}: SHA-256 ")
+    assert "optimiser state was changed or damaged" in str(info.value)
 
 
 def test_a_structure_pipeline_round_trips(tmp_path):
