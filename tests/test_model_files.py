@@ -31,7 +31,7 @@ def models(data):
 
 
 def _failing_nth(monkeypatch, n: int) -> None:
-    """Make the n-th file write (bytes or text) or rename of the process raise OSError."""
+    """Make the n-th file write (bytes or text), rename or exchange of folders raise OSError."""
     calls = {"count": 0}
 
     def wrap(original):
@@ -46,17 +46,24 @@ def _failing_nth(monkeypatch, n: int) -> None:
     monkeypatch.setattr(Path, "write_bytes", wrap(Path.write_bytes))
     monkeypatch.setattr(Path, "write_text", wrap(Path.write_text))
     monkeypatch.setattr(_atomic.os, "replace", wrap(os.replace))
+    monkeypatch.setattr(_atomic, "_exchange", wrap(_atomic._exchange))
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("step", range(1, 7))
-def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_path, step):
-    # the steps: weights, optimiser state, JSON, moving the old folder aside, moving the
-    # new one in (and a sixth that never comes: the save then succeeds)
+def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_path, step, exchange):
+    # the steps: weights, optimiser state, JSON, then exchanging the old folder and the new
+    # one or, where the system cannot, moving the old folder aside and the new one in; a
+    # save failing at none of its steps succeeds
+    if exchange and _atomic._renameat2() is None:
+        pytest.skip("this system cannot exchange folders")
     X, _ = data
     first, second = models
     folder = save(first, tmp_path / "m")
     with pytest.MonkeyPatch.context() as patch:
         _failing_nth(patch, step)
+        if not exchange:
+            patch.setattr(_atomic, "_exchange", lambda first, second: False)
         try:
             save(second, folder)
             succeeded = True
@@ -65,7 +72,7 @@ def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_pat
             succeeded = False
     expected = second if succeeded else first
     np.testing.assert_array_equal(load(folder).predict(X), expected.predict(X))
-    assert step == 6 or not succeeded
+    assert succeeded == (step > (4 if exchange else 5))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "m"]
     assert leftovers == []
 
