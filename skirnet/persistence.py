@@ -17,12 +17,14 @@ and the random stream that shuffles later epochs are kept too, so ``warm_start=T
 have. Folders written before the optimiser was saved still load; they continue with a fresh
 optimiser.
 
-The folder is written aside and swapped in whole, so a failed save leaves the previous
-model intact. ``skirnet.json`` records the SHA-256 of the weights and of the optimiser
-state; :func:`load` reads each file once, checks those bytes and uses the same bytes (never
-a second read of a file, which a save could have changed in between), and names the file
-that is damaged. Folders written before the optimiser state's SHA-256 was recorded load as
-before.
+Saving over a model that another process loads (see ``skirnet._atomic``): the folder is
+written aside and swapped in whole, so a failed save leaves the previous model intact and,
+on Linux, the folder never goes missing. ``skirnet.json`` is the folder's manifest: it
+records the SHA-256 of the weights and of the optimiser state. :func:`load` reads each file
+once, checks those bytes against it and uses the same bytes (never a second read, which a
+save could have changed), and reads the folder again while a save in progress makes the
+files disagree; files that keep disagreeing are reported as damaged, naming the file.
+Folders written before the optimiser state's SHA-256 was recorded load as before.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import skorch
 import torch
 from skorch.history import History
 
-from skirnet._atomic import replace_folder
+from skirnet._atomic import read_whole, replace_folder
 from skirnet._version import __version__
 from skirnet.estimators import (
     IRNetRegressor,
@@ -509,7 +511,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
         A file of the folder is damaged, tampered with (the SHA-256 of the weights or of
         the optimiser state differs from the one recorded), of another format, or
         describes a network its weights do not fit. Shapes are checked before the
-        network is allocated.
+        network is allocated. A save over the folder while it is read is waited out.
 
     Examples
     --------
@@ -519,10 +521,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     FileNotFoundError: No skirnet model at no/such/folder (missing skirnet.json).
     """
     path = Path(path)
-    files = _read_files(path)
-    error = _unmatched(path, files)
-    if error is not None:
-        raise error
+    files = read_whole(path, lambda: _read_files(path), lambda files: _unmatched(path, files))
     return _from_files(path, files, device)
 
 

@@ -12,7 +12,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from skirnet import IRNetRegressor, ModelFileError, _atomic, load, save
+from skirnet import IRNetRegressor, ModelFileError, _atomic, load, persistence, save
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +220,35 @@ def test_folders_written_before_the_checksums_still_load(models, data, tmp_path)
     for index, state in saved_state.items():
         for name, value in state.items():
             torch.testing.assert_close(loaded_state[index][name], value, rtol=0, atol=0)
+
+
+def _counting_reads(monkeypatch) -> list[Path]:
+    """Record every reading of a model folder's files by ``load``."""
+    reads: list[Path] = []
+
+    def counting(path):
+        reads.append(path)
+        return read(path)
+
+    read = persistence._read_files
+    monkeypatch.setattr(persistence, "_read_files", counting)
+    return reads
+
+
+def test_a_missing_folder_is_not_waited_for(tmp_path, monkeypatch):
+    # read again only once (a save may just have swapped it in), as no save is under way
+    reads = _counting_reads(monkeypatch)
+    with pytest.raises(FileNotFoundError, match="No skirnet model"):
+        load(tmp_path / "nothing")
+    assert len(reads) == 2
+
+
+def test_a_damaged_file_is_not_waited_for(models, tmp_path, monkeypatch):
+    # a save in progress changes the files between two reads; damage reads the same
+    folder = save(models[0], tmp_path / "m")
+    weights = folder / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"!")
+    reads = _counting_reads(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"weights.safetensors: SHA-256"):
+        load(folder)
+    assert len(reads) == 3
