@@ -10,13 +10,21 @@ A saved model is a folder::
                               that made it
 
 Loading never unpickles anything, so a model file from elsewhere cannot run code, and a
-model trained on CUDA loads on a CPU-only machine. The folder is written aside and swapped
-in whole, so a failed save leaves the previous model intact. The JSON holds the SHA-256 of
-the weights, checked on load, and the tensor shapes are checked against the architecture
-the JSON describes before any memory is allocated for it. The optimiser state and the random
-stream that shuffles later epochs are kept too, so ``warm_start=True`` (or ``partial_fit``)
-on a loaded model continues training exactly as the saved estimator would have. Folders
-written before the optimiser was saved still load; they continue with a fresh optimiser.
+model trained on CUDA loads on a CPU-only machine. The tensor shapes are checked against the
+architecture the JSON describes before any memory is allocated for it. The optimiser state
+and the random stream that shuffles later epochs are kept too, so ``warm_start=True`` (or
+``partial_fit``) on a loaded model continues training exactly as the saved estimator would
+have. Folders written before the optimiser was saved still load; they continue with a fresh
+optimiser.
+
+Saving over a model that another process loads (see ``skirnet._atomic``): the folder is
+written aside and swapped in whole, so a failed save leaves the previous model intact and,
+on Linux, the folder never goes missing. ``skirnet.json`` is the folder's manifest: it
+records the SHA-256 of the weights and of the optimiser state. :func:`load` reads each file
+once, checks those bytes against it and uses the same bytes (never a second read, which a
+save could have changed), and reads the folder again while a save in progress makes the
+files disagree; files that keep disagreeing are reported as damaged, naming the file.
+Folders written before the optimiser state's SHA-256 was recorded load as before.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import skorch
 import torch
 from skorch.history import History
 
-from skirnet._atomic import replace_folder
+from skirnet._atomic import read_whole, replace_folder
 from skirnet._version import __version__
 from skirnet.device import resolve_device, resolve_precision
 from skirnet.estimators import (
@@ -118,10 +126,17 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
     return tensors, state_dict["param_groups"]
 
 
-def _restore_optimizer(optimizer: torch.optim.Optimizer, path: Path, groups: list) -> None:
+def _restore_optimizer(
+    optimizer: torch.optim.Optimizer, path: Path, data: bytes, groups: list
+) -> None:
+    """Load the optimiser state ``data`` read from the file ``path`` into ``optimizer``."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
     state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in safetensors.torch.load_file(str(path), device="cpu").items():
+    try:
+        tensors = safetensors.torch.load(data)
+    except safetensors.SafetensorError as exc:
+        raise ModelFileError(f"{path}: damaged optimiser state ({_first_line(exc)})") from None
+    for key, value in tensors.items():
         index, name = key.split(".", 1)
         index = int(index)
         if index >= len(params) or (value.dim() > 0 and value.shape != params[index].shape):
@@ -263,8 +278,11 @@ def save(
     optimizer = b""
     if optimizer_state:
         optimizer_tensors, optimizer_groups = _optimizer_tensors(estimator.net_.optimizer_)
-        config["optimizer"] = {"param_groups": optimizer_groups}
         optimizer = safetensors.torch.save(optimizer_tensors)
+        config["optimizer"] = {
+            "param_groups": optimizer_groups,
+            "sha256": hashlib.sha256(optimizer).hexdigest(),
+        }
     # serialise everything before touching the disk
     config_text = json.dumps(config, indent=2, default=_json_scalar)
 
@@ -277,11 +295,29 @@ def save(
     return replace_folder(path, write, _FILES)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    """``skirnet.json``, checked for the keys ``load`` reads; errors name the file."""
+def _read_files(path: Path) -> dict[str, bytes]:
+    """The bytes of the model folder ``path``'s files, each read once, by file name.
+
+    The optimiser state is left out where the folder has none.
+    """
+    files = {}
+    for name in (CONFIG_FILE, WEIGHTS_FILE, OPTIMIZER_FILE):
+        try:
+            files[name] = (path / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            if name != OPTIMIZER_FILE:
+                raise FileNotFoundError(f"No skirnet model at {path} (missing {name}).") from None
+    return files
+
+
+def _read_config(path: Path, data: bytes) -> dict[str, Any]:
+    """``skirnet.json`` (its bytes ``data``), checked for the keys ``load`` reads.
+
+    Errors name the file.
+    """
     file = path / CONFIG_FILE
     try:
-        config = json.loads(file.read_text())
+        config = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{file}: not valid JSON ({exc})") from None
     if not isinstance(config, dict):
@@ -356,23 +392,52 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetRegressor) -> None:
-    """Checksum and tensor shapes of the weights file, before any network is allocated."""
-    file = path / WEIGHTS_FILE
-    weights = config.get("weights")
-    recorded = weights.get("sha256") if isinstance(weights, dict) else None
-    if recorded is not None:
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+def _parse(path: Path, files: dict[str, bytes]) -> tuple[dict[str, Any], ResidualNetRegressor]:
+    """``skirnet.json`` of :func:`_read_files`'s ``files`` and the estimator it describes.
+
+    Both are checked on their own (not yet against the other files); errors name the file.
+    """
+    config = _read_config(path, files[CONFIG_FILE])
+    return config, _estimator_from(config, path / CONFIG_FILE)
+
+
+def _unmatched(path: Path, files: dict[str, bytes]) -> Exception | None:
+    """The error for a file whose SHA-256 differs from the one ``skirnet.json`` records.
+
+    None when they all match. Files of folders written before a checksum was recorded are
+    not checked. A ``skirnet.json`` that is wrong on its own raises its error first.
+    """
+    config, _ = _parse(path, files)
+    for name, key, what in (
+        (WEIGHTS_FILE, "weights", "the weights were"),
+        (OPTIMIZER_FILE, "optimizer", "the optimiser state was"),
+    ):
+        entry = config.get(key)
+        recorded = entry.get("sha256") if isinstance(entry, dict) else None
+        if recorded is None or name not in files:
+            continue
+        digest = hashlib.sha256(files[name]).hexdigest()
         if digest != recorded:
-            raise ModelFileError(
-                f"{file}: SHA-256 {digest[:12]}... does not match the {recorded[:12]}... "
-                f"recorded in {CONFIG_FILE}; the weights were changed or damaged"
+            return ModelFileError(
+                f"{path / name}: SHA-256 {digest[:12]}... does not match the "
+                f"{str(recorded)[:12]}... recorded in {CONFIG_FILE}; {what} changed or damaged"
             )
+    return None
+
+
+def _weights(
+    path: Path, config: dict[str, Any], estimator: ResidualNetRegressor, data: bytes
+) -> dict[str, torch.Tensor]:
+    """The weights ``data`` read from the folder, their shapes checked against the network.
+
+    Checked before the network is allocated: ``skirnet.json`` could ask for terabytes.
+    """
+    file = path / WEIGHTS_FILE
     try:
-        with safetensors.safe_open(str(file), framework="pt") as handle:
-            shapes = {key: tuple(handle.get_slice(key).get_shape()) for key in handle.keys()}  # noqa: SIM118
-    except (safetensors.SafetensorError, OSError) as exc:
+        state = safetensors.torch.load(data)
+    except safetensors.SafetensorError as exc:
         raise ModelFileError(f"{file}: damaged weights ({_first_line(exc)})") from None
+    shapes = {key: tuple(value.shape) for key, value in state.items()}
     fitted = config["fitted"]
     with torch.device("meta"):  # shapes only: nothing is allocated
         expected_module = ResidualMLP(
@@ -393,6 +458,7 @@ def _check_weights(path: Path, config: dict[str, Any], estimator: ResidualNetReg
             f"features): tensor {key!r} is {shapes.get(key, 'missing')}, expected "
             f"{expected.get(key, 'no such tensor')}"
         )
+    return state
 
 
 def _target_scale(config: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -442,9 +508,10 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     FileNotFoundError
         ``path`` holds no saved model.
     ModelFileError
-        A file of the folder is damaged, tampered with (the weights' SHA-256 differs from
-        the one recorded), of another format, or describes a network its weights do not
-        fit. Shapes are checked before the network is allocated.
+        A file of the folder is damaged, tampered with (the SHA-256 of the weights or of
+        the optimiser state differs from the one recorded), of another format, or
+        describes a network its weights do not fit. Shapes are checked before the
+        network is allocated. A save over the folder while it is read is waited out.
 
     Examples
     --------
@@ -454,13 +521,14 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     FileNotFoundError: No skirnet model at no/such/folder (missing skirnet.json).
     """
     path = Path(path)
-    if not (path / CONFIG_FILE).is_file() or not (path / WEIGHTS_FILE).is_file():
-        raise FileNotFoundError(
-            f"No skirnet model at {path} (missing {CONFIG_FILE} or {WEIGHTS_FILE})."
-        )
-    config = _read_config(path)
-    estimator = _estimator_from(config, path / CONFIG_FILE)
-    _check_weights(path, config, estimator)
+    files = read_whole(path, lambda: _read_files(path), lambda files: _unmatched(path, files))
+    return _from_files(path, files, device)
+
+
+def _from_files(path: Path, files: dict[str, bytes], device: str | None) -> ResidualNetRegressor:
+    """:func:`load` from the files :func:`_read_files` read from ``path``, checked to match."""
+    config, estimator = _parse(path, files)
+    state = _weights(path, config, estimator, files[WEIGHTS_FILE])
     if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
         saved = estimator.device
         device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
@@ -475,13 +543,15 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
         resolved,
         _architecture(config, estimator),
     )
-    state = safetensors.torch.load_file(str(path / WEIGHTS_FILE), device="cpu")
     # copy_ turns float16 storage back into the module's float32
     _plain_module(net.module_).load_state_dict(state)
     net.module_.to(net.device)
-    if "optimizer" in config and (path / OPTIMIZER_FILE).is_file():
+    if "optimizer" in config and OPTIMIZER_FILE in files:
         _restore_optimizer(
-            net.optimizer_, path / OPTIMIZER_FILE, config["optimizer"]["param_groups"]
+            net.optimizer_,
+            path / OPTIMIZER_FILE,
+            files[OPTIMIZER_FILE],
+            config["optimizer"]["param_groups"],
         )
     net.history = History(config["history"])
     estimator.n_features_in_ = fitted["n_features_in_"]

@@ -10,30 +10,49 @@ The command line's networks see standardised Magpie features clipped to
 :class:`~skirnet.featurizers.CompositionFeaturizer` in front and fits it on formulas;
 :func:`save_pipeline` and :func:`load_pipeline` keep such a pipeline without pickle (the
 network through :func:`skirnet.save`, the featurizer and scaler in ``pipeline.json``).
+
+A saved pipeline is one folder, ``pipeline.json`` next to the network's folder ``net/``,
+and it is saved and loaded whole even while another process saves over it (see
+``skirnet._atomic``): the folder is written aside and swapped in whole, and
+``pipeline.json`` records the SHA-256 of ``net/skirnet.json``, which records those of the
+weights and the optimiser state, so one chain of checksums ties every file of ``net/`` to
+``pipeline.json``. :func:`load_pipeline` reads each file once, follows the chain on the
+bytes it read, and reads again while a save in progress makes them disagree; a scaler of
+one save never meets the network of another. A folder whose parts still disagree (copied
+or edited by hand) is refused, naming the file. Folders written before the checksum was
+recorded (the shipped models among them) load as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors
 import torch
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skirnet._atomic import replace_folder, write_atomically
+from skirnet._atomic import read_whole, replace_folder, write_atomically
 from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
-from skirnet.persistence import ModelFileError, load, save
+from skirnet.persistence import (
+    CONFIG_FILE,
+    ModelFileError,
+    _from_files,
+    _read_files,
+    _unmatched,
+    save,
+)
 from skirnet.recipes import recipe_params
 
 __all__ = [
@@ -72,6 +91,7 @@ _OPTIONAL_KEYS = {
     "settings",
     "torch_threads",
     "info",
+    "net_sha256",
 }
 
 
@@ -420,9 +440,11 @@ def save_pipeline(
 
     The network goes through :func:`skirnet.save` into ``out_dir/net`` (safetensors +
     JSON); the featurizer's ``get_params()``, the scaler's statistics (``mean_``,
-    ``scale_``, ``var_``, ``n_samples_seen_``) and torch's thread count go into
-    ``out_dir/pipeline.json``. The folder is written aside and swapped in whole: a
-    failure or an interruption leaves the previous model in ``out_dir`` as it was.
+    ``scale_``, ``var_``, ``n_samples_seen_``), torch's thread count and the SHA-256 of
+    ``net/skirnet.json`` go into ``out_dir/pipeline.json``. The folder is written aside
+    and swapped in whole: a failure or an interruption leaves the previous model in
+    ``out_dir`` as it was, and a process loading it meanwhile gets the old model or the
+    new one, whole.
 
     Parameters
     ----------
@@ -485,11 +507,13 @@ def save_pipeline(
         "torch_threads": torch.get_num_threads(),
         "info": info,
     }
-    text = json.dumps(spec, indent=2) + "\n"
 
     def write(folder: Path) -> None:
         save(_without_callbacks(net), folder / "net", **save_options)
-        (folder / PIPELINE_FILE).write_text(text)
+        # the folder is still private: what is read back is what readers will read
+        config = (folder / "net" / CONFIG_FILE).read_bytes()
+        spec["net_sha256"] = hashlib.sha256(config).hexdigest()
+        (folder / PIPELINE_FILE).write_text(json.dumps(spec, indent=2) + "\n")
 
     return replace_folder(out, write, {PIPELINE_FILE, "net"})
 
@@ -503,10 +527,13 @@ def _without_callbacks(net: ResidualNetRegressor) -> ResidualNetRegressor:
     return saved
 
 
-def _read_spec(path: Path) -> dict[str, Any]:
-    """``pipeline.json``, checked key by key; errors name the file."""
+def _read_spec(path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """``pipeline.json`` (read from ``path``, or its bytes ``data``), checked key by key.
+
+    Errors name the file.
+    """
     try:
-        spec = json.loads(path.read_text())
+        spec = json.loads(path.read_bytes() if data is None else data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PipelineFileError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(spec, dict):
@@ -575,10 +602,18 @@ def _scaler(spec: dict[str, Any], path: Path) -> StandardScaler:
     return scaler
 
 
-def _network(folder: Path) -> ResidualNetRegressor:
-    """:func:`skirnet.load`, every failure as one message naming the folder."""
+def _net_folder(model_dir: Path, spec: dict[str, Any]) -> Path:
+    """The network's folder that ``pipeline.json`` names (``net``)."""
+    if not isinstance(spec["net_dir"], str):
+        raise PipelineFileError(f"{model_dir / PIPELINE_FILE}: 'net_dir' must be a folder name")
+    return model_dir / spec["net_dir"]
+
+
+@contextlib.contextmanager
+def _network_errors(folder: Path) -> Iterator[None]:
+    """Every failure to read the network in ``folder`` as one message naming the folder."""
     try:
-        return load(folder)
+        yield
     except (ValueError, FileNotFoundError) as exc:
         if str(folder) in str(exc):
             raise
@@ -586,8 +621,47 @@ def _network(folder: Path) -> ResidualNetRegressor:
     except (KeyError, TypeError, AttributeError, RuntimeError, OSError) as exc:
         reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise PipelineFileError(f"{folder}: not a loadable network ({reason})") from None
-    except safetensors.SafetensorError as exc:
-        raise PipelineFileError(f"{folder}: damaged weights ({exc})") from None
+
+
+def _read_pipeline(model_dir: Path) -> tuple[bytes, dict[str, bytes]]:
+    """The bytes of ``pipeline.json`` and of the network's files, each read once."""
+    path = model_dir / PIPELINE_FILE
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        if not model_dir.is_dir():
+            raise FileNotFoundError(f"no such model folder: {model_dir}") from None
+        raise FileNotFoundError(
+            f"{model_dir} has no {PIPELINE_FILE}; was it written by 'skirnet train'?"
+        ) from None
+    folder = _net_folder(model_dir, _read_spec(path, data))
+    with _network_errors(folder):
+        return data, _read_files(folder)
+
+
+def _unmatched_pipeline(
+    model_dir: Path, files: tuple[bytes, dict[str, bytes]]
+) -> Exception | None:
+    """The error for a network file that is not the one ``pipeline.json`` was saved with.
+
+    None when the chain of checksums holds (or ``pipeline.json`` records none: written
+    before it did). Files that are wrong on their own raise their error first.
+    """
+    data, net_files = files
+    path = model_dir / PIPELINE_FILE
+    spec = _read_spec(path, data)
+    folder = _net_folder(model_dir, spec)
+    with _network_errors(folder):
+        net_error = _unmatched(folder, net_files)
+    recorded = spec.get("net_sha256")
+    digest = hashlib.sha256(net_files[CONFIG_FILE]).hexdigest()
+    if recorded is not None and digest != recorded:
+        return PipelineFileError(
+            f"{folder / CONFIG_FILE}: SHA-256 {digest[:12]}... does not match the "
+            f"{str(recorded)[:12]}... recorded in {path}; the network is not the one saved "
+            f"with this {PIPELINE_FILE} (saved over, copied or edited since)"
+        )
+    return net_error
 
 
 def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
@@ -610,8 +684,10 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     FileNotFoundError
         The folder or its ``pipeline.json`` is missing.
     PipelineFileError
-        A file of the folder is damaged, incomplete or of another format; the one-line
-        message names the file.
+        A file of the folder is damaged, incomplete or of another format, or the network
+        is not the one saved with ``pipeline.json`` (its SHA-256 chain differs); the
+        one-line message names the file. A save over the folder while it is read is
+        waited out: the pipeline returned is one save's, whole.
 
     Examples
     --------
@@ -621,17 +697,14 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     """
     model_dir = Path(model_dir)
     path = model_dir / PIPELINE_FILE
-    if not model_dir.is_dir():
-        raise FileNotFoundError(f"no such model folder: {model_dir}")
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{model_dir} has no {PIPELINE_FILE}; was it written by 'skirnet train'?"
-        )
-    spec = _read_spec(path)
+    data, net_files = read_whole(
+        model_dir,
+        lambda: _read_pipeline(model_dir),
+        lambda files: _unmatched_pipeline(model_dir, files),
+    )
+    spec = _read_spec(path, data)
     featurizer = _featurizer(spec, path)
     scaler = _scaler(spec, path)
-    if not isinstance(spec["net_dir"], str):
-        raise PipelineFileError(f"{path}: 'net_dir' must be a folder name")
     if scaler.n_features_in_ != featurizer.n_features_out_:
         raise PipelineFileError(
             f"{path}: the scaler has {scaler.n_features_in_} features but the featurizer "
@@ -640,11 +713,13 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     clip = spec.get("clip")
     if clip is not None and (isinstance(clip, bool) or not isinstance(clip, int | float)):
         raise PipelineFileError(f"{path}: 'clip' must be a number or null, got {clip!r}")
-    net = _network(model_dir / spec["net_dir"])
+    folder = _net_folder(model_dir, spec)
+    with _network_errors(folder):
+        net = _from_files(folder, net_files, None)
     if net.n_features_in_ != scaler.n_features_in_:
         raise PipelineFileError(
             f"{path}: the scaler has {scaler.n_features_in_} features but the network in "
-            f"{model_dir / spec['net_dir']} takes {net.n_features_in_}"
+            f"{folder} takes {net.n_features_in_}"
         )
     steps: list[tuple[str, Any]] = [("featurize", featurizer), ("scale", scaler)]
     if clip is not None:

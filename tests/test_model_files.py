@@ -12,7 +12,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from skirnet import IRNetRegressor, ModelFileError, _atomic, load, save
+from skirnet import IRNetRegressor, ModelFileError, _atomic, load, persistence, save
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def models(data):
 
 
 def _failing_nth(monkeypatch, n: int) -> None:
-    """Make the n-th file write (bytes or text) or rename of the process raise OSError."""
+    """Make the n-th file write (bytes or text), rename or exchange of folders raise OSError."""
     calls = {"count": 0}
 
     def wrap(original):
@@ -46,17 +46,24 @@ def _failing_nth(monkeypatch, n: int) -> None:
     monkeypatch.setattr(Path, "write_bytes", wrap(Path.write_bytes))
     monkeypatch.setattr(Path, "write_text", wrap(Path.write_text))
     monkeypatch.setattr(_atomic.os, "replace", wrap(os.replace))
+    monkeypatch.setattr(_atomic, "_exchange", wrap(_atomic._exchange))
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("step", range(1, 7))
-def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_path, step):
-    # the steps: weights, optimiser state, JSON, moving the old folder aside, moving the
-    # new one in (and a sixth that never comes: the save then succeeds)
+def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_path, step, exchange):
+    # the steps: weights, optimiser state, JSON, then exchanging the old folder and the new
+    # one or, where the system cannot, moving the old folder aside and the new one in; a
+    # save failing at none of its steps succeeds
+    if exchange and _atomic._renameat2() is None:
+        pytest.skip("this system cannot exchange folders")
     X, _ = data
     first, second = models
     folder = save(first, tmp_path / "m")
     with pytest.MonkeyPatch.context() as patch:
         _failing_nth(patch, step)
+        if not exchange:
+            patch.setattr(_atomic, "_exchange", lambda first, second: False)
         try:
             save(second, folder)
             succeeded = True
@@ -65,7 +72,7 @@ def test_save_failing_at_any_step_keeps_the_previous_model(models, data, tmp_pat
             succeeded = False
     expected = second if succeeded else first
     np.testing.assert_array_equal(load(folder).predict(X), expected.predict(X))
-    assert step == 6 or not succeeded
+    assert succeeded == (step > (4 if exchange else 5))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "m"]
     assert leftovers == []
 
@@ -178,3 +185,70 @@ def test_truncated_weights(models, tmp_path):
     _edit_json(folder, lambda c: c.pop("weights"))
     with pytest.raises(ModelFileError, match="damaged weights"):
         load(folder)
+
+
+def test_truncated_optimizer_state_names_its_file(models, tmp_path):
+    folder = save(models[0], tmp_path / "m")
+    optimizer = folder / "optimizer.safetensors"
+    optimizer.write_bytes(optimizer.read_bytes()[:100])
+    with pytest.raises(
+        ModelFileError, match=r"optimizer.safetensors: SHA-256 .* optimiser state was changed"
+    ):
+        load(folder)
+    # a folder from before the checksum was recorded: the file is found damaged on its own
+    _edit_json(folder, lambda c: c["optimizer"].pop("sha256"))
+    with pytest.raises(ModelFileError) as info:
+        load(folder)
+    message = str(info.value)
+    assert message.startswith(f"{optimizer}: damaged optimiser state (")
+    assert "damaged weights" not in message and "\n" not in message
+
+
+def test_folders_written_before_the_checksums_still_load(models, data, tmp_path):
+    # as the code before this file's checksum was recorded wrote them: no SHA-256 of the
+    # optimiser state; the weights' one was recorded already
+    X, y = data
+    model = models[0]
+    folder = save(model, tmp_path / "m")
+    config = json.loads((folder / "skirnet.json").read_text())
+    del config["optimizer"]["sha256"]
+    (folder / "skirnet.json").write_text(json.dumps(config, indent=2))
+    loaded = load(folder)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    saved_state = model.net_.optimizer_.state_dict()["state"]
+    loaded_state = loaded.net_.optimizer_.state_dict()["state"]
+    for index, state in saved_state.items():
+        for name, value in state.items():
+            torch.testing.assert_close(loaded_state[index][name], value, rtol=0, atol=0)
+
+
+def _counting_reads(monkeypatch) -> list[Path]:
+    """Record every reading of a model folder's files by ``load``."""
+    reads: list[Path] = []
+
+    def counting(path):
+        reads.append(path)
+        return read(path)
+
+    read = persistence._read_files
+    monkeypatch.setattr(persistence, "_read_files", counting)
+    return reads
+
+
+def test_a_missing_folder_is_not_waited_for(tmp_path, monkeypatch):
+    # read again only once (a save may just have swapped it in), as no save is under way
+    reads = _counting_reads(monkeypatch)
+    with pytest.raises(FileNotFoundError, match="No skirnet model"):
+        load(tmp_path / "nothing")
+    assert len(reads) == 2
+
+
+def test_a_damaged_file_is_not_waited_for(models, tmp_path, monkeypatch):
+    # a save in progress changes the files between two reads; damage reads the same
+    folder = save(models[0], tmp_path / "m")
+    weights = folder / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"!")
+    reads = _counting_reads(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"weights.safetensors: SHA-256"):
+        load(folder)
+    assert len(reads) == 3

@@ -249,6 +249,12 @@ def test_a_foreign_optimizer_file_is_refused(data, tmp_path):
     folder = save(small, tmp_path / "small")
     save(large, tmp_path / "large")
     (tmp_path / "large" / "optimizer.safetensors").replace(folder / "optimizer.safetensors")
+    with pytest.raises(ValueError, match=r"optimizer.safetensors: SHA-256 .* does not match"):
+        load(folder)
+    # a folder from before the checksum was recorded: the shapes still catch it
+    config = json.loads((folder / "skirnet.json").read_text())
+    del config["optimizer"]["sha256"]
+    (folder / "skirnet.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="does not belong to this model"):
         load(folder)
 

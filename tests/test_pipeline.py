@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 from pymatgen.core import Lattice, Structure
 
+from skirnet import ModelFileError
 from skirnet.datasets import load_oqmd_sample
 from skirnet.featurizers import featurizer_for
 from skirnet.pipeline import (
@@ -75,6 +77,46 @@ def test_a_damaged_featurizer_entry_is_refused(trained, tmp_path):
         PipelineFileError, match=r"unknown CompositionFeaturizer parameter\(s\) \['bogus'\]"
     ):
         load_pipeline(folder)
+
+
+def test_a_network_from_another_save_is_refused(trained, tmp_path):
+    # pipeline.json (the featurizer and scaler) of one save, net/ of another
+    folder = save_pipeline(trained, tmp_path / "m")
+    other = save_pipeline(trained, tmp_path / "other", weights_dtype="float16")
+    shutil.rmtree(folder / "net")
+    shutil.copytree(other / "net", folder / "net")
+    with pytest.raises(PipelineFileError) as info:
+        load_pipeline(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / 'net' / 'skirnet.json'}: SHA-256 ")
+    assert f"recorded in {folder / 'pipeline.json'}; the network is not the one" in message
+    assert "\n" not in message
+
+
+def test_a_truncated_optimizer_file_is_named(trained, tmp_path):
+    folder = save_pipeline(trained, tmp_path / "m")
+    optimizer = folder / "net" / "optimizer.safetensors"
+    optimizer.write_bytes(optimizer.read_bytes()[:100])
+    with pytest.raises(ModelFileError) as info:
+        load_pipeline(folder)
+    assert str(info.value).startswith(f"{optimizer}: SHA-256 ")
+    assert "optimiser state was changed or damaged" in str(info.value)
+
+
+def test_a_pipeline_saved_before_the_checksums_still_loads(trained, tmp_path):
+    # the files as the code before the checksums wrote them: pipeline.json without the
+    # SHA-256 of net/skirnet.json, which has none of the optimiser state
+    folder = save_pipeline(trained, tmp_path / "m")
+    spec = json.loads((folder / "pipeline.json").read_text())
+    del spec["net_sha256"]
+    (folder / "pipeline.json").write_text(json.dumps(spec, indent=2) + "\n")
+    config = json.loads((folder / "net" / "skirnet.json").read_text())
+    del config["optimizer"]["sha256"]
+    (folder / "net" / "skirnet.json").write_text(json.dumps(config, indent=2))
+    loaded, spec = load_pipeline(folder)
+    queries = ["NaCl", "Fe2O3", "LiCoO2"]
+    np.testing.assert_array_equal(loaded.predict(queries), trained.predict(queries))
+    assert "net_sha256" not in spec
 
 
 def test_a_structure_pipeline_round_trips(tmp_path):
