@@ -44,9 +44,9 @@ def formula_pipeline(preset: str, scaler, net):
     from sklearn.pipeline import Pipeline
 
     from skirnet.featurizers import CompositionFeaturizer
-    from skirnet.pipeline import _clipper
+    from skirnet.pipeline import feature_clipper
 
     featurizer = CompositionFeaturizer(preset, progress_bar=False).fit(["H"])
     return Pipeline(
-        [("featurize", featurizer), ("scale", scaler), ("clip", _clipper()), ("net", net)]
+        [("featurize", featurizer), ("scale", scaler), ("clip", feature_clipper()), ("net", net)]
     )

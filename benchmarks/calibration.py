@@ -33,7 +33,7 @@ from sklearn.preprocessing import StandardScaler
 from skirnet import DeepEnsembleRegressor, IRNetRegressor
 from skirnet.ensemble import calibration_summary
 from skirnet.featurizers import CompositionFeaturizer
-from skirnet.pipeline import _clipper
+from skirnet.pipeline import feature_clipper
 from skirnet.plotting import plot_calibration
 from skirnet.recipes import recipe_params
 
@@ -66,7 +66,7 @@ def run_set(name: str, spec: dict, members: int, epochs: int) -> tuple[dict, tup
         params["batch_size"] = 128
     member = make_pipeline(
         StandardScaler(),
-        _clipper(),
+        feature_clipper(),
         IRNetRegressor(hidden_layer_sizes=ARCHITECTURE, device="cpu", **params),
     )
     ensemble = DeepEnsembleRegressor(member, n_estimators=members, random_state=0)

@@ -44,7 +44,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skirnet import IRNetRegressor, pretrained
 from skirnet.featurizers import CompositionFeaturizer
-from skirnet.pipeline import _clipper
+from skirnet.pipeline import feature_clipper
 from skirnet.recipes import recipe_for_rows, recipe_params
 from skirnet.transfer import NetworkActivations, make_fine_tuning_pipeline, source_scaler
 
@@ -101,14 +101,14 @@ def _approaches(source: str, n_train: int) -> dict[str, Pipeline]:
         "activations + RF": make_pipeline(
             source_featurizer,
             source_scaler(source),
-            _clipper(),
+            feature_clipper(),
             NetworkActivations(source, layer=LAYER),
             RandomForestRegressor(500, n_jobs=-1, random_state=0),
         ),  # fmt: skip
         "IRNet from scratch": make_pipeline(
             featurizer,
             StandardScaler(),
-            _clipper(),
+            feature_clipper(),
             IRNetRegressor(
                 hidden_layer_sizes=arch, random_state=0, **recipe_params(recipe_for_rows(n_train))
             ),

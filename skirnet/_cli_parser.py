@@ -35,7 +35,7 @@ _RECIPE_NOTE = (
     "--threads N with --seed S reproduces a run exactly."
 )
 #: Options that set an estimator parameter of another name (``--lr`` sets ``lr``, ...).
-_OPTION_OF = {"max_epochs": "--epochs", "random_state": "--seed"}
+OPTION_OF = {"max_epochs": "--epochs", "random_state": "--seed"}
 
 
 class CLIError(Exception):
@@ -87,10 +87,10 @@ def _tokens(text: str | Sequence[Any]) -> list[str]:
     return [token for token in (str(part).strip() for part in parts) if token]
 
 
-def _parse_models(text: str | Sequence[str]) -> list[str]:
+def parse_models(text: str | Sequence[str]) -> list[str]:
     """Short names of ``--models irnet,PlainNet,rf`` (any case), without duplicates.
 
-    >>> _parse_models("IRNet, plainnet,rf")
+    >>> parse_models("IRNet, plainnet,rf")
     ['irnet', 'plain', 'rf']
     """
     from skirnet.baselines import BASELINE_NAMES
@@ -111,10 +111,10 @@ def _parse_models(text: str | Sequence[str]) -> list[str]:
     return names
 
 
-def _parse_depths(text: str | Sequence[int]) -> list[int]:
+def parse_depths(text: str | Sequence[int]) -> list[int]:
     """The paper's depths of ``--depths 10,17``, without duplicates.
 
-    >>> _parse_depths("10, 17")
+    >>> parse_depths("10, 17")
     [10, 17]
     """
     from skirnet.nn.architectures import ARCHITECTURES
@@ -132,7 +132,7 @@ def _parse_depths(text: str | Sequence[int]) -> list[int]:
     return depths
 
 
-def _single(values: list[Any], option: str) -> Any:
+def single_value(values: list[Any], option: str) -> Any:
     if len(values) > 1:
         raise CLIError(
             f"{option} takes one value, got {len(values)} ({', '.join(map(str, values))}); "

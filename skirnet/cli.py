@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from skirnet._cli_parser import (
-    _OPTION_OF,
     DEMO_SETTINGS,
+    OPTION_OF,
     PROG,
     QUICK_ROWS,
     QUICK_SETTINGS,
     CLIError,
-    _parse_depths,
-    _parse_models,
-    _single,
     build_parser,
+    parse_depths,
+    parse_models,
+    single_value,
 )
 from skirnet._threads import auto_threads
 
@@ -115,7 +115,7 @@ def _check_networks(models: dict[str, Any]) -> None:
             param = re.match(r"The '(\w+)' parameter", str(exc))
             if param is None:
                 raise
-            option = _OPTION_OF.get(param[1], "--" + param[1].replace("_", "-"))
+            option = OPTION_OF.get(param[1], "--" + param[1].replace("_", "-"))
             raise CLIError(f"{option}: {exc}") from None
 
 
@@ -322,7 +322,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from skirnet.user_data import default_features, featurize_user_data
 
     _check_output_folder(args.out)
-    names, depths = _parse_models(args.models), _parse_depths(args.depths)
+    names, depths = parse_models(args.models), parse_depths(args.depths)
     data = _read_user_table(args)
     test = None if args.test is None else _read_user_table(args, args.test, like=data)
     val = None if args.val is None else _read_user_table(args, args.val, like=data)
@@ -406,10 +406,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from skirnet.user_data import default_features, featurize_user_data
 
     _check_output_folder(args.out)
-    name = _single(_parse_models(args.model), "--model")
+    name = single_value(parse_models(args.model), "--model")
     if name not in NETWORKS:
         raise CLIError(f"--model must be a network ({', '.join(NETWORKS)}), got {args.model!r}")
-    depth = _single(_parse_depths(args.depth), "--depth")
+    depth = single_value(parse_depths(args.depth), "--depth")
     data = _read_user_table(args)
     val = None if args.val is None else _read_user_table(args, args.val, like=data)
     y = data.target
@@ -455,7 +455,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from skirnet.datasets.readers import _read_frame
+    from skirnet.datasets._tables import read_frame
     from skirnet.pipeline import load_pipeline, write_atomically
     from skirnet.pretrained import resolve
     from skirnet.user_data import predict_user_data, read_user_data
@@ -480,7 +480,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     saved = spec.get(f"{model_kind}_col")
     if saved and path.is_file() and not any(columns.values()):
         # the training table's input column first, where the new table has it
-        if saved in _read_frame(path).columns:
+        if saved in read_frame(path).columns:
             columns[f"{model_kind}_col"] = saved
     try:
         data = read_user_data(path, **columns, target=False)

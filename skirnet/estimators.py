@@ -27,6 +27,12 @@ from skorch.helper import predefined_split
 from torch.utils.data import DataLoader
 
 from skirnet._estimator_docs import estimator_doc
+from skirnet._fine_tuning import (
+    freeze_first_layers,
+    initialise_from,
+    rescale_output,
+    source_for,
+)
 from skirnet._warnings import warn_at_caller
 from skirnet.callbacks import TrainingDivergedError
 from skirnet.device import resolve_device, resolve_precision
@@ -523,13 +529,6 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         A new output layer's bias starts at the median target, the best constant under the
         L1 loss: training does not spend epochs walking it to the data's offset.
         """
-        from skirnet.transfer import (
-            freeze_first_layers,
-            initialise_from,
-            rescale_output,
-            source_for,
-        )
-
         source = source_for(self, X_train.shape[1])
         stacks = None if source is None else source.architecture_
         net = self._build_net(X_train.shape[1], y_train.shape[1], params, device, stacks)

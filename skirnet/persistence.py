@@ -45,32 +45,29 @@ import torch
 from skorch.history import History
 
 from skirnet._atomic import read_whole, replace_folder
+from skirnet._network_file import (
+    CONFIG_FILE,
+    FORMAT_VERSION,
+    OPTIMIZER_FILE,
+    WEIGHTS_FILE,
+    ModelFileError,
+    architecture_of,
+    checked_weights,
+    first_line,
+    read_config,
+    read_files,
+    target_scale,
+    unmatched,
+)
 from skirnet._version import __version__
 from skirnet.device import resolve_device, resolve_precision
-from skirnet.estimators import (
-    IRNetRegressor,
-    PlainNetRegressor,
-    ResidualNetRegressor,
-    SRNetRegressor,
-)
-from skirnet.nn import ResidualMLP
+from skirnet.estimators import NETWORKS, ResidualNetRegressor
 
 __all__ = ["ModelFileError", "load", "save"]
 
-FORMAT_VERSION = 1
-WEIGHTS_FILE = "weights.safetensors"
-OPTIMIZER_FILE = "optimizer.safetensors"
-CONFIG_FILE = "skirnet.json"
 _FILES = (WEIGHTS_FILE, OPTIMIZER_FILE, CONFIG_FILE)
-_CLASSES = {cls.__name__: cls for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)}
+_CLASSES = {cls.__name__: cls for cls in NETWORKS.values()}
 _WEIGHT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
-
-
-class ModelFileError(ValueError):
-    """A model folder is damaged, tampered with, or of another format.
-
-    The message is one line naming the file and the problem.
-    """
 
 
 def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
@@ -135,7 +132,7 @@ def _restore_optimizer(
     try:
         tensors = safetensors.torch.load(data)
     except safetensors.SafetensorError as exc:
-        raise ModelFileError(f"{path}: damaged optimiser state ({_first_line(exc)})") from None
+        raise ModelFileError(f"{path}: damaged optimiser state ({first_line(exc)})") from None
     for key, value in tensors.items():
         index, name = key.split(".", 1)
         index = int(index)
@@ -295,64 +292,6 @@ def save(
     return replace_folder(path, write, _FILES)
 
 
-def _read_files(path: Path) -> dict[str, bytes]:
-    """The bytes of the model folder ``path``'s files, each read once, by file name.
-
-    The optimiser state is left out where the folder has none.
-    """
-    files = {}
-    for name in (CONFIG_FILE, WEIGHTS_FILE, OPTIMIZER_FILE):
-        try:
-            files[name] = (path / name).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            if name != OPTIMIZER_FILE:
-                raise FileNotFoundError(f"No skirnet model at {path} (missing {name}).") from None
-    return files
-
-
-def _read_config(path: Path, data: bytes) -> dict[str, Any]:
-    """``skirnet.json`` (its bytes ``data``), checked for the keys ``load`` reads.
-
-    Errors name the file.
-    """
-    file = path / CONFIG_FILE
-    try:
-        config = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{file}: not valid JSON ({exc})") from None
-    if not isinstance(config, dict):
-        raise ModelFileError(f"{file}: expected a JSON object, found {type(config).__name__}")
-    version = config.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{file}: model format {version!r} is not one this skirnet reads "
-            f"(format {FORMAT_VERSION})"
-        )
-    for key, kind in (("class", str), ("params", dict), ("fitted", dict), ("history", list)):
-        if not isinstance(config.get(key), kind):
-            problem = "missing" if key not in config else f"not a {kind.__name__}"
-            raise ModelFileError(f"{file}: key {key!r} is {problem}")
-    saved = config["fitted"].get("architecture_")
-    if saved is not None and not (
-        isinstance(saved, list)
-        and saved
-        and all(
-            isinstance(s, list)
-            and len(s) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in s)
-            for s in saved
-        )
-    ):
-        raise ModelFileError(
-            f"{file}: fitted architecture_ must be a list of [width, layers], got {saved!r}"
-        )
-    for key in ("n_features_in_", "n_outputs_"):
-        value = config["fitted"].get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ModelFileError(f"{file}: fitted {key} must be a positive integer, got {value!r}")
-    return config
-
-
 def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
     """The unfitted estimator the JSON describes, its parameters validated."""
     cls = _CLASSES.get(config["class"])
@@ -375,116 +314,17 @@ def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
         estimator._validate_params()
         estimator.architecture  # noqa: B018 - parses hidden_layer_sizes / depth
     except (TypeError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{file}: params: {_first_line(exc)}") from None
+        raise ModelFileError(f"{file}: params: {first_line(exc)}") from None
     return estimator
 
 
-def _architecture(config: dict[str, Any], estimator: ResidualNetRegressor) -> tuple:
-    """The saved network's stacks: recorded since fine-tuning, else from the parameters.
-
-    Checked by :func:`_read_config`.
-    """
-    saved = config["fitted"].get("architecture_")
-    return estimator.architecture if saved is None else tuple(tuple(s) for s in saved)
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def _parse(path: Path, files: dict[str, bytes]) -> tuple[dict[str, Any], ResidualNetRegressor]:
-    """``skirnet.json`` of :func:`_read_files`'s ``files`` and the estimator it describes.
+    """``skirnet.json`` of :func:`read_files`'s ``files`` and the estimator it describes.
 
     Both are checked on their own (not yet against the other files); errors name the file.
     """
-    config = _read_config(path, files[CONFIG_FILE])
+    config = read_config(path, files[CONFIG_FILE])
     return config, _estimator_from(config, path / CONFIG_FILE)
-
-
-def _unmatched(path: Path, files: dict[str, bytes]) -> Exception | None:
-    """The error for a file whose SHA-256 differs from the one ``skirnet.json`` records.
-
-    None when they all match. Files of folders written before a checksum was recorded are
-    not checked. A ``skirnet.json`` that is wrong on its own raises its error first.
-    """
-    config, _ = _parse(path, files)
-    for name, key, what in (
-        (WEIGHTS_FILE, "weights", "the weights were"),
-        (OPTIMIZER_FILE, "optimizer", "the optimiser state was"),
-    ):
-        entry = config.get(key)
-        recorded = entry.get("sha256") if isinstance(entry, dict) else None
-        if recorded is None or name not in files:
-            continue
-        digest = hashlib.sha256(files[name]).hexdigest()
-        if digest != recorded:
-            return ModelFileError(
-                f"{path / name}: SHA-256 {digest[:12]}... does not match the "
-                f"{str(recorded)[:12]}... recorded in {CONFIG_FILE}; {what} changed or damaged"
-            )
-    return None
-
-
-def _weights(
-    path: Path, config: dict[str, Any], estimator: ResidualNetRegressor, data: bytes
-) -> dict[str, torch.Tensor]:
-    """The weights ``data`` read from the folder, their shapes checked against the network.
-
-    Checked before the network is allocated: ``skirnet.json`` could ask for terabytes.
-    """
-    file = path / WEIGHTS_FILE
-    try:
-        state = safetensors.torch.load(data)
-    except safetensors.SafetensorError as exc:
-        raise ModelFileError(f"{file}: damaged weights ({_first_line(exc)})") from None
-    shapes = {key: tuple(value.shape) for key, value in state.items()}
-    fitted = config["fitted"]
-    with torch.device("meta"):  # shapes only: nothing is allocated
-        expected_module = ResidualMLP(
-            fitted["n_features_in_"],
-            _architecture(config, estimator),
-            fitted["n_outputs_"],
-            estimator._shortcut,
-        )
-    expected = {k: tuple(v.shape) for k, v in expected_module.state_dict().items()}
-    if shapes != expected:
-        wrong = sorted(set(shapes) ^ set(expected)) or sorted(
-            k for k in expected if shapes[k] != expected[k]
-        )
-        key = wrong[0]
-        raise ModelFileError(
-            f"{file}: the weights do not fit the network {CONFIG_FILE} describes "
-            f"({config['class']} {_architecture(config, estimator)}, {fitted['n_features_in_']} "
-            f"features): tensor {key!r} is {shapes.get(key, 'missing')}, expected "
-            f"{expected.get(key, 'no such tensor')}"
-        )
-    return state
-
-
-def _target_scale(config: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The saved ``target_mean_`` and ``target_scale_``; 0 and 1 in files written before."""
-    fitted = config["fitted"]
-    n_outputs = fitted["n_outputs_"]
-    if "target_mean_" not in fitted and "target_scale_" not in fitted:
-        return np.zeros(n_outputs), np.ones(n_outputs)
-    values = []
-    for key in ("target_mean_", "target_scale_"):
-        value = fitted.get(key)
-        if not (
-            isinstance(value, list)
-            and len(value) == n_outputs
-            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value)
-        ):
-            raise ModelFileError(
-                f"{path / CONFIG_FILE}: fitted {key} must be a list of {n_outputs} finite "
-                f"number(s), got {value!r}"
-            )
-        values.append(np.asarray(value, dtype=np.float64))
-    if np.any(values[1] <= 0):
-        raise ModelFileError(
-            f"{path / CONFIG_FILE}: fitted target_scale_ must be positive, got {values[1].tolist()}"
-        )
-    return values[0], values[1]
 
 
 def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
@@ -521,14 +361,16 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     FileNotFoundError: No skirnet model at no/such/folder (missing skirnet.json).
     """
     path = Path(path)
-    files = read_whole(path, lambda: _read_files(path), lambda files: _unmatched(path, files))
-    return _from_files(path, files, device)
+    files = read_whole(path, lambda: read_files(path), lambda files: unmatched(path, files))
+    return load_from_files(path, files, device)
 
 
-def _from_files(path: Path, files: dict[str, bytes], device: str | None) -> ResidualNetRegressor:
-    """:func:`load` from the files :func:`_read_files` read from ``path``, checked to match."""
+def load_from_files(
+    path: Path, files: dict[str, bytes], device: str | None
+) -> ResidualNetRegressor:
+    """:func:`load` from the files :func:`read_files` read from ``path``, checked to match."""
     config, estimator = _parse(path, files)
-    state = _weights(path, config, estimator, files[WEIGHTS_FILE])
+    state = checked_weights(path, config, files[WEIGHTS_FILE])
     if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
         saved = estimator.device
         device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
@@ -541,7 +383,7 @@ def _from_files(path: Path, files: dict[str, bytes], device: str | None) -> Resi
         fitted["n_outputs_"],
         estimator._net_params(0, None, resolved, precision),
         resolved,
-        _architecture(config, estimator),
+        architecture_of(config, path),
     )
     # copy_ turns float16 storage back into the module's float32
     _plain_module(net.module_).load_state_dict(state)
@@ -556,7 +398,7 @@ def _from_files(path: Path, files: dict[str, bytes], device: str | None) -> Resi
     net.history = History(config["history"])
     estimator.n_features_in_ = fitted["n_features_in_"]
     estimator._y_1d = fitted["y_1d"]
-    estimator.target_mean_, estimator.target_scale_ = _target_scale(config, path)
+    estimator.target_mean_, estimator.target_scale_ = target_scale(config, path)
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     if fitted.get("seed_stream") is not None:

@@ -41,18 +41,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skirnet._atomic import read_whole, replace_folder, write_atomically
+from skirnet._network_file import CONFIG_FILE, ModelFileError, read_files, unmatched
 from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
-from skirnet.persistence import (
-    CONFIG_FILE,
-    ModelFileError,
-    _from_files,
-    _read_files,
-    _unmatched,
-    save,
-)
+from skirnet.persistence import load_from_files, save
+from skirnet.pretrained._registry import resolve
 from skirnet.recipes import recipe_params
 
 __all__ = [
@@ -65,6 +60,7 @@ __all__ = [
     "make_formula_pipeline",
     "make_net",
     "save_pipeline",
+    "source_scaler",
     "train_pipeline",
     "write_atomically",
 ]
@@ -99,7 +95,7 @@ class PipelineFileError(ModelFileError):
     """A saved pipeline folder that cannot be loaded; the message names the file."""
 
 
-def _clipper(limit: float = FEATURE_CLIP) -> FunctionTransformer:
+def feature_clipper(limit: float = FEATURE_CLIP) -> FunctionTransformer:
     return FunctionTransformer(np.clip, kw_args={"a_min": -limit, "a_max": limit})
 
 
@@ -284,10 +280,42 @@ def make_net(
     if settings.pretrained is None:
         scaler = StandardScaler()
     else:
-        from skirnet.transfer import source_scaler  # transfer builds on this module
-
         scaler = source_scaler(settings.pretrained)
-    return Pipeline([("scale", scaler), ("clip", _clipper()), ("net", net)])
+    return Pipeline([("scale", scaler), ("clip", feature_clipper()), ("net", net)])
+
+
+def source_scaler(pretrained: str | Path) -> Any:
+    """The standardisation a pretrained network was trained behind, frozen; else a new one.
+
+    A shipped model (or a folder from ``skirnet train``) carries its scaler: fine-tuning
+    behind the same one gives the network the inputs it knows. A bare network folder
+    (:func:`skirnet.save`) has none: a :class:`~sklearn.preprocessing.StandardScaler` is
+    fitted to the new data then.
+
+    Parameters
+    ----------
+    pretrained : str or Path
+        A shipped model's name or a model folder.
+
+    Returns
+    -------
+    sklearn.frozen.FrozenEstimator or StandardScaler
+
+    Examples
+    --------
+    >>> from skirnet.pipeline import source_scaler
+    >>> source_scaler("oqmd-formation-enthalpy").estimator.n_features_in_
+    231
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    folder = resolve(pretrained)
+    if not (folder / PIPELINE_FILE).is_file():
+        return StandardScaler()
+    # FrozenEstimator: fit does nothing and clone returns it as it is (grid searches too)
+    return FrozenEstimator(
+        scaler_from_spec(read_spec(folder / PIPELINE_FILE), folder / PIPELINE_FILE)
+    )
 
 
 def make_formula_pipeline(
@@ -527,7 +555,7 @@ def _without_callbacks(net: ResidualNetRegressor) -> ResidualNetRegressor:
     return saved
 
 
-def _read_spec(path: Path, data: bytes | None = None) -> dict[str, Any]:
+def read_spec(path: Path, data: bytes | None = None) -> dict[str, Any]:
     """``pipeline.json`` (read from ``path``, or its bytes ``data``), checked key by key.
 
     Errors name the file.
@@ -583,7 +611,7 @@ def _featurizer(spec: dict[str, Any], path: Path) -> BaseFeaturizer:
         raise PipelineFileError(f"{path}: featurizer params: {exc}") from None
 
 
-def _scaler(spec: dict[str, Any], path: Path) -> StandardScaler:
+def scaler_from_spec(spec: dict[str, Any], path: Path) -> StandardScaler:
     entry = spec["scaler"]
     keys = {"mean", "scale", "var", "n_samples_seen"}
     if not isinstance(entry, dict) or set(entry) != keys:
@@ -634,9 +662,9 @@ def _read_pipeline(model_dir: Path) -> tuple[bytes, dict[str, bytes]]:
         raise FileNotFoundError(
             f"{model_dir} has no {PIPELINE_FILE}; was it written by 'skirnet train'?"
         ) from None
-    folder = _net_folder(model_dir, _read_spec(path, data))
+    folder = _net_folder(model_dir, read_spec(path, data))
     with _network_errors(folder):
-        return data, _read_files(folder)
+        return data, read_files(folder)
 
 
 def _unmatched_pipeline(
@@ -649,10 +677,10 @@ def _unmatched_pipeline(
     """
     data, net_files = files
     path = model_dir / PIPELINE_FILE
-    spec = _read_spec(path, data)
+    spec = read_spec(path, data)
     folder = _net_folder(model_dir, spec)
     with _network_errors(folder):
-        net_error = _unmatched(folder, net_files)
+        net_error = unmatched(folder, net_files)
     recorded = spec.get("net_sha256")
     digest = hashlib.sha256(net_files[CONFIG_FILE]).hexdigest()
     if recorded is not None and digest != recorded:
@@ -702,9 +730,9 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
         lambda: _read_pipeline(model_dir),
         lambda files: _unmatched_pipeline(model_dir, files),
     )
-    spec = _read_spec(path, data)
+    spec = read_spec(path, data)
     featurizer = _featurizer(spec, path)
-    scaler = _scaler(spec, path)
+    scaler = scaler_from_spec(spec, path)
     if scaler.n_features_in_ != featurizer.n_features_out_:
         raise PipelineFileError(
             f"{path}: the scaler has {scaler.n_features_in_} features but the featurizer "
@@ -715,7 +743,7 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
         raise PipelineFileError(f"{path}: 'clip' must be a number or null, got {clip!r}")
     folder = _net_folder(model_dir, spec)
     with _network_errors(folder):
-        net = _from_files(folder, net_files, None)
+        net = load_from_files(folder, net_files, None)
     if net.n_features_in_ != scaler.n_features_in_:
         raise PipelineFileError(
             f"{path}: the scaler has {scaler.n_features_in_} features but the network in "
@@ -723,5 +751,5 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
         )
     steps: list[tuple[str, Any]] = [("featurize", featurizer), ("scale", scaler)]
     if clip is not None:
-        steps.append(("clip", _clipper(float(clip))))
+        steps.append(("clip", feature_clipper(float(clip))))
     return Pipeline([*steps, ("net", net)]), spec

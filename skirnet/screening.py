@@ -33,14 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from skirnet.datasets.readers import (
-    _CSV_OPTIONS,
-    _FORMULA_CANDIDATES,
-    _csv_header,
-    _parquet_columns,
-    _pick_column,
-    _reading_csv,
-    _text_cells,
+from skirnet.datasets._tables import (
+    CSV_OPTIONS,
+    FORMULA_CANDIDATES,
+    csv_header,
+    parquet_columns,
+    pick_column,
+    reading_csv,
+    text_cells,
 )
 
 __all__ = [
@@ -437,25 +437,25 @@ def iter_table_formulas(
     if parquet:
         import pyarrow.parquet as pq
 
-        columns = _parquet_columns(path)  # a damaged file or two columns of one name: named
+        columns = parquet_columns(path)  # a damaged file or two columns of one name: named
         handle = pq.ParquetFile(path)
     else:
-        columns = _csv_header(path)
+        columns = csv_header(path)
     column = _formula_column(columns, formula_col, path)
     rows = 0
     if parquet:
         for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
             rows += batch.num_rows
-            yield _text_cells(batch.column(0).to_pylist())
+            yield text_cells(batch.column(0).to_pylist())
     else:
         # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only
         # an empty cell is missing, a blank line is a row (an empty formula, an error row);
         # every column is read, so that a row with more cells than the header is refused
         # as predict refuses it, not read in part
-        with _reading_csv(path):
-            for frame in pd.read_csv(path, chunksize=chunk_size, dtype=str, **_CSV_OPTIONS):
+        with reading_csv(path):
+            for frame in pd.read_csv(path, chunksize=chunk_size, dtype=str, **CSV_OPTIONS):
                 rows += len(frame)
-                yield _text_cells(frame[column])
+                yield text_cells(frame[column])
     if rows == 0:
         raise ValueError(f"the file {path} has a header but no data rows")
 
@@ -466,10 +466,10 @@ def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
         if wanted not in columns:
             raise ValueError(f"Column {wanted!r} is not in {path}; its columns: {columns}.")
         return wanted
-    found = _pick_column(pd.DataFrame(columns=columns), None, _FORMULA_CANDIDATES, "formula", path)  # fmt: skip
+    found = pick_column(pd.DataFrame(columns=columns), None, FORMULA_CANDIDATES, "formula", path)  # fmt: skip
     if found is None:
         raise ValueError(
-            f"No formula column ({', '.join(_FORMULA_CANDIDATES)}) in {path}; name the column "
+            f"No formula column ({', '.join(FORMULA_CANDIDATES)}) in {path}; name the column "
             f"(its columns: {columns})."
         )
     return str(found)
@@ -730,7 +730,7 @@ def screen(
     if isinstance(candidates, (str, Path)):
         source = Path(candidates)
         if total is None and source.suffix.lower() in (".parquet", ".pq"):
-            _parquet_columns(source)  # a damaged file is named
+            parquet_columns(source)  # a damaged file is named
             total = pq.ParquetFile(source).metadata.num_rows
         chunks: Iterable[list[Any]] = iter_table_formulas(source, formula_col, chunk_size)
     else:

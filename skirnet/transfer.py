@@ -25,15 +25,27 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skirnet._fine_tuning import (
+    check_inputs,
+    freeze_first_layers,
+    initialise_from,
+    rescale_output,
+    source_folder,
+    source_for,
+)
 from skirnet.feature_sets import feature_set_of_preset
 from skirnet.featurizers import CompositionFeaturizer
 from skirnet.nn import DenseUnit
 from skirnet.persistence import load
-from skirnet.pipeline import PIPELINE_FILE, _clipper, _read_spec, _scaler
+from skirnet.pipeline import (
+    PIPELINE_FILE,
+    feature_clipper,
+    read_spec,
+    source_scaler,
+)
 from skirnet.pretrained import list_models, resolve
 
 __all__ = [
@@ -49,15 +61,6 @@ __all__ = [
     "source_folder",
     "source_for",
 ]
-
-
-def source_folder(pretrained: str | os.PathLike[str]) -> Path:
-    """The network folder of a shipped model's name, or the given folder itself."""
-    folder = resolve(pretrained)
-    # a shipped model (or a folder from 'skirnet train') keeps its network in net/
-    if (folder / "pipeline.json").is_file() and (folder / "net").is_dir():
-        return folder / "net"
-    return folder
 
 
 def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
@@ -83,7 +86,7 @@ def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
     spec_file = resolve(pretrained) / PIPELINE_FILE
     if not spec_file.is_file():
         return None
-    featurizer = _read_spec(spec_file)["featurizer"]
+    featurizer = read_spec(spec_file)["featurizer"]
     if featurizer.get("class") != "CompositionFeaturizer":
         return None
     return feature_set_of_preset(featurizer["params"].get("preset", "irnet"))
@@ -125,149 +128,6 @@ def load_source(pretrained: str | os.PathLike[str]) -> Any:
     return load(folder, device="cpu")
 
 
-def source_for(estimator: Any, n_features: int) -> Any:
-    """The network an estimator's ``pretrained`` names, checked against it and X (or None)."""
-    if estimator.pretrained is None:
-        if estimator.freeze_layers:
-            raise ValueError("freeze_layers needs a pretrained network (pretrained=...).")
-        return None
-    source = load_source(estimator.pretrained)
-    if type(source) is not type(estimator):
-        raise ValueError(
-            f"pretrained={str(estimator.pretrained)!r} is a {type(source).__name__}; fine-tune "
-            f"it with {type(source).__name__}, not {type(estimator).__name__}."
-        )
-    names = getattr(estimator, "feature_names_in_", None)
-    check_inputs(source, n_features, names, estimator.pretrained)
-    return source
-
-
-def check_inputs(source: Any, n_features: int, feature_names: Any, pretrained: Any) -> None:
-    """Refuse inputs that are not the features the source network was trained on."""
-    if n_features != source.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but the pretrained model {str(pretrained)!r} "
-            f"takes {source.n_features_in_}: give it the features it was trained on (for a "
-            "shipped model: its featurizer, standardisation and clip, as "
-            "skirnet.transfer.make_fine_tuning_pipeline builds them)."
-        )
-    names = getattr(source, "feature_names_in_", None)
-    if names is not None and feature_names is not None:
-        different = [(a, b) for a, b in zip(feature_names, names, strict=True) if a != b]
-        if different:
-            got, wanted = different[0]
-            raise ValueError(
-                f"X's feature names differ from those the pretrained model {str(pretrained)!r} "
-                f"was trained on: {got!r} where it had {wanted!r} "
-                f"({len(different)} column(s) differ)."
-            )
-
-
-def initialise_from(module: torch.nn.Module, source: torch.nn.Module, reset_output: bool) -> None:
-    """Copy the source network's weights into ``module`` (same architecture).
-
-    With ``reset_output`` (or when the number of outputs differs) the output layer keeps
-    its fresh initialisation: a new target gets a new head.
-    """
-    state = {k: v.detach().clone() for k, v in source.state_dict().items()}
-    same_head = source.output.weight.shape == module.output.weight.shape
-    if reset_output or not same_head:
-        state = {k: v for k, v in state.items() if not k.startswith("output.")}
-    missing, unexpected = module.load_state_dict(state, strict=False)
-    if unexpected or any(not k.startswith("output.") for k in missing):
-        raise ValueError(f"architectures differ: missing {missing}, unexpected {unexpected}")
-
-
-def rescale_output(output: torch.nn.Linear, factor: np.ndarray, shift: np.ndarray) -> None:
-    """Make the linear layer ``output`` predict ``factor * y + shift`` for each target ``y``.
-
-    Used when a kept output layer moves from its source's target units to a fine-tuned
-    model's: with ``factor = s_source / s_new`` and ``shift = (m_source - m_new) / s_new``
-    it predicts, in the new standardised units, exactly what it predicted before.
-
-    Parameters
-    ----------
-    output : torch.nn.Linear
-        The layer, changed in place.
-    factor, shift : ndarray of shape (n_outputs,)
-        Per-target scale and offset.
-
-    Examples
-    --------
-    >>> import numpy as np, torch
-    >>> from skirnet.transfer import rescale_output
-    >>> layer = torch.nn.Linear(2, 1)
-    >>> x = torch.ones(1, 2)
-    >>> before = layer(x).item()
-    >>> rescale_output(layer, np.array([2.0]), np.array([1.0]))
-    >>> bool(abs(layer(x).item() - (2 * before + 1)) < 1e-5)
-    True
-    """
-    weight, bias = output.weight, output.bias
-    factor_t = torch.as_tensor(np.asarray(factor), dtype=weight.dtype, device=weight.device)
-    shift_t = torch.as_tensor(np.asarray(shift), dtype=bias.dtype, device=bias.device)
-    with torch.no_grad():
-        weight.mul_(factor_t[:, None])
-        bias.mul_(factor_t).add_(shift_t)
-
-
-def freeze_first_layers(module: torch.nn.Module, n_layers: int) -> None:
-    """Stop training the first ``n_layers`` hidden layers (and the skips into them).
-
-    A layer is one :class:`~skirnet.nn.DenseUnit` (linear, batch norm, ReLU), counted as
-    the paper counts depth. Their batch-norm statistics still follow the new data.
-    """
-    if n_layers == 0:
-        return
-    units = [m for m in module.hidden.modules() if isinstance(m, DenseUnit)]
-    if n_layers > len(units):
-        raise ValueError(
-            f"freeze_layers={n_layers}, but the network has {len(units)} hidden layers."
-        )
-    frozen = set()
-    for unit in units[:n_layers]:
-        frozen.add(id(unit))
-        for parameter in unit.parameters():
-            parameter.requires_grad_(False)
-    for block in module.hidden:
-        first = next((m for m in block.modules() if isinstance(m, DenseUnit)), None)
-        shortcut = getattr(block, "shortcut", None)
-        if first is not None and id(first) in frozen and shortcut is not None:
-            for parameter in shortcut.parameters():  # none for an identity skip
-                parameter.requires_grad_(False)
-
-
-def source_scaler(pretrained: str | Path) -> Any:
-    """The standardisation a pretrained network was trained behind, frozen; else a new one.
-
-    A shipped model (or a folder from ``skirnet train``) carries its scaler: fine-tuning
-    behind the same one gives the network the inputs it knows. A bare network folder
-    (:func:`skirnet.save`) has none: a :class:`~sklearn.preprocessing.StandardScaler` is
-    fitted to the new data then.
-
-    Parameters
-    ----------
-    pretrained : str or Path
-        A shipped model's name or a model folder.
-
-    Returns
-    -------
-    sklearn.frozen.FrozenEstimator or StandardScaler
-
-    Examples
-    --------
-    >>> source_scaler("oqmd-formation-enthalpy").estimator.n_features_in_
-    231
-    """
-    from sklearn.frozen import FrozenEstimator
-
-    folder = resolve(pretrained)
-    if not (folder / PIPELINE_FILE).is_file():
-        return StandardScaler()
-    # FrozenEstimator: fit does nothing and clone returns it as it is (grid searches too)
-    return FrozenEstimator(_scaler(_read_spec(folder / PIPELINE_FILE), folder / PIPELINE_FILE))
-
-
 def make_fine_tuning_pipeline(
     pretrained: str | Path = "oqmd-formation-enthalpy", **net_params: Any
 ) -> Pipeline:
@@ -303,7 +163,7 @@ def make_fine_tuning_pipeline(
             f"(no {PIPELINE_FILE}); for a bare network folder use "
             "IRNetRegressor(pretrained=...) behind your own features"
         )
-    spec = _read_spec(folder / PIPELINE_FILE)
+    spec = read_spec(folder / PIPELINE_FILE)
     featurizer = CompositionFeaturizer(**{**spec["featurizer"]["params"], "progress": None})
     source = load(folder / spec["net_dir"])
     net = type(source)(pretrained=str(pretrained), **net_params)
@@ -312,7 +172,7 @@ def make_fine_tuning_pipeline(
         [
             ("featurize", featurizer),
             ("scale", source_scaler(pretrained)),
-            ("clip", _clipper(float(clip)) if clip is not None else "passthrough"),
+            ("clip", feature_clipper(float(clip)) if clip is not None else "passthrough"),
             ("net", net),
         ]
     )

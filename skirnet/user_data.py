@@ -126,14 +126,14 @@ def read_user_data(
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
     if not target:
-        from skirnet.datasets.readers import _FORMULA_CANDIDATES, _read_frame, _text_cells
+        from skirnet.datasets._tables import FORMULA_CANDIDATES, read_frame, text_cells
         from skirnet.datasets.user_structures import input_column
 
-        frame = _read_frame(path, text=(formula_col,))
+        frame = read_frame(path, text=(formula_col,))
         column = input_column(
-            frame, formula_col, _FORMULA_CANDIDATES, "formula", path, "formula_col="
+            frame, formula_col, FORMULA_CANDIDATES, "formula", path, "formula_col="
         )
-        inputs = _text_cells(frame[column])  # an empty cell: "", an error row as in screen
+        inputs = text_cells(frame[column])  # an empty cell: "", an error row as in screen
         ids = np.arange(len(inputs)).astype(str)
         return UserData(inputs, None, "formula", str(column), None, ids, path)
     bunch = read_table(path, formula_col=formula_col, target_col=target_col)
@@ -303,14 +303,14 @@ def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
     >>> out["prediction"].round(1).tolist()[0], out["error"].tolist()[1]
     (-2.1, "'Xx2': unknown element(s) 'Xx'")
     """
-    from skirnet.featurizers._folder import _featurize_chunk
+    from skirnet.featurizers._folder import featurize_chunk
 
     featurizer = clone(pipe.steps[0][1]).set_params(errors="nan").fit(None)
     read = [i for i in range(len(data)) if i not in data.errors]  # rows with an input
     failed = dict(data.errors)
     prediction = np.full(len(data), np.nan)
     if read:
-        X, unfeaturized = _featurize_chunk(featurizer, [data.inputs[i] for i in read])
+        X, unfeaturized = featurize_chunk(featurizer, [data.inputs[i] for i in read])
         failed.update({read[j]: why for j, why in unfeaturized.items()})
         ok = np.array([i not in failed for i in read])
         if ok.any():

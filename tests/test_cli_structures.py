@@ -57,7 +57,7 @@ def test_compare_on_a_cif_table_featurizes_once(cif_table, tmp_path, monkeypatch
     def no_second_tessellation(*args):
         raise AssertionError("featurized again")
 
-    monkeypatch.setattr(_folder, "_featurize_chunk", no_second_tessellation)
+    monkeypatch.setattr(_folder, "featurize_chunk", no_second_tessellation)
     assert main([*argv, "--models", "rf", "--threads", "1", "--out", str(tmp_path / "b")]) == 0
     first = pd.read_csv(out / "results.csv").set_index("model").loc["RF", "mae"]
     again = pd.read_csv(tmp_path / "b" / "results.csv").set_index("model").loc["RF", "mae"]

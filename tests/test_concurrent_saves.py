@@ -121,7 +121,7 @@ def test_loads_during_saves_see_one_model_whole(
     assert not np.array_equal(expected[0], expected[1])
     target, started, done = tmp_path / "model", tmp_path / "started", tmp_path / "done"
     shutil.copytree(folders[0], target)
-    reader = (pipeline, "_read_pipeline") if kind == "pipeline" else (persistence, "_read_files")
+    reader = (pipeline, "_read_pipeline") if kind == "pipeline" else (persistence, "read_files")
     reads = _counting(monkeypatch, *reader)
     counts = {"first": 0, "second": 0, "torn": 0, "missing": 0, "failed": 0}
     errors: list[str] = []

@@ -35,7 +35,7 @@ def test_features_and_failures(tmp_path):
 
 def test_an_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):
     calls = []
-    real = folder_module._featurize_chunk
+    real = folder_module.featurize_chunk
 
     def fail_on_third(featurizer, rows):
         calls.append(list(rows))
@@ -43,7 +43,7 @@ def test_an_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(featurizer, rows)
 
-    monkeypatch.setattr(folder_module, "_featurize_chunk", fail_on_third)
+    monkeypatch.setattr(folder_module, "featurize_chunk", fail_on_third)
     with pytest.raises(KeyboardInterrupt):
         featurize_to_folder(
             CompositionFeaturizer(), FORMULAS, tmp_path, ids=IDS, chunk_size=3, progress_bar=False

@@ -230,8 +230,8 @@ def _counting_reads(monkeypatch) -> list[Path]:
         reads.append(path)
         return read(path)
 
-    read = persistence._read_files
-    monkeypatch.setattr(persistence, "_read_files", counting)
+    read = persistence.read_files
+    monkeypatch.setattr(persistence, "read_files", counting)
     return reads
 
 

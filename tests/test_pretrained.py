@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from skirnet import ModelFileError, pretrained
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
+from skirnet.pretrained import _registry as registry
 
 NAME = "oqmd-formation-enthalpy"
 
@@ -77,17 +79,17 @@ def test_unknown_name_lists_the_models():
 def test_a_damaged_installed_file_is_refused(tmp_path, monkeypatch):
     shutil.copytree(pretrained._HERE / NAME, tmp_path / NAME)
     shutil.copy(pretrained._HERE / pretrained.CARDS_FILE, tmp_path)
-    monkeypatch.setattr(pretrained, "_HERE", tmp_path)
+    monkeypatch.setattr(registry, "_HERE", tmp_path)
     weights = tmp_path / NAME / "net" / "weights.safetensors"
     raw = bytearray(weights.read_bytes())
     raw[-1] ^= 1
     weights.write_bytes(bytes(raw))
-    pretrained._cards.cache_clear()
+    registry._cards.cache_clear()
     try:
         with pytest.raises(ModelFileError, match="SHA-256 differs from the model card"):
             pretrained.load(NAME)
     finally:
-        pretrained._cards.cache_clear()
+        registry._cards.cache_clear()
 
 
 def test_cli_predicts_with_a_pretrained_name(tmp_path, capsys, model):
@@ -105,7 +107,7 @@ def test_cli_predicts_with_a_pretrained_name(tmp_path, capsys, model):
 def test_a_folder_named_like_a_model_wins(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / NAME).mkdir()
-    assert pretrained.resolve(NAME) == pretrained.Path(NAME)
+    assert pretrained.resolve(NAME) == Path(NAME)
 
 
 def test_band_gap_model_separates_insulators_from_metals():

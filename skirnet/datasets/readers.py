@@ -12,14 +12,8 @@ file, column, row and value.
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import importlib.util
-import json
-import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +21,21 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-_FORMULA_CANDIDATES = ("formula", "composition", "formula_pretty", "pretty_formula")
-_CIF_CANDIDATES = ("cif", "structure_cif")
-_TARGET_CANDIDATES = ("target", "y")
-#: Columns read as text whatever their cells look like (with any column the caller names):
-#: formulas ("NaN" is sodium nitride, "NA" and "None" are no missing values, "Inf" and
-#: "True" no numbers) and structures. Only an empty cell is missing.
-_TEXT_CANDIDATES = (*_FORMULA_CANDIDATES, *_CIF_CANDIDATES, "structure")
+from skirnet.datasets._tables import (
+    CIF_CANDIDATES,
+    CSV_OPTIONS,
+    FORMULA_CANDIDATES,
+    TARGET_CANDIDATES,
+    check_target,
+    lines_of,
+    not_utf8,
+    pick_column,
+    read_frame,
+    reading_csv,
+    row_label,
+    text_cells,
+)
+
 _STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar", "")
 
 
@@ -100,7 +102,7 @@ def _read_structure_file(path: Path, name: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        reason = _not_utf8(exc)
+        reason = not_utf8(exc)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
     raise ValueError(f"cannot read the structure of id {name!r} ({path}): {reason}")
@@ -172,251 +174,6 @@ def parse_structure(text: str | dict[str, Any], fmt: str = "cif") -> Any:
         return Structure.from_str(text, fmt=fmt)
 
 
-def _is_json(path: Path) -> bool:
-    return path.name.lower().endswith((".json", ".json.gz"))
-
-
-def _check_unique_columns(names: Sequence[str], path: Path) -> None:
-    """Refuse a table with two columns of one name: which one is meant is ambiguous.
-
-    ``names`` must be the names as the file holds them (pandas renames a CSV file's
-    second ``formula`` to ``formula.1``).
-
-    >>> _check_unique_columns(["formula", "target", "formula"], Path("t.csv"))
-    Traceback (most recent call last):
-    ...
-    ValueError: t.csv has 2 columns named 'formula' (columns 1 and 3): which one is meant is ambiguous; rename or remove all but one
-    """
-    seen: dict[str, list[int]] = {}
-    for number, name in enumerate(names, start=1):
-        seen.setdefault(name, []).append(number)
-    for name, numbers in seen.items():
-        if len(numbers) > 1:
-            where = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-            raise ValueError(
-                f"{path} has {len(numbers)} columns named {name!r} (columns {where}): which "
-                "one is meant is ambiguous; rename or remove all but one"
-            )
-
-
-def _parquet_columns(path: Path) -> list[str]:
-    """The column names of a Parquet file, as it holds them; a damaged file is named."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        names = list(pq.read_schema(path).names)
-    except (pa.ArrowException, OSError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(f"cannot read {path} as a Parquet file: {reason}") from exc
-    _check_unique_columns(names, path)
-    return names
-
-
-def _read_matbench_json(path: Path) -> pd.DataFrame:
-    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            payload = json.load(fh)
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not a readable JSON file ({_not_utf8(exc)})") from None
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a readable JSON file ({exc})") from None
-    if not isinstance(payload, dict) or not {"columns", "data"} <= set(payload):
-        raise ValueError(
-            f"{path}: expected a Matbench-style JSON object with 'columns' and 'data' "
-            "(pandas' to_json(orient='split'))"
-        )
-    if not isinstance(payload["columns"], list) or not isinstance(payload["data"], list):
-        raise ValueError(f"{path}: 'columns' and 'data' must be lists")
-    _check_unique_columns([str(c) for c in payload["columns"]], path)
-    try:
-        frame = pd.DataFrame(payload["data"], columns=payload["columns"])
-        if "index" in payload:
-            frame.index = [str(i) for i in payload["index"]]
-    except (ValueError, TypeError) as exc:  # rows longer than 'columns', a short 'index'
-        reason = " ".join(str(exc).split())
-        raise ValueError(f"{path}: 'columns', 'index' and 'data' do not fit: {reason}") from None
-    return frame
-
-
-#: How every CSV table is read: only an empty cell is missing, and every line after the
-#: header is a row, a blank line too (a row of empty cells), so that no row is lost and
-#: line numbers in messages are the file's.
-_CSV_OPTIONS: dict[str, Any] = {
-    "keep_default_na": False,
-    "na_values": [""],
-    "skip_blank_lines": False,
-}
-
-
-def _not_utf8(exc: UnicodeDecodeError) -> str:
-    """What a decoding error means to whoever wrote the file (its position is left out:
-    pandas decodes a file in blocks and counts from the block's start)."""
-    return (
-        f"not UTF-8 text (it holds the byte {exc.object[exc.start]:#04x}): a binary file, or "
-        "text in another encoding; save it as UTF-8"
-    )
-
-
-def _has_text(path: Path) -> bool:
-    """Whether a CSV file holds anything but blank lines."""
-    try:
-        pd.read_csv(path, header=None, nrows=1)
-    except (ValueError, OSError, EOFError):  # EmptyDataError is a ValueError
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _reading_csv(path: Path, first: str = "the column names (the header)") -> Iterator[None]:
-    """Turn pandas' errors while reading the CSV file ``path`` into messages naming it.
-
-    ``first`` says what belongs on the first line, for a file whose first line is blank.
-    """
-    try:
-        yield
-    except pd.errors.EmptyDataError as exc:
-        if _has_text(path):
-            raise ValueError(
-                f"the first line of {path} is blank: put {first} on the first line; every "
-                "line after it is a row"
-            ) from exc
-        raise ValueError(f"the file {path} is empty") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"cannot read {path} as a CSV table: {_not_utf8(exc)}") from exc
-    except (pd.errors.ParserError, EOFError, OSError) as exc:
-        # OSError includes gzip.BadGzipFile; EOFError a truncated compressed file
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(f"cannot read {path} as a CSV table: {reason}") from exc
-
-
-def _csv_header(path: Path) -> list[str]:
-    """The column names on the first line of a CSV file, as written there.
-
-    Raises
-    ------
-    ValueError
-        An empty file, a blank first line (the header must be the first line: every
-        line after it is a row), one that is no CSV text, or two columns of one name.
-    """
-    with _reading_csv(path):
-        first = pd.read_csv(
-            path, header=None, nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    names = [str(name) for name in first.iloc[0]]
-    _check_unique_columns(names, path)
-    return names
-
-
-def _text_cells(values: Iterable[Any]) -> list[Any]:
-    """The cells of a formula column, an empty (missing) one as ``""``.
-
-    >>> _text_cells(["NaN", None, float("nan"), "NaCl"])
-    ['NaN', '', '', 'NaCl']
-    """
-    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
-
-
-def _read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
-    """A CSV, Parquet or Matbench-style JSON table as a DataFrame.
-
-    A CSV file is read with :data:`_CSV_OPTIONS` (only an empty cell is missing; a blank
-    line is a row), and the columns named in ``text`` or :data:`_TEXT_CANDIDATES` (any
-    case) as text: ``NaN``, ``NA``, ``None`` and ``Inf`` are formulas there, as in every
-    other reader of formula tables.
-    """
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; use read_cif_folder or load_id_prop_folder")
-    if _is_json(path):
-        return _read_matbench_json(path)
-    name = path.name.lower()
-    if name.endswith((".parquet", ".pq")):
-        if (
-            importlib.util.find_spec("pyarrow") is None
-            and importlib.util.find_spec("fastparquet") is None
-        ):
-            raise ImportError(
-                f"reading the Parquet file {path} needs pyarrow (or fastparquet), which is "
-                "not installed: pip install pyarrow, or save the table as CSV."
-            )
-        if importlib.util.find_spec("pyarrow") is not None:
-            _parquet_columns(path)
-        return pd.read_parquet(path)
-    if path.stat().st_size == 0:
-        raise ValueError(f"the file {path} is empty")
-    header = _csv_header(path)
-    wanted = {name for name in text if name is not None}
-    names = [name for name in header if name in wanted or name.lower() in _TEXT_CANDIDATES]
-    with _reading_csv(path):
-        return pd.read_csv(path, dtype=dict.fromkeys(names, str), **_CSV_OPTIONS)
-
-
-def _pick_column(
-    frame: pd.DataFrame, wanted: str | None, candidates: Sequence[str], role: str, path: Path
-) -> str | None:
-    """The column ``wanted``, else the first of ``candidates`` (any case) in ``frame``.
-
-    Columns that differ only in case (``Formula`` and ``formula``) and match one
-    candidate are refused: which one is meant is ambiguous.
-    """
-    columns = [str(c) for c in frame.columns]
-    if wanted is not None:
-        if wanted not in frame.columns:
-            raise ValueError(
-                f"{role} column {wanted!r} not found in {path}; available columns: {columns}"
-            )
-        return wanted
-    lower: dict[str, list[Any]] = {}
-    for column in frame.columns:
-        lower.setdefault(str(column).lower(), []).append(column)
-    for cand in candidates:
-        found = lower.get(cand, [])
-        if len(found) > 1:  # "Formula" and "formula": which one is meant is ambiguous
-            keyword = "cif_col=" if role == "CIF" else f"{role}_col="
-            raise ValueError(
-                f"columns {[str(c) for c in found]} of {path} could each be the {role} "
-                f"column: pass {keyword} to name one"
-            )
-        if found:
-            return found[0]
-    return None
-
-
-def _row(pos: int, first_line: int | None) -> str:
-    """``data row 3 (file line 5)``; without the line where rows are no lines of text."""
-    return f"data row {pos}" + ("" if first_line is None else f" (file line {pos + first_line})")
-
-
-def _lines_of(path: Path) -> int | None:
-    """The file line of data row 0 of a table with one line per row: a CSV file's second;
-    None for JSON and Parquet, whose rows are no lines."""
-    return None if _is_json(path) or path.name.lower().endswith((".parquet", ".pq")) else 2
-
-
-def _check_target(
-    values: pd.Series, column: str, path: Path, first_line: int | None = 2
-) -> np.ndarray:
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() & values.notna()
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(
-            f"target column {column!r} in {path} must be numeric; first non-numeric value "
-            f"{values.iloc[pos]!r} at {_row(pos, first_line)}"
-        )
-    if numeric.isna().any():
-        pos = int(np.flatnonzero(numeric.isna().to_numpy())[0])
-        raise ValueError(
-            f"target column {column!r} in {path} has {int(numeric.isna().sum())} missing "
-            f"value(s); the first at {_row(pos, first_line)}"
-        )
-    return numeric.to_numpy(dtype=np.float64)
-
-
 def read_table(
     path: str | os.PathLike[str],
     *,
@@ -478,24 +235,24 @@ def read_table(
     (['NaCl', 'GaAs'], [5.0, 1.4])
     """
     path = Path(path)
-    frame = _read_frame(path, text=(formula_col, cif_col))
+    frame = read_frame(path, text=(formula_col, cif_col))
     if frame.empty:
         raise ValueError(f"the file {path} has a header but no data rows")
     if cif_col is not None:
-        input_col = _pick_column(frame, cif_col, _CIF_CANDIDATES, "CIF", path)
+        input_col = pick_column(frame, cif_col, CIF_CANDIDATES, "CIF", path)
         role = "cif"
     else:
-        input_col = _pick_column(frame, formula_col, _FORMULA_CANDIDATES, "formula", path)
+        input_col = pick_column(frame, formula_col, FORMULA_CANDIDATES, "formula", path)
         role = "formula"
         if input_col is None:
-            input_col = _pick_column(frame, None, _CIF_CANDIDATES, "CIF", path)
+            input_col = pick_column(frame, None, CIF_CANDIDATES, "CIF", path)
             role = "cif"
         if input_col is None:
             raise ValueError(
                 f"no formula column found in {path}: pass formula_col= or cif_col=; "
                 f"available columns: {[str(c) for c in frame.columns]}"
             )
-    tcol = _pick_column(frame, target_col, _TARGET_CANDIDATES, "target", path)
+    tcol = pick_column(frame, target_col, TARGET_CANDIDATES, "target", path)
     if tcol is None:
         rest = [c for c in frame.columns if c != input_col]
         if len(rest) != 1:
@@ -508,13 +265,11 @@ def read_table(
     if inputs.isna().any():
         pos = int(np.flatnonzero(inputs.isna().to_numpy())[0])
         # a CIF cell spans lines: its row is no file line
-        lines = None if role == "cif" else _lines_of(path)
+        lines = None if role == "cif" else lines_of(path)
         raise ValueError(
-            f"{role} column {input_col!r} in {path} has a missing value at {_row(pos, lines)}"
+            f"{role} column {input_col!r} in {path} has a missing value at {row_label(pos, lines)}"
         )
-    target = _check_target(
-        frame[tcol], str(tcol), path, _lines_of(path) if role != "cif" else None
-    )
+    target = check_target(frame[tcol], str(tcol), path, lines_of(path) if role != "cif" else None)
     if role == "cif" and parse:
         data: Any = [parse_structure(t, "cif") for t in inputs.astype(str)]
     elif as_frame:
@@ -679,19 +434,19 @@ def load_id_prop_folder(
     if table_path.stat().st_size == 0:
         raise ValueError(f"the file {table_path} is empty")
     # ids are text ("NA" is an id), only an empty cell is missing, a blank line is a row
-    with _reading_csv(table_path, first="its first row (id,target)"):
-        table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str}, **_CSV_OPTIONS)
+    with reading_csv(table_path, first="its first row (id,target)"):
+        table = pd.read_csv(table_path, header=None, nrows=n_rows, dtype={0: str}, **CSV_OPTIONS)
     if table.shape[1] < 2:
         raise ValueError(f"{table_path} needs at least two columns (id, target)")
     if errors == "raise":
         columns = [
-            _check_target(table[c], f"column {c}", table_path, first_line=1)
+            check_target(table[c], f"column {c}", table_path, first_line=1)
             for c in table.columns[1:]
         ]
     else:
         columns = [pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in table.columns[1:]]  # fmt: skip
     targets = np.column_stack(columns)
-    ids = np.array([str(i).strip() for i in _text_cells(table[0])], dtype=object)
+    ids = np.array([str(i).strip() for i in text_cells(table[0])], dtype=object)
     data: list[Any] = []
     filenames: list[str] = []
     failed: dict[int, str] = {}

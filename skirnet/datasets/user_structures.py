@@ -17,20 +17,20 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from skirnet.datasets.readers import (
-    _CIF_CANDIDATES,
-    _FORMULA_CANDIDATES,
-    _TARGET_CANDIDATES,
-    _check_target,
-    _pick_column,
-    _read_frame,
-    load_id_prop_folder,
+from skirnet.datasets._tables import (
+    CIF_CANDIDATES,
+    FORMULA_CANDIDATES,
+    TARGET_CANDIDATES,
+    check_target,
+    pick_column,
+    read_frame,
 )
+from skirnet.datasets.readers import load_id_prop_folder
 
 __all__ = ["content_key", "is_structure_source", "read_structures"]
 
 #: Structure columns looked for by default: CIF text, or Structure dicts (Matbench).
-_STRUCTURE_CANDIDATES = (*_CIF_CANDIDATES, "structure")
+_STRUCTURE_CANDIDATES = (*CIF_CANDIDATES, "structure")
 
 
 def is_structure_source(path: str | os.PathLike[str], structure_col: str | None = None) -> bool:
@@ -51,9 +51,9 @@ def is_structure_source(path: str | os.PathLike[str], structure_col: str | None 
         return True
     if not path.is_file():
         return False
-    frame = _read_frame(path).head(0)
-    has_formula = _pick_column(frame, None, _FORMULA_CANDIDATES, "formula", path) is not None
-    found = _pick_column(frame, None, _STRUCTURE_CANDIDATES, "structure", path)
+    frame = read_frame(path).head(0)
+    has_formula = pick_column(frame, None, FORMULA_CANDIDATES, "formula", path) is not None
+    found = pick_column(frame, None, _STRUCTURE_CANDIDATES, "structure", path)
     return not has_formula and found is not None
 
 
@@ -127,7 +127,7 @@ def read_structures(
             target_col=None,
             errors=bunch.errors,
         )
-    frame = _read_frame(path, text=(structure_col,))
+    frame = read_frame(path, text=(structure_col,))
     scol = input_column(
         frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
         "structure_col= (the column of CIF texts or structure dicts)",
@@ -140,7 +140,7 @@ def read_structures(
     failed = {int(pos): "no structure (an empty cell)" for pos in np.flatnonzero(missing)}
     y, tcol = None, None
     if target:
-        tcol = _pick_column(frame, target_col, _TARGET_CANDIDATES, "target", path)
+        tcol = pick_column(frame, target_col, TARGET_CANDIDATES, "target", path)
         if tcol is None:
             numeric = [
                 c for c in frame.columns if c != scol and pd.api.types.is_numeric_dtype(frame[c])
@@ -152,7 +152,7 @@ def read_structures(
                     f"columns: {[str(c) for c in frame.columns]}"
                 )
             tcol = numeric[0]
-        y = _check_target(frame[tcol], str(tcol), path, first_line=None)  # CIFs span lines
+        y = check_target(frame[tcol], str(tcol), path, first_line=None)  # CIFs span lines
     return Bunch(
         data=[None if pos in failed else v for pos, v in enumerate(frame[scol].tolist())],
         target=y,
@@ -170,7 +170,7 @@ def input_column(
     """The column of inputs (given, or the first candidate present); clear errors else."""
     if frame.empty:
         raise ValueError(f"the file {path} has a header but no data rows")
-    column = _pick_column(frame, wanted, candidates, role, path)
+    column = pick_column(frame, wanted, candidates, role, path)
     if column is None:
         raise ValueError(
             f"no {role} column found in {path}: pass {what}; available columns: "

@@ -58,7 +58,7 @@ def _why(featurizer: BaseFeaturizer, row: Any) -> str:
     return "non-finite features"  # featurized, but to NaN values
 
 
-def _featurize_chunk(featurizer: BaseFeaturizer, rows: list[Any]) -> tuple[np.ndarray, dict]:
+def featurize_chunk(featurizer: BaseFeaturizer, rows: list[Any]) -> tuple[np.ndarray, dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FeaturizationWarning)
         X = featurizer.transform(rows)
@@ -166,7 +166,7 @@ def featurize_to_folder(
                     X, failed = saved["X"], json.loads(str(saved["failed"]))
                 failed = {int(k): v for k, v in failed.items()}
             else:
-                X, failed = _featurize_chunk(featurizer, chunk)
+                X, failed = featurize_chunk(featurizer, chunk)
                 text = json.dumps(failed)
 
                 def write(tmp: Path, X: np.ndarray = X, text: str = text) -> None:

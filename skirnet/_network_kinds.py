@@ -1,0 +1,30 @@
+"""The kinds of network skirnet trains: one table, read by the estimators and the files.
+
+Each estimator class is named here with its short name (the command line's ``--models``),
+its label in tables and plots, and where its skips go (:data:`skirnet.nn.SHORTCUTS`).
+:mod:`skirnet.estimators` builds its classes from it and a saved network's folder is read
+with it, so the two never disagree. The module imports nothing, so the lowest layers can
+read it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["NETWORK_KINDS", "NetworkKind"]
+
+
+class NetworkKind(NamedTuple):
+    """One kind of network: its short name, its label and where its skips go."""
+
+    name: str
+    label: str
+    shortcut: str
+
+
+#: Estimator class name -> its kind, in the order the command line lists them.
+NETWORK_KINDS: dict[str, NetworkKind] = {
+    "IRNetRegressor": NetworkKind("irnet", "IRNet", "individual"),
+    "SRNetRegressor": NetworkKind("srnet", "SRNet", "stacked"),
+    "PlainNetRegressor": NetworkKind("plain", "PlainNet", "none"),
+}
