@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from skirnet.estimators import NETWORKS
+
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
 #: How tables and plots name the three networks of the paper.
-NET_LABELS = {"plain": "PlainNet", "srnet": "SRNet", "irnet": "IRNet"}
+#: (from the networks' registry; the paper's control first, IRNet last)
+NET_LABELS = {name: NETWORKS[name].label for name in reversed(NETWORKS)}
 
 
 def use_shared_data() -> None:

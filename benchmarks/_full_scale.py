@@ -20,15 +20,16 @@ from _common import RESULTS, machine_info
 from _oqmd_features import CACHE
 from skorch.callbacks import Callback
 
-from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor, save
+from skirnet import save
 from skirnet.callbacks import TimeBudget, TrainingCheckpoint
 from skirnet.device import bf16_autocast_applies
+from skirnet.estimators import NETWORKS
 from skirnet.recipes import recipe_params
 
 UNITS = RESULTS / "full"
 CHECKPOINTS = CACHE / "checkpoints"
 MODELS = CACHE / "models"
-NETS = {"irnet": IRNetRegressor, "srnet": SRNetRegressor, "plain": PlainNetRegressor}
+NETS = NETWORKS
 FORESTS = ("random_forest", "hgb")
 
 

@@ -67,10 +67,10 @@ from _common import NET_LABELS, RESULTS, format_table, machine_info  # noqa: E40
 from _full_scale import run_units  # noqa: E402
 from _oqmd_features import oqmd_split  # noqa: E402
 
-from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor  # noqa: E402
+from skirnet.estimators import NETWORKS  # noqa: E402
 from skirnet.pipeline import FEATURE_CLIP  # noqa: E402
 
-NETS = {"plain": PlainNetRegressor, "srnet": SRNetRegressor, "irnet": IRNetRegressor}
+NETS = {name: NETWORKS[name] for name in NET_LABELS}  # PlainNet, SRNet, IRNet
 
 SCALES = {
     "small": {

@@ -33,6 +33,7 @@ from skirnet._fine_tuning import (
     rescale_output,
     source_for,
 )
+from skirnet._network_kinds import NETWORK_KINDS
 from skirnet._warnings import warn_at_caller
 from skirnet.callbacks import TrainingDivergedError
 from skirnet.device import resolve_device, resolve_precision
@@ -567,8 +568,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
 
 
 class IRNetRegressor(ResidualNetRegressor):
-    _shortcut = "individual"
-    label = "IRNet"
+    _shortcut = NETWORK_KINDS["IRNetRegressor"].shortcut
+    label = NETWORK_KINDS["IRNetRegressor"].label
     __doc__ = estimator_doc(
         "Individual residual network (IRNet): a skip connection around every layer.",
         "A depth-``d`` IRNet has ``d - 1`` skips; where a layer changes width, its skip is a "
@@ -578,8 +579,8 @@ class IRNetRegressor(ResidualNetRegressor):
 
 
 class SRNetRegressor(ResidualNetRegressor):
-    _shortcut = "stacked"
-    label = "SRNet"
+    _shortcut = NETWORK_KINDS["SRNetRegressor"].shortcut
+    label = NETWORK_KINDS["SRNetRegressor"].label
     __doc__ = estimator_doc(
         "Stacked residual network (SRNet): a skip connection around each stack of layers.",
         "A stack is a run of equally wide layers (a group of ``hidden_layer_sizes``); the "
@@ -589,8 +590,8 @@ class SRNetRegressor(ResidualNetRegressor):
 
 
 class PlainNetRegressor(ResidualNetRegressor):
-    _shortcut = "none"
-    label = "PlainNet"
+    _shortcut = NETWORK_KINDS["PlainNetRegressor"].shortcut
+    label = NETWORK_KINDS["PlainNetRegressor"].label
     __doc__ = estimator_doc(
         "Plain deep network: the same layers as IRNet, with no skip connection.",
         "It is the paper's control: without skips, deeper plain networks train worse.",
@@ -600,9 +601,8 @@ class PlainNetRegressor(ResidualNetRegressor):
 
 #: The networks by short name (the command line's ``--models irnet,srnet,plain``).
 NETWORKS: dict[str, type[ResidualNetRegressor]] = {
-    "irnet": IRNetRegressor,
-    "srnet": SRNetRegressor,
-    "plain": PlainNetRegressor,
+    NETWORK_KINDS[cls.__name__].name: cls
+    for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)
 }
 _ALIASES = {"plainnet": "plain"}
 
