@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from skirnet._version import __version__
+from skirnet.feature_sets import FEATURE_SETS
 from skirnet.pretrained import list_models
 from skirnet.recipes import LARGE_TABLE_ROWS, RECIPES
 
@@ -261,13 +262,8 @@ _DATA = {
     "--formula-col": {},
     "--structure-col": {"metavar": "COL"},
 }
-# skirnet.featurizers.FEATURE_SETS, written out: importing the featurizers would load
-# pymatgen for every --help (a test keeps the two equal)
-_FEATURES = {
-    "--features": {
-        "choices": ["composition", "composition+fractions", "fractions", "structure", "both"]
-    }
-}
+# from the feature sets' registry (a light module: --help loads no pymatgen)
+_FEATURES = {"--features": {"choices": list(FEATURE_SETS)}}
 _TRAINING = {
     "--recipe": {"choices": list(RECIPES)},
     "--epochs": {"type": _positive_int},

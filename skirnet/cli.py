@@ -37,6 +37,7 @@ from skirnet._cli_parser import (
     single_value,
 )
 from skirnet._threads import auto_threads
+from skirnet.feature_sets import FEATURE_SETS
 
 __all__ = ["build_parser", "main"]
 
@@ -161,15 +162,17 @@ def _read_user_table(args: argparse.Namespace, path: Path | None = None, like: A
         return data
     if len(data) < 10:
         raise CLIError(f"{args.data} has only {len(data)} rows; at least 10 are needed")
-    if data.kind == "formula" and args.features in ("structure", "both"):
+    chosen = None if args.features is None else FEATURE_SETS[args.features]
+    if chosen is not None and data.kind == "formula" and "formula" not in chosen.inputs:
         raise CLIError(
             f"--features {args.features} needs crystal structures; {args.data} has formulas "
             "(give --structure-col, a JSON file or a folder with id_prop.csv)"
         )
-    if data.kind == "structure" and args.features in ("composition+fractions", "fractions"):
+    if chosen is not None and data.kind == "structure" and "structure" not in chosen.inputs:
+        possible = [s.name for s in FEATURE_SETS.values() if "structure" in s.inputs]
         raise CLIError(
             f"--features {args.features} is for formulas; {args.data} has crystal structures "
-            "(choose composition, structure or both)"
+            f"(choose {', '.join(possible[:-1])} or {possible[-1]})"
         )
     return data
 
