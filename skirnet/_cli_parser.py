@@ -159,8 +159,9 @@ _HELP = {
     "'formula_pretty' or 'pretty_formula', any case)",
     "--target-col": "numeric target column (default: 'target' or 'y')",
     "--threads": "CPU threads for torch (default: the CPU cores not already busy, judged by "
-    "the load average); the last digits of every result depend on it: give --threads (and "
-    "--seed) to reproduce a run exactly",
+    "the CPU time /proc/stat counts over a moment, where there is one; else every core); "
+    "the last digits of every result depend on it: give --threads (and --seed) to "
+    "reproduce a run exactly",
     "--seed": "random seed (default: 0)",
     "--device": "'auto' (CUDA when available, default), 'cpu' or 'cuda'",
     "--verbose": "print skorch's per-epoch table instead of progress bars",

@@ -7,10 +7,11 @@ formulas, :class:`~skirnet.featurizers.CompositionFeaturizer` computes the featu
 :func:`run_comparison` adds the networks' epochs and learning curves into a
 :class:`ComparisonResult`, which prints a table and saves JSON, CSV and plots::
 
-    from skirnet.comparison import build_models, featurize, run_comparison
+    from skirnet.comparison import build_models, run_comparison
+    from skirnet.featurizers import CompositionFeaturizer
     from skirnet.pipeline import TrainingSettings
 
-    X = featurize(formulas)
+    X = CompositionFeaturizer().fit_transform(formulas)
     models = build_models(["irnet", "rf"], depths=[17], settings=TrainingSettings())
     result = run_comparison(models, X, y, X_test=X_test, y_test=y_test)
     print(result.table())

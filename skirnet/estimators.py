@@ -376,8 +376,18 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         self, X: Any, y: Any, *, reset: bool, n_outputs: int | None = None, what: str = ""
     ) -> tuple[np.ndarray, np.ndarray]:
         """Validated float32 ``X`` and 2-D ``y`` (``what="validation "`` for validation_data)."""
-        checks = {"multi_output": True, "y_numeric": True, "dtype": FLOAT_DTYPES}
-        X, y = validate_data(self, X, y, reset=reset, ensure_min_samples=2 - bool(what), **checks)
+        # training needs two rows (batch norm); a validation set may have one
+        min_rows = 1 if what else 2
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            multi_output=True,
+            y_numeric=True,
+            dtype=FLOAT_DTYPES,
+            ensure_min_samples=min_rows,
+        )
         X, y = as_float32(X, f"{what}X"), as_float32(np.asarray(y), f"{what}y")
         if reset:
             self._y_1d = y.ndim == 1
@@ -433,7 +443,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         n_valid = int(np.ceil(self.validation_fraction * len(X)))
         if n_valid == 0 or len(X) - n_valid < 2:
             return X, y, None
-        valid, train = np.split(np.random.RandomState(seed).permutation(len(X)), [n_valid])
+        order = np.random.RandomState(seed).permutation(len(X))
+        valid, train = order[:n_valid], order[n_valid:]
         return X[train], y[train], Dataset(X[valid], y[valid])
 
     def _drop_last(self, n_train: int) -> bool:  # a last batch of 1 breaks batch norm
