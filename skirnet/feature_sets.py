@@ -1,10 +1,11 @@
 """The feature sets a model can be trained on: one registry, read by everything else.
 
 Each :class:`FeatureSet` says which inputs it accepts (formulas, crystal structures), how
-many attributes it gives and how to build its featurizer. :func:`skirnet.featurizers.
-featurizer_for`, the command line's ``--features`` (its choices and help), fine-tuning
-(which feature set a saved model reads) and the defaults by table size all read
-:data:`FEATURE_SETS`; adding a feature set is one entry here (plus its tests).
+many attributes it gives and how to build its featurizer.
+:func:`~skirnet.featurizers.featurizer_for`, the command line's ``--features`` (its choices
+and input checks), fine-tuning (which feature set a saved model reads) and the defaults by
+table size all read :data:`FEATURE_SETS`; adding a feature set is one entry here (plus its
+tests).
 
 The module imports nothing heavy, so the command line can list the choices without
 loading pymatgen or torch.
