@@ -42,7 +42,7 @@ def source_folder(pretrained: str | os.PathLike[str]) -> Path:
 def source_for(estimator: Any, n_features: int) -> Any:
     """The network an estimator's ``pretrained`` names, checked against it and X (or None).
 
-    It is read as a bare network (:func:`skirnet._network_file.read_network`): no
+    It is read as a bare network (``skirnet._network_file.read_network``): no
     estimator is built, so the estimators can call this.
     """
     if estimator.pretrained is None:
