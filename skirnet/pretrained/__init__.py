@@ -12,6 +12,10 @@ Shipped models (OQMD, CrabNet's published split; test MAE on its test split):
   Magpie attributes and the 86 element fractions, 0.036;
 * ``oqmd-band-gap`` — eV, IRNet 320x4-160x4-80x4-40x3-20x1 on the Magpie attributes, 0.049.
 
+Each model ships with a split-conformal calibration on 3,000 rows of its dataset's published
+validation split (``conformal.json``, listed in the card): :func:`load_conformal` gives the
+model as a :class:`~skirnet.ConformalRegressor`, for intervals at any confidence level.
+
 Examples
 --------
 >>> from skirnet import pretrained
@@ -20,6 +24,10 @@ True
 >>> model = pretrained.load("oqmd-formation-enthalpy")
 >>> model.predict(["NaCl", "Fe2O3"]).round(1)
 array([-2.1, -1.7])
+>>> y_pred, lower, upper = pretrained.load_conformal("oqmd-formation-enthalpy").predict_interval(
+...     ["NaCl"], confidence=0.9)
+>>> bool(lower[0] < y_pred[0] < upper[0])
+True
 """
 
 from __future__ import annotations
@@ -33,7 +41,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the command line's help lists the models without loading torch
     from sklearn.pipeline import Pipeline
 
-__all__ = ["list_models", "load", "model_card", "resolve"]
+    from skirnet.intervals import ConformalRegressor
+
+__all__ = ["list_models", "load", "load_conformal", "model_card", "resolve"]
 
 _HERE = Path(__file__).resolve().parent
 CARDS_FILE = "cards.json"
@@ -76,8 +86,9 @@ def model_card(name: str) -> dict[str, Any]:
         ``target``, ``unit``, ``data`` (dataset, split and row counts), ``recipe``,
         ``architecture``, ``parameters``, ``test_mae`` (of the shipped float16 weights,
         on the whole published test split), ``test_mae_float32``, ``epochs``,
-        ``train_wall_s``, ``threads``, ``machine``, ``versions``, ``command`` and
-        ``files`` (SHA-256 of each file).
+        ``train_wall_s``, ``threads``, ``machine``, ``versions``, ``command``,
+        ``files`` (SHA-256 of each file) and ``intervals`` (the stored conformal
+        calibration: method, rows, split, half-widths at 68, 90 and 95 %, command).
 
     Raises
     ------
@@ -149,6 +160,50 @@ def load(name: str) -> Pipeline:
 
     pipe, _ = load_pipeline(_verified_folder(name))
     return pipe
+
+
+def load_conformal(name: str) -> ConformalRegressor:
+    """A shipped model with its stored calibration: prediction intervals from formulas.
+
+    The calibration is split conformal on rows of the model's published validation split,
+    which it did not train on (the card's ``intervals`` entry and ``conformal.json`` in the
+    model's folder record which rows, how many and the command); the intervals have the
+    same width for every formula, and cover the target at the level asked for rows drawn
+    like OQMD's, not for other data (see *Prediction intervals* in the user guide).
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_models`.
+
+    Returns
+    -------
+    ConformalRegressor
+        Calibrated, ``method="split"``, wrapping :func:`load`'s pipeline:
+        ``predict_interval(formulas, confidence=0.9)`` gives predictions and bounds.
+
+    Raises
+    ------
+    KeyError
+        No shipped model has this name.
+    ModelFileError
+        A file of the model differs from its card, or it has no calibration.
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import load_conformal
+    >>> conformal = load_conformal("oqmd-formation-enthalpy")
+    >>> conformal.method, len(conformal.conformity_scores_)
+    ('split', 3000)
+    """
+    from skirnet.intervals import load_calibration
+    from skirnet.persistence import ModelFileError
+
+    folder = _verified_folder(name)
+    conformal = load_calibration(folder, load(name))
+    if conformal is None:
+        raise ModelFileError(f"{folder}: the shipped model has no calibration (reinstall skirnet)")
+    return conformal
 
 
 def resolve(model: str | Path, *, must_exist: bool = False) -> Path:
