@@ -648,7 +648,7 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
 
 def read_calibration(folder: str | Path) -> dict[str, Any] | None:
-    """The calibration stored in a model folder (:data:`CALIBRATION_FILE`), or None.
+    """The calibration stored in a model folder (``conformal.json``), or None.
 
     Parameters
     ----------

@@ -441,7 +441,7 @@ def save_pipeline(
         Any other JSON-ready description.
     calibration : dict, optional
         A split-conformal calibration of the pipeline, written to
-        :data:`skirnet.intervals.CALIBRATION_FILE` beside ``pipeline.json``:
+        ``conformal.json`` beside ``pipeline.json``:
         ``{"conformal": ConformalRegressor.to_dict(), ...}`` with what you want recorded
         about the calibration rows. Without it, a calibration saved there before is
         removed with the old model (it belongs to the old weights).
