@@ -659,7 +659,7 @@ def read_calibration(folder: str | Path) -> dict[str, Any] | None:
     Returns
     -------
     dict or None
-        ``conformal`` (:meth:`ConformalRegressor.to_dict`'s dictionary) and whatever the
+        ``conformal`` (:meth:`skirnet.ConformalRegressor.to_dict`'s dictionary) and whatever the
         writer recorded about the calibration rows (``rows``, ``source``, ``note``, ...);
         None when the folder holds no calibration.
 
@@ -697,7 +697,7 @@ def load_calibration(folder: str | Path, estimator: BaseEstimator) -> ConformalR
     Returns
     -------
     ConformalRegressor or None
-        Ready for :meth:`~ConformalRegressor.predict_interval`; None when the folder holds
+        Ready for :meth:`~skirnet.ConformalRegressor.predict_interval`; None when the folder holds
         no calibration.
 
     Raises
