@@ -9,7 +9,8 @@ same command again after an interruption and it continues. When it finishes, the
 formula-to-prediction pipeline is written (float16 weights, no optimiser state) to
 ``skirnet/pretrained/<name>/``, the card (provenance, test MAE of the shipped weights,
 prediction speed, SHA-256 of every file) to ``skirnet/pretrained/cards.json``, and the
-training record to ``benchmarks/results/pretrained/<name>.json``.
+training record to ``benchmarks/results/pretrained/<name>.json``. A calibration stored
+with the old weights is removed with them: run ``benchmarks/calibrate_pretrained.py`` next.
 """
 
 from __future__ import annotations
@@ -215,6 +216,7 @@ def train(name: str, threads: int, time_limit: float | None, epochs: int | None,
         f"trained {wall:.0f} s on {threads} thread(s); predicted {len(formulas):,} test "
         f"formulas in {predict_s:.1f} s"
     )
+    print(f"now calibrate its intervals: python benchmarks/calibrate_pretrained.py {name}")
     return 0
 
 

@@ -69,6 +69,7 @@ def _checked(kind: type, test: Callable[[Any], bool], expected: str) -> Callable
 _positive_int = _checked(int, lambda v: v > 0, "a positive integer")
 _positive_float = _checked(float, lambda v: v > 0, "a positive number")
 _fraction = _checked(float, lambda v: 0 < v < 1, "a fraction between 0 and 1")
+_level = _checked(float, lambda v: 0 < v < 1, "a confidence level between 0 and 1, e.g. 0.9")
 _fold_count = _checked(int, lambda v: v >= 2, "at least 2 folds for cross-validation")
 
 
@@ -197,7 +198,9 @@ _HELP = {
     "--model": "irnet (default), srnet or plain",
     "--depth": "10, 17 (default), 24 or 48",
     "train --val": "a published validation split (a file with the columns of --data): the "
-    "network early-stops on it instead of a random 10%% of the training rows",
+    "network early-stops on it instead of a random 10%% of the training rows, and a "
+    "split-conformal calibration on its rows is saved with the model (conformal.json) for "
+    "predict/screen --interval",
     "train --out": "folder to save the model in; a model already there is replaced once the "
     "new one is complete",
     "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
@@ -231,6 +234,10 @@ _HELP = {
     "screen --data": "CSV (optionally gzipped) or Parquet file of candidate formulas",
     "screen --output": "Parquet file to write; written under a temporary name and renamed "
     "when complete (an existing file is replaced then)",
+    "--interval": "add columns lower and upper after prediction: a conformal prediction "
+    "interval holding the target with this probability (0.9 for 90%%), from the calibration "
+    "stored with the model (pretrained models: their validation rows; 'skirnet train': its "
+    "--val rows); empty for rows without a prediction",
     "--elements": "comma-separated element symbols to combine, e.g. Li,Fe,P,O",
     "--max-atoms": "largest number of atoms per formula unit of a generated composition; a "
     "grid of more than a billion compositions (skirnet.screening.MAX_GENERATED) is refused, "
@@ -317,6 +324,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--model": {"required": True, "metavar": "MODEL"},
         **_DATA,
         "--output": {"type": Path, "metavar": "FILE"},
+        "--interval": {"type": _level, "metavar": "LEVEL"},
         "--threads": _COMMON["--threads"],
         "--debug": _COMMON["--debug"],
     },
@@ -333,6 +341,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--highest": {"action": "store_true"},
         "--chunk-size": {"type": _positive_int, "default": 100_000, "metavar": "N"},
         "--dask": {"metavar": "local|ADDRESS"},
+        "--interval": {"type": _level, "metavar": "LEVEL"},
         "--threads": _COMMON["--threads"],
         "--debug": _COMMON["--debug"],
     },

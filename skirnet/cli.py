@@ -442,19 +442,73 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if getattr(net, "interrupted_", False):
         raise KeyboardInterrupt
     train_mae = float(np.mean(np.abs(pipe[1:].predict(X) - y)))
+    calibration = None if validation is None else _calibrate_on_val(args, pipe, validation)
     _doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")
     column = "formula_col" if data.kind == "formula" else "structure_col"
     out = save_pipeline(
         pipe, args.out, target_col=data.target_col, settings=settings.as_dict(),
-        **{column: data.input_col},
+        calibration=calibration, **{column: data.input_col},
     )  # fmt: skip
     print(
         f"trained {type(net).__name__} (depth {sum(n for _, n in net.architecture_) + 1}) "
         f"for {net.n_iter_} epochs (best validation epoch {net.best_epoch_}); training-set "
         f"MAE {train_mae:.4f}"
     )
+    if calibration is not None:
+        half = calibration["half_width_0.9"]
+        width = (
+            "too few rows for 90%" if half is None else f"90% intervals: prediction +-{half:.4g}"
+        )
+        print(
+            f"stored a split-conformal calibration on the {calibration['rows']} --val rows "
+            f"({width}; slightly optimistic, as these rows also chose the epoch kept) for "
+            "predict/screen --interval"
+        )
     print(f"saved to {out} in {time.perf_counter() - args.start:.1f} s")
     return 0
+
+
+def _calibrate_on_val(args: argparse.Namespace, pipe: Any, validation: Any) -> dict[str, Any]:
+    """A split-conformal calibration of the trained pipeline on the ``--val`` rows."""
+    from skirnet.intervals import ConformalRegressor
+
+    X_val, y_val = validation
+    conformal = ConformalRegressor(pipe[1:]).calibrate(X_val, y_val)
+    half = None
+    if len(y_val) >= 9:  # the fewest rows that give a finite 90% bound
+        _, lower, upper = conformal.predict_interval(X_val[:1], confidence=0.9)
+        half = float((upper - lower)[0] / 2)
+    return {
+        "conformal": conformal.to_dict(),
+        "rows": len(y_val),
+        "source": {"file": str(args.val), "split": "--val"},
+        "note": (
+            "split conformal on the --val rows, which the network early-stopped on (they "
+            "chose the epoch kept): the intervals may be slightly too narrow"
+        ),
+        "half_width_0.9": half,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def _stored_calibration(args: argparse.Namespace, folder: Path, pipe: Any) -> Any:
+    """The calibration saved with the model, for ``--interval``; a clear error without one."""
+    from skirnet.intervals import CALIBRATION_FILE, check_level, load_calibration
+
+    conformal = load_calibration(folder, pipe)
+    if conformal is None:
+        raise CLIError(
+            f"--interval needs a calibration saved with the model, and {args.model} has none "
+            f"({CALIBRATION_FILE}): train it with 'skirnet train --val FILE' (held-out rows "
+            "it is then calibrated on), or calibrate it with skirnet.ConformalRegressor on "
+            f'held-out rows and write {{"conformal": its to_dict()}} to '
+            f"{folder / CALIBRATION_FILE}"
+        )
+    try:
+        check_level(conformal.to_dict(), args.interval)
+    except ValueError as exc:
+        raise CLIError(f"--interval {args.interval:g}: {exc}") from None
+    return conformal
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -477,7 +531,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"model's name), got {args.model}"
         )
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, spec = load_pipeline(resolve(args.model, must_exist=True))
+    folder = resolve(args.model, must_exist=True)
+    pipe, spec = load_pipeline(folder)
+    conformal = None if args.interval is None else _stored_calibration(args, folder, pipe)
     model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
     columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
     saved = spec.get(f"{model_kind}_col")
@@ -501,7 +557,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"give {wanted}"
         )
     _doing(f"predicting {len(data)} {data.kind}s", saved="nothing was written")
-    out = predict_user_data(pipe, data)
+    if conformal is None:
+        out = predict_user_data(pipe, data)
+    else:
+        out = predict_user_data(pipe, data, conformal=conformal, confidence=args.interval)
     failed = out["error"].ne("")
     if failed.any():
         row = int(failed.to_numpy().argmax())
@@ -600,12 +659,19 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         raise CLIError(f"--output {output} is the --data file; give another file name")
     candidates, total, described = _screen_candidates(args)
     _doing(f"loading the model {args.model}", saved="nothing was written")
-    pipe, _ = load_pipeline(resolve(args.model, must_exist=True))
+    folder = resolve(args.model, must_exist=True)
+    pipe, _ = load_pipeline(folder)
     if type(pipe.steps[0][1]).__name__ != "CompositionFeaturizer":
         raise CLIError(
             f"--model {args.model} predicts from crystal structures; screen ranks "
             "compositions: use 'skirnet predict' for structures"
         )
+    interval = {}
+    if args.interval is not None:
+        interval = {
+            "conformal": _stored_calibration(args, folder, pipe),
+            "confidence": args.interval,
+        }
     _note_replacing(output, str(output))
     _doing(f"screening {described}", saved=f"{output} was left as it was")
     with dask_client(args.dask, args.threads or torch.get_num_threads()) as client:
@@ -620,6 +686,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
                 ascending=not args.highest,
                 client=client,
                 total=total,
+                **interval,
             )
         except ValueError as exc:  # of the candidates file, in the words of its options
             raise _in_options(exc) from None

@@ -40,9 +40,11 @@ the jackknife+", Ann. Statist. 2021.
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import numbers
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,10 +56,13 @@ from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _check_method_params, _num_samples, check_is_fitted
 
-__all__ = ["ConformalRegressor"]
+__all__ = ["CALIBRATION_FILE", "ConformalRegressor", "load_calibration", "read_calibration"]
 
 #: Version of the dictionary written by :meth:`ConformalRegressor.to_dict`.
 _STATE_FORMAT = 1
+#: The file beside a saved model's ``pipeline.json`` that holds its split calibration:
+#: ``{"conformal": <ConformalRegressor.to_dict()>, ...where the rows came from...}``.
+CALIBRATION_FILE = "conformal.json"
 #: σ below this is raised to it, so that a row on which the members agree exactly does
 #: not give an infinite score (the floor MAPIE's ``StdConformityScore`` uses).
 _SIGMA_FLOOR = 1e-8
@@ -110,6 +115,32 @@ def _rows_needed(confidence: float) -> int:
     while _conformal_rank(n, confidence) > n:
         n += 1
     return n
+
+
+def _ranks(n: int, levels: np.ndarray) -> np.ndarray:
+    """The conformal rank of each level for *n* scores; a level needing more rows raises."""
+    ranks = []
+    for level in levels:
+        rank = _conformal_rank(n, float(level))
+        if rank > n:
+            raise ValueError(
+                f"{n} calibration rows are too few for confidence {float(level):g}: its "
+                f"conformal bound would be infinite. It needs at least "
+                f"{_rows_needed(float(level))} rows (ceil((n + 1) * confidence) <= n); "
+                "calibrate on more rows or ask for a lower confidence."
+            )
+        ranks.append(rank)
+    return np.asarray(ranks)
+
+
+def check_level(state: Mapping[str, Any], confidence: float) -> None:
+    """Raise ValueError unless ``confidence`` is a level the stored calibration can give.
+
+    ``state`` is :meth:`ConformalRegressor.to_dict`'s dictionary; for callers that check an
+    option before any prediction (the command line).
+    """
+    levels, _ = _check_confidence(confidence)
+    _ranks(len(state["conformity_scores"]), levels)
 
 
 def _check_confidence(confidence: Any) -> tuple[np.ndarray, bool]:
@@ -415,23 +446,12 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "conformity_scores_")
         levels, scalar = _check_confidence(confidence)
-        n = len(self.conformity_scores_)
-        ranks = []
-        for level in levels:
-            rank = _conformal_rank(n, float(level))
-            if rank > n:
-                raise ValueError(
-                    f"{n} calibration rows are too few for confidence {float(level):g}: its "
-                    f"conformal bound would be infinite. It needs at least "
-                    f"{_rows_needed(float(level))} rows (ceil((n + 1) * confidence) <= n); "
-                    "calibrate on more rows or ask for a lower confidence."
-                )
-            ranks.append(rank)
+        ranks = _ranks(len(self.conformity_scores_), levels)
         if self.method == "cross":
-            y_pred, lower, upper = self._cross_bounds(X, np.asarray(ranks))
+            y_pred, lower, upper = self._cross_bounds(X, ranks)
         else:
             y_pred, sigma = self._predict_with_sigma(self.estimator_, X)
-            half = np.sort(self.conformity_scores_)[np.asarray(ranks) - 1][None, :]
+            half = np.sort(self.conformity_scores_)[ranks - 1][None, :]
             if sigma is not None:
                 half = half * sigma[:, None]
             lower, upper = y_pred[:, None] - half, y_pred[:, None] + half
@@ -622,3 +642,75 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         tags.input_tags = base.input_tags
         tags.non_deterministic = base.non_deterministic
         return tags
+
+
+# -- a calibration stored beside a saved model ----------------------------------------------
+
+
+def read_calibration(folder: str | Path) -> dict[str, Any] | None:
+    """The calibration stored in a model folder (``conformal.json``), or None.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder written by :func:`skirnet.pipeline.save_pipeline` (``skirnet train``) or
+        a shipped model's folder.
+
+    Returns
+    -------
+    dict or None
+        ``conformal`` (:meth:`skirnet.ConformalRegressor.to_dict`'s dictionary) and whatever the
+        writer recorded about the calibration rows (``rows``, ``source``, ``note``, ...);
+        None when the folder holds no calibration.
+
+    Raises
+    ------
+    ValueError
+        The file is there but is not a calibration (the message names it).
+    """
+    from skirnet.persistence import ModelFileError
+
+    path = Path(folder) / CALIBRATION_FILE
+    if not path.is_file():
+        return None
+    try:
+        payload = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: not a calibration file ({exc})") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("conformal"), dict):
+        raise ModelFileError(f"{path}: not a calibration file (no 'conformal' dictionary)")
+    return payload
+
+
+def load_calibration(folder: str | Path, estimator: BaseEstimator) -> ConformalRegressor | None:
+    """The calibrated :class:`ConformalRegressor` stored with a saved model, or None.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The model's folder.
+    estimator : estimator object
+        The fitted model loaded from that folder (or the steps of it the calibration
+        should wrap: for a split calibration, any part of the pipeline that ends in the
+        same network predicts the same values).
+
+    Returns
+    -------
+    ConformalRegressor or None
+        Ready for :meth:`~skirnet.ConformalRegressor.predict_interval`; None when the folder holds
+        no calibration.
+
+    Raises
+    ------
+    ValueError
+        The stored calibration is damaged.
+    """
+    from skirnet.persistence import ModelFileError
+
+    payload = read_calibration(folder)
+    if payload is None:
+        return None
+    try:
+        return ConformalRegressor.from_dict(payload["conformal"], estimator)
+    except ValueError as exc:
+        raise ModelFileError(f"{Path(folder) / CALIBRATION_FILE}: {exc}") from None

@@ -46,6 +46,7 @@ from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
+from skirnet.intervals import CALIBRATION_FILE
 from skirnet.persistence import load_from_files, save
 from skirnet.pretrained._registry import resolve
 from skirnet.recipes import recipe_params
@@ -462,6 +463,7 @@ def save_pipeline(
     target_col: str | None = None,
     settings: dict[str, Any] | None = None,
     info: dict[str, Any] | None = None,
+    calibration: dict[str, Any] | None = None,
     **save_options: Any,
 ) -> Path:
     """Save a :func:`train_pipeline` pipeline without pickle.
@@ -487,6 +489,12 @@ def save_pipeline(
         The training settings (:meth:`TrainingSettings.as_dict`).
     info : dict, optional
         Any other JSON-ready description.
+    calibration : dict, optional
+        A split-conformal calibration of the pipeline, written to
+        ``conformal.json`` beside ``pipeline.json``:
+        ``{"conformal": ConformalRegressor.to_dict(), ...}`` with what you want recorded
+        about the calibration rows. Without it, a calibration saved there before is
+        removed with the old model (it belongs to the old weights).
     **save_options
         Passed to :func:`skirnet.save` (``weights_dtype``, ``optimizer_state``).
 
@@ -535,6 +543,8 @@ def save_pipeline(
         "torch_threads": torch.get_num_threads(),
         "info": info,
     }
+    if calibration is not None and not isinstance(calibration.get("conformal"), dict):
+        raise ValueError("calibration must hold a 'conformal' dictionary (to_dict())")
 
     def write(folder: Path) -> None:
         save(_without_callbacks(net), folder / "net", **save_options)
@@ -542,8 +552,10 @@ def save_pipeline(
         config = (folder / "net" / CONFIG_FILE).read_bytes()
         spec["net_sha256"] = hashlib.sha256(config).hexdigest()
         (folder / PIPELINE_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+        if calibration is not None:
+            (folder / CALIBRATION_FILE).write_text(json.dumps(calibration) + "\n")
 
-    return replace_folder(out, write, {PIPELINE_FILE, "net"})
+    return replace_folder(out, write, {PIPELINE_FILE, "net", CALIBRATION_FILE})
 
 
 def _without_callbacks(net: ResidualNetRegressor) -> ResidualNetRegressor:

@@ -511,7 +511,9 @@ def _reasons(featurizer: Any, formulas: list[Any], rows: np.ndarray) -> list[str
     return reasons
 
 
-def score_formulas(model: Any, formulas: list[Any]) -> pd.DataFrame:
+def score_formulas(
+    model: Any, formulas: list[Any], interval: tuple[dict, float] | None = None
+) -> pd.DataFrame:
     """Predictions for one chunk: one row per formula, bad ones with NaN and a reason.
 
     Parameters
@@ -520,12 +522,16 @@ def score_formulas(model: Any, formulas: list[Any]) -> pd.DataFrame:
         A fitted pipeline starting with a :class:`~skirnet.featurizers.CompositionFeaturizer`.
     formulas : list
         The chunk.
+    interval : (dict, float), optional
+        A split calibration of ``model`` (:meth:`~skirnet.ConformalRegressor.to_dict`) and
+        a confidence level: adds the columns ``lower`` and ``upper``.
 
     Returns
     -------
     DataFrame
-        Columns ``formula``, ``prediction``, ``std`` (only when the model returns one) and
-        ``error`` (None for rows that were predicted).
+        Columns ``formula``, ``prediction``, ``lower`` and ``upper`` (with ``interval``),
+        ``std`` (only when the model returns one) and ``error`` (None for rows that were
+        predicted).
     """
     import warnings
 
@@ -540,6 +546,7 @@ def score_formulas(model: Any, formulas: list[Any]) -> pd.DataFrame:
     n = len(formulas)
     prediction = np.full(n, np.nan)
     std = np.full(n, np.nan)
+    lower, upper = np.full(n, np.nan), np.full(n, np.nan)
     with_std = _takes_return_std(rest)
     good = np.flatnonzero(~bad)
     if len(good):
@@ -549,13 +556,23 @@ def score_formulas(model: Any, formulas: list[Any]) -> pd.DataFrame:
         if with_std:
             mean, spread = rest.predict(Xg, return_std=True)
             prediction[good], std[good] = np.ravel(mean), np.ravel(spread)
-        else:
+        if interval is not None:
+            from skirnet.intervals import ConformalRegressor
+
+            state, confidence = interval
+            conformal = ConformalRegressor.from_dict(state, rest)
+            prediction[good], lower[good], upper[good] = conformal.predict_interval(
+                Xg, confidence=confidence
+            )
+        elif not with_std:
             prediction[good] = np.ravel(rest.predict(Xg))
     error: list[str | None] = [None] * n
     bad_rows = np.flatnonzero(bad)
     for i, reason in zip(bad_rows, _reasons(clone(featurizer), formulas, bad_rows), strict=True):
         error[i] = reason
     out = {"formula": [str(f) for f in formulas], "prediction": prediction}
+    if interval is not None:
+        out.update(lower=lower, upper=upper)
     if with_std:
         out["std"] = std
     out["error"] = error
@@ -631,28 +648,36 @@ class _TopK:
         return pd.DataFrame(rows)
 
 
-def _schema(with_std: bool) -> Any:
+def _schema(with_std: bool, with_interval: bool = False) -> Any:
     import pyarrow as pa
 
     fields = [("formula", pa.string()), ("prediction", pa.float64())]
+    if with_interval:
+        fields += [("lower", pa.float64()), ("upper", pa.float64())]
     if with_std:
         fields.append(("std", pa.float64()))
     return pa.schema([*fields, ("error", pa.string())])
 
 
-def _local_scores(model: Any, chunks: Iterable[list[Any]]) -> Iterator[pd.DataFrame]:
+def _local_scores(
+    model: Any, chunks: Iterable[list[Any]], interval: tuple[dict, float] | None = None
+) -> Iterator[pd.DataFrame]:
     for chunk in chunks:
-        yield score_formulas(model, chunk)
+        yield score_formulas(model, chunk, interval)
 
 
 def _dask_scores(
-    model: Any, chunks: Iterable[list[Any]], client: Any, in_flight: int
+    model: Any,
+    chunks: Iterable[list[Any]],
+    client: Any,
+    in_flight: int,
+    interval: tuple[dict, float] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks scored as Dask tasks, yielded in input order, at most ``in_flight`` at once."""
     [remote_model] = client.scatter([model], broadcast=True)
     pending: list[Any] = []
     for chunk in chunks:
-        pending.append(client.submit(score_formulas, remote_model, chunk, pure=False))
+        pending.append(client.submit(score_formulas, remote_model, chunk, interval, pure=False))
         if len(pending) >= in_flight:
             yield pending.pop(0).result()
     for future in pending:
@@ -671,6 +696,8 @@ def screen(
     client: Any = None,
     total: int | None = None,
     progress: bool | None = None,
+    conformal: Any = None,
+    confidence: float = 0.9,
 ) -> ScreeningResult:
     """Predict every candidate in chunks and stream the results to a Parquet file.
 
@@ -699,6 +726,12 @@ def screen(
         Number of candidates, for the progress bar (found from a file when None).
     progress : bool, default=None
         Show a progress bar; None shows one from 1,000,000 candidates (or an unknown count).
+    conformal : ConformalRegressor, optional
+        A split calibration of ``model`` (:func:`skirnet.pretrained.load_conformal`,
+        :func:`skirnet.intervals.load_calibration`): adds the columns ``lower`` and
+        ``upper`` after ``prediction``, the bounds of the interval at ``confidence``.
+    confidence : float, default=0.9
+        The level of those intervals.
 
     Returns
     -------
@@ -726,6 +759,12 @@ def screen(
     from tqdm.auto import tqdm
 
     _featurizer_and_rest(model)
+    interval = None
+    if conformal is not None:
+        from skirnet.intervals import check_level
+
+        interval = (conformal.to_dict(), float(confidence))
+        check_level(interval[0], confidence)  # before any chunk: a level it cannot give
     start = time.perf_counter()
     if isinstance(candidates, (str, Path)):
         source = Path(candidates)
@@ -740,10 +779,10 @@ def screen(
     if progress is None:
         progress = total is None or total >= 1_000_000
     if client is None:
-        scores = _local_scores(model, chunks)
+        scores = _local_scores(model, chunks, interval)
     else:
         workers = max(1, len(client.scheduler_info()["workers"]))
-        scores = _dask_scores(model, chunks, client, in_flight=2 * workers)
+        scores = _dask_scores(model, chunks, client, 2 * workers, interval)
 
     output = Path(output)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.partial")
@@ -754,7 +793,7 @@ def screen(
     try:
         for frame in scores:
             if writer is None:
-                schema = _schema("std" in frame.columns)
+                schema = _schema("std" in frame.columns, interval is not None)
                 writer = pq.ParquetWriter(tmp, schema)
             table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
             writer.write_table(table)
@@ -763,7 +802,7 @@ def screen(
             top.add(frame)
             bar.update(len(frame))
         if writer is None:  # no candidates: still write a valid, empty file
-            pq.write_table(_schema(False).empty_table(), tmp)
+            pq.write_table(_schema(False, interval is not None).empty_table(), tmp)
         else:
             writer.close()
             writer = None

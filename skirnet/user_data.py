@@ -275,7 +275,9 @@ def featurize_user_data(
     return X.to_numpy(), featurizer
 
 
-def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
+def predict_user_data(
+    pipe: Any, data: UserData, *, conformal: Any = None, confidence: float = 0.9
+) -> pd.DataFrame:
     """Predict every row of ``data``; rows that cannot be read or featurized keep their place.
 
     Parameters
@@ -284,13 +286,19 @@ def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
         A fitted ``featurize`` / ... / ``net`` pipeline for ``data.kind`` inputs.
     data : UserData
         What :func:`read_user_data` returned (``target=False`` is enough).
+    conformal : ConformalRegressor, optional
+        A split calibration of ``pipe`` (:func:`skirnet.intervals.load_calibration`,
+        :func:`skirnet.pretrained.load_conformal`): adds the interval's bounds.
+    confidence : float, default=0.9
+        The level of those intervals.
 
     Returns
     -------
     pandas.DataFrame
         One row per input row, in order: ``formula`` (or ``id`` for structures),
-        ``prediction`` (NaN where the row failed) and ``error`` (empty, or why: the
-        reason of ``data.errors``, or why it could not be featurized).
+        ``prediction`` (NaN where the row failed), with ``conformal`` ``lower`` and
+        ``upper`` (NaN there too), and ``error`` (empty, or why: the reason of
+        ``data.errors``, or why it could not be featurized).
 
     Examples
     --------
@@ -309,13 +317,28 @@ def predict_user_data(pipe: Any, data: UserData) -> pd.DataFrame:
     read = [i for i in range(len(data)) if i not in data.errors]  # rows with an input
     failed = dict(data.errors)
     prediction = np.full(len(data), np.nan)
+    lower, upper = prediction.copy(), prediction.copy()
+    if conformal is not None:
+        from skirnet.intervals import ConformalRegressor
+
+        # the same scores around the steps after the featurizer, which see the features
+        conformal = ConformalRegressor.from_dict(conformal.to_dict(), pipe[1:])
     if read:
         X, unfeaturized = featurize_chunk(featurizer, [data.inputs[i] for i in read])
         failed.update({read[j]: why for j, why in unfeaturized.items()})
         ok = np.array([i not in failed for i in read])
         if ok.any():
-            prediction[np.asarray(read)[ok]] = pipe[1:].predict(X[ok])
+            rows = np.asarray(read)[ok]
+            if conformal is None:
+                prediction[rows] = pipe[1:].predict(X[ok])
+            else:
+                prediction[rows], lower[rows], upper[rows] = conformal.predict_interval(
+                    X[ok], confidence=confidence
+                )
     first = "formula" if data.kind == "formula" else "id"
     names = data.inputs if data.kind == "formula" else data.ids
     errors = [failed.get(i, "") for i in range(len(data))]
-    return pd.DataFrame({first: names, "prediction": prediction, "error": errors})
+    columns = {first: names, "prediction": prediction}
+    if conformal is not None:
+        columns.update(lower=lower, upper=upper)
+    return pd.DataFrame({**columns, "error": errors})

@@ -93,6 +93,7 @@ SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
             "pretrained/oqmd-formation-enthalpy.json",  # "the architecture of the shipped models"
         ),
         "Uncertainty": ("calibration.json",),
+        "Prediction intervals": ("intervals.json",),
         "Featurizers": (
             "featurize.json",
             "featurize_composition.json",
@@ -125,6 +126,7 @@ GENERATED = {
     "full-results": "benchmarks/full_scale_report.py",
     "full-depth": "benchmarks/full_scale_report.py",
     "full-trials": "benchmarks/full_scale_report.py",
+    "intervals": "benchmarks/intervals.py",
 }
 MARKER = re.compile(r"<!-- ([\w-]+):(start|end) -->")
 

@@ -158,3 +158,48 @@ def test_the_cards_test_mae_is_what_the_installed_model_scores(name, shared_data
     model.named_steps["featurize"].set_params(progress_bar=False)
     mae = float(np.mean(np.abs(model.predict(list(formulas)) - np.asarray(y))))
     assert mae == pytest.approx(card["test_mae"], rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["oqmd-formation-enthalpy", "oqmd-band-gap"])
+def test_stored_calibration_is_recorded_and_loads(name):
+    from skirnet import ConformalRegressor
+    from skirnet.intervals import CALIBRATION_FILE, read_calibration
+
+    card = pretrained.model_card(name)
+    stored = read_calibration(pretrained._HERE / name)
+    assert CALIBRATION_FILE in card["files"] and card["intervals"]["file"] == CALIBRATION_FILE
+    assert card["intervals"]["method"] == stored["conformal"]["method"] == "split"
+    assert card["intervals"]["calibration_split"] == "val" == stored["source"]["split"]
+    rows = stored["source"]["row_indices"]
+    assert len(rows) == stored["rows"] == card["intervals"]["calibration_rows"] >= 1000
+    assert len(set(rows)) == len(rows) and rows == sorted(rows)
+    assert 0 <= rows[0] and rows[-1] < card["data"]["val_rows"] == stored["source"]["split_rows"]
+    assert stored["command"].startswith("python benchmarks/calibrate_pretrained.py")
+    conformal = pretrained.load_conformal(name)
+    assert isinstance(conformal, ConformalRegressor) and conformal.method == "split"
+    assert len(conformal.conformity_scores_) == len(rows)
+    y_pred, lower, upper = conformal.predict_interval(["NaCl", "GaAs"], [0.68, 0.9, 0.95])
+    for k, level in enumerate(["0.68", "0.9", "0.95"]):
+        half = card["intervals"]["half_width"][level]
+        np.testing.assert_allclose(upper[:, k] - y_pred, half, rtol=1e-9)
+        np.testing.assert_allclose(y_pred - lower[:, k], half, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["oqmd-formation-enthalpy", "oqmd-band-gap"])
+def test_stored_calibration_scores_are_the_validation_rows_residuals(
+    name, shared_data, monkeypatch
+):
+    """The stored scores are |y - ŷ| of the recorded validation rows (a sample of them)."""
+    from skirnet.datasets import load_composition_dataset
+    from skirnet.intervals import read_calibration
+
+    monkeypatch.setenv("SKIRNET_SHARED_DATA", str(shared_data))
+    stored = read_calibration(pretrained._HERE / name)
+    formulas, y = load_composition_dataset(
+        stored["source"]["dataset"], split="val", download=False, return_X_y=True
+    )
+    picked = np.asarray(stored["source"]["row_indices"])[::50]
+    scores = np.asarray(stored["conformal"]["conformity_scores"])[::50]
+    model = pretrained.load(name)
+    residuals = np.abs(model.predict([list(formulas)[i] for i in picked]) - np.asarray(y)[picked])
+    np.testing.assert_allclose(residuals, scores, atol=1e-4)

@@ -40,7 +40,9 @@ from skirnet.pretrained._registry import (
 if TYPE_CHECKING:  # the command line's help lists the models without loading torch
     from sklearn.pipeline import Pipeline
 
-__all__ = ["CARDS_FILE", "list_models", "load", "model_card", "resolve"]
+    from skirnet.intervals import ConformalRegressor
+
+__all__ = ["CARDS_FILE", "list_models", "load", "load_conformal", "model_card", "resolve"]
 
 
 def load(name: str) -> Pipeline:
@@ -75,3 +77,47 @@ def load(name: str) -> Pipeline:
 
     pipe, _ = load_pipeline(_verified_folder(name))
     return pipe
+
+
+def load_conformal(name: str) -> ConformalRegressor:
+    """A shipped model with its stored calibration: prediction intervals from formulas.
+
+    The calibration is split conformal on rows of the model's published validation split,
+    which it did not train on (the card's ``intervals`` entry and ``conformal.json`` in the
+    model's folder record which rows, how many and the command); the intervals have the
+    same width for every formula, and cover the target at the level asked for rows drawn
+    like OQMD's, not for other data (see *Prediction intervals* in the user guide).
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_models`.
+
+    Returns
+    -------
+    ConformalRegressor
+        Calibrated, ``method="split"``, wrapping :func:`load`'s pipeline:
+        ``predict_interval(formulas, confidence=0.9)`` gives predictions and bounds.
+
+    Raises
+    ------
+    KeyError
+        No shipped model has this name.
+    ModelFileError
+        A file of the model differs from its card, or it has no calibration.
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import load_conformal
+    >>> conformal = load_conformal("oqmd-formation-enthalpy")
+    >>> conformal.method, len(conformal.conformity_scores_)
+    ('split', 3000)
+    """
+    from skirnet._network_file import ModelFileError
+    from skirnet.intervals import load_calibration
+
+    folder = _verified_folder(name)
+    conformal = load_calibration(folder, load(name))
+    if conformal is None:
+        raise ModelFileError(f"{folder}: the shipped model has no calibration (reinstall skirnet)")
+    return conformal

@@ -55,8 +55,9 @@ def model_card(name: str) -> dict[str, Any]:
         ``target``, ``unit``, ``data`` (dataset, split and row counts), ``recipe``,
         ``architecture``, ``parameters``, ``test_mae`` (of the shipped float16 weights,
         on the whole published test split), ``test_mae_float32``, ``epochs``,
-        ``train_wall_s``, ``threads``, ``machine``, ``versions``, ``command`` and
-        ``files`` (SHA-256 of each file).
+        ``train_wall_s``, ``threads``, ``machine``, ``versions``, ``command``,
+        ``files`` (SHA-256 of each file) and ``intervals`` (the stored conformal
+        calibration: method, rows, split, half-widths at 68, 90 and 95 %, command).
 
     Raises
     ------
