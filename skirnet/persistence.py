@@ -327,6 +327,17 @@ def _parse(path: Path, files: dict[str, bytes]) -> tuple[dict[str, Any], Residua
     return config, _estimator_from(config, path / CONFIG_FILE)
 
 
+def mismatch(path: Path, files: dict[str, bytes]) -> Exception | None:
+    """The error for files of ``path`` that do not belong together (a save in progress).
+
+    A file that is wrong on its own (``skirnet.json`` with parameters no estimator takes,
+    say) raises its own error first, so a damaged folder is named as such rather than
+    waited on as a save in progress.
+    """
+    _parse(path, files)
+    return unmatched(path, files)
+
+
 def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     """Load a model saved by :func:`save`.
 
@@ -361,7 +372,7 @@ def load(path: str | Path, device: str | None = None) -> ResidualNetRegressor:
     FileNotFoundError: No skirnet model at no/such/folder (missing skirnet.json).
     """
     path = Path(path)
-    files = read_whole(path, lambda: read_files(path), lambda files: unmatched(path, files))
+    files = read_whole(path, lambda: read_files(path), lambda files: mismatch(path, files))
     return load_from_files(path, files, device)
 
 

@@ -41,13 +41,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skirnet._atomic import read_whole, replace_folder, write_atomically
-from skirnet._network_file import CONFIG_FILE, ModelFileError, read_files, unmatched
+from skirnet._network_file import CONFIG_FILE, ModelFileError, read_files
 from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
 from skirnet.intervals import CALIBRATION_FILE
-from skirnet.persistence import load_from_files, save
+from skirnet.persistence import load_from_files, mismatch, save
 from skirnet.pretrained._registry import resolve
 from skirnet.recipes import recipe_params
 
@@ -692,7 +692,7 @@ def _unmatched_pipeline(
     spec = read_spec(path, data)
     folder = _net_folder(model_dir, spec)
     with _network_errors(folder):
-        net_error = unmatched(folder, net_files)
+        net_error = mismatch(folder, net_files)
     recorded = spec.get("net_sha256")
     digest = hashlib.sha256(net_files[CONFIG_FILE]).hexdigest()
     if recorded is not None and digest != recorded:

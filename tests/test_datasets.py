@@ -473,7 +473,7 @@ def test_read_table_errors(tmp_path):
 def test_read_table_parquet_needs_pyarrow(tmp_path, monkeypatch):
     path = tmp_path / "t.parquet"
     path.write_bytes(b"PAR1")
-    monkeypatch.setattr("skirnet.datasets.readers.importlib.util.find_spec", lambda name: None)
+    monkeypatch.setattr("skirnet.datasets._tables.importlib.util.find_spec", lambda name: None)
     with pytest.raises(ImportError, match="needs pyarrow"):
         datasets.read_table(path)
 
