@@ -230,9 +230,20 @@ def default_features(
 
 
 def featurize_user_data(
-    data: UserData, features: str | None = None, *, progress: bool = True
-) -> tuple[np.ndarray, BaseFeaturizer]:
+    data: UserData,
+    features: str | None = None,
+    *,
+    progress: bool = True,
+    drop_bad_rows: bool = False,
+) -> tuple[np.ndarray, BaseFeaturizer] | tuple[np.ndarray, BaseFeaturizer, pd.DataFrame]:
     """The features of ``data`` (structures through the cache) and the featurizer.
+
+    A row cannot be featurized when its features are all NaN: a structure that cannot
+    be read or tessellated (an unparseable CIF, overlapping atoms, a cell left open by
+    vacuum, a Voronoi construction with an infinite vertex), a formula that cannot be
+    parsed (an unknown element, a malformed formula). Such a row raises, unless
+    ``drop_bad_rows`` asks for the features of the other rows and the list of those
+    dropped.
 
     Parameters
     ----------
@@ -242,37 +253,77 @@ def featurize_user_data(
         See :func:`~skirnet.featurizers.featurizer_for`.
     progress : bool, default=True
         Show progress bars.
+    drop_bad_rows : bool, default=False
+        Drop the rows that cannot be featurized instead of raising, and return them.
 
     Returns
     -------
     X : ndarray of shape (n_rows, n_features)
+        With ``drop_bad_rows``, the rows that could be featurized, in order.
     featurizer : BaseFeaturizer
         Unfitted, for a pipeline that predicts from the same kind of input.
+    dropped : pandas.DataFrame
+        Only with ``drop_bad_rows``: one row per dropped row, in order, with columns
+        ``row`` (its number in ``data``), ``id`` (``data.ids``) and ``reason``.
 
     Raises
     ------
     ValueError
         A row that cannot be featurized (the message names it, its id and why, and
-        how many others failed), or structure features asked of formulas.
+        how many others failed), or with ``drop_bad_rows`` every row; or structure
+        features asked of formulas.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> data = UserData(["NaCl", "Xx2", "MgO"], np.ones(3), "formula", "formula", "target",
+    ...                 np.array(["0", "1", "2"]), Path("table.csv"))
+    >>> X, _, dropped = featurize_user_data(data, progress=False, drop_bad_rows=True)
+    >>> X.shape, dropped.to_dict("records")
+    ((2, 145), [{'row': 1, 'id': '1', 'reason': "'Xx2': unknown element(s) 'Xx'"}])
     """
     featurizer = featurizer_for(data.kind, features)
     if data.kind == "formula":
         used = clone(featurizer).set_params(progress_bar=None if progress else False)
-        return used.fit_transform(data.inputs), featurizer
-    # worker processes pay off once the tessellations outweigh their start (about 2 s)
-    parallel = clone(featurizer).set_params(n_jobs=-1 if len(data) >= 1000 else None)
-    X, failures = featurize_to_folder(
-        parallel, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
-        chunk_size=500, progress_bar=progress,
-    )  # fmt: skip
-    if len(failures):
+        if not drop_bad_rows:
+            return used.fit_transform(data.inputs), featurizer
+        from skirnet.featurizers._folder import featurize_chunk
+
+        X, why = featurize_chunk(used.set_params(errors="nan").fit(data.inputs), data.inputs)
+        rows = sorted(why)
+        failures = pd.DataFrame(
+            {"row": rows, "id": [data.ids[i] for i in rows], "reason": [why[i] for i in rows]},
+            columns=["row", "id", "reason"],
+        )
+    else:
+        # worker processes pay off once the tessellations outweigh their start (about 2 s)
+        parallel = clone(featurizer).set_params(n_jobs=-1 if len(data) >= 1000 else None)
+        frame, failures = featurize_to_folder(
+            parallel, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
+            chunk_size=500, progress_bar=progress,
+        )  # fmt: skip
+        X = frame.to_numpy()
+    if len(failures) and not drop_bad_rows:
         first = failures.iloc[0]
         more = f" ({len(failures) - 1} more row(s) failed too)" if len(failures) > 1 else ""
         raise ValueError(
             f"StructureFeaturizer: cannot featurize row {first['row']} (id {first['id']!r}) "
             f"of {data.source}: {first['reason']}{more}"
         )
-    return X.to_numpy(), featurizer
+    if not drop_bad_rows:
+        return X, featurizer
+    records = sorted(
+        (int(r.row), str(r.id), str(r.reason)) for r in failures.itertuples(index=False)
+    )
+    dropped = pd.DataFrame(records, columns=["row", "id", "reason"])
+    if len(dropped) == len(data):
+        first = dropped.iloc[0]
+        raise ValueError(
+            f"none of the {len(data)} rows of {data.source} can be featurized (row "
+            f"{first['row']}, id {first['id']!r}: {first['reason']})"
+        )
+    return np.delete(X, dropped["row"].to_numpy(dtype=int), axis=0), featurizer, dropped
 
 
 def predict_user_data(
