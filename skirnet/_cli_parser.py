@@ -191,6 +191,11 @@ _HELP = {
     "--test": "a published test split (a file with the columns of --data): every model "
     "trains on all of --data and is scored on it; nothing is shuffled across files",
     "--cv": "K-fold cross-validation instead of one split",
+    "--drop-bad-rows": "drop the rows that cannot be featurized (a structure that cannot be "
+    "read or tessellated, a formula that cannot be parsed) from --data, --val and --test "
+    "instead of stopping at the first: one line per file gives their number and ids, and "
+    "results.json records each (info.dropped_rows: row, id, reason); a file none of whose "
+    "rows can be featurized is still an error",
     "--out": "output folder (default: ./skirnet-{}); earlier results there are replaced once "
     "the new ones are complete",
     "--quick": f"a {QUICK_ROWS[0]}/{QUICK_ROWS[1]}-row subset and 2 epochs (seconds; for "
@@ -201,6 +206,11 @@ _HELP = {
     "network early-stops on it instead of a random 10%% of the training rows, and a "
     "split-conformal calibration on its rows is saved with the model (conformal.json) for "
     "predict/screen --interval",
+    "train --drop-bad-rows": "drop the rows that cannot be featurized (a structure that "
+    "cannot be read or tessellated, a formula that cannot be parsed) from --data and --val "
+    "instead of stopping at the first: one line per file gives their number and ids, and "
+    "pipeline.json records each (info.dropped_rows: row, id, reason); a file none of whose "
+    "rows can be featurized is still an error",
     "train --out": "folder to save the model in; a model already there is replaced once the "
     "new one is complete",
     "predict --model": "folder written by 'skirnet train', or a pretrained model's name "
@@ -304,6 +314,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--cv": {"type": _fold_count, "metavar": "K"},
         "--test": {"type": Path, "metavar": "FILE"},
         "--val": {"type": Path, "metavar": "FILE"},
+        "--drop-bad-rows": {"action": "store_true"},
         **_FEATURES,
         "--out": {"type": Path, "default": Path("skirnet-compare")},
         **_TRAINING,
@@ -315,6 +326,7 @@ _OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "--model": {"default": "irnet"},
         "--depth": {"default": "17"},
         "--val": {"type": Path, "metavar": "FILE"},
+        "--drop-bad-rows": {"action": "store_true"},
         **_FEATURES,
         "--out": {"type": Path, "required": True},
         **_TRAINING,

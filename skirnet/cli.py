@@ -41,6 +41,9 @@ from skirnet.feature_sets import FEATURE_SETS
 
 __all__ = ["build_parser", "main"]
 
+# the ids of dropped rows listed in the line that says so (the others are counted)
+DROPPED_IDS_SHOWN = 20
+
 
 class _Interrupted(BaseException):
     """Ctrl-C, raised by the command's SIGINT handler.
@@ -175,6 +178,60 @@ def _read_user_table(args: argparse.Namespace, path: Path | None = None, like: A
             f"(choose {', '.join(possible[:-1])} or {possible[-1]})"
         )
     return data
+
+
+def _featurize(
+    args: argparse.Namespace, table: Any, features: str | None, progress: bool, least: int
+) -> tuple[Any, Any, dict[str, Any] | None]:
+    """Featurize one file: its features, its rows kept and, with ``--drop-bad-rows``, a record.
+
+    Without ``--drop-bad-rows`` a row that cannot be featurized stops the command (one
+    line naming it). With it, those rows are dropped from the features and the table, a
+    line names them, and the record (``file``, ``rows_read``, ``count``, ``rows``: each
+    ``row``, ``id``, ``reason``) goes to ``results.json`` or ``pipeline.json``; fewer than
+    ``least`` rows left is an error.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from skirnet.user_data import featurize_user_data
+
+    if not args.drop_bad_rows:
+        return featurize_user_data(table, features, progress=progress)[0], table, None
+    X, _, dropped = featurize_user_data(table, features, progress=progress, drop_bad_rows=True)
+    record = {
+        "file": str(table.source),
+        "rows_read": len(table),
+        "count": len(dropped),
+        "rows": dropped.to_dict("records"),
+    }
+    if not len(dropped):
+        return X, table, record
+    ids = dropped["id"].tolist()
+    shown = ", ".join(ids[:DROPPED_IDS_SHOWN])
+    if len(ids) > DROPPED_IDS_SHOWN:
+        shown += f" and {len(ids) - DROPPED_IDS_SHOWN} more"
+    sys.stdout.flush()
+    print(
+        f"{PROG}: dropped {len(ids)} of {len(table)} rows of {table.source} that cannot be "
+        f"featurized (ids: {shown})",
+        file=sys.stderr,
+    )
+    keep = np.ones(len(table), dtype=bool)
+    keep[dropped["row"].to_numpy(dtype=int)] = False
+    if keep.sum() < least:
+        raise CLIError(
+            f"{table.source}: {keep.sum()} row(s) left after dropping {len(ids)} that cannot "
+            f"be featurized; at least {least} are needed"
+        )
+    table = dataclasses.replace(
+        table,
+        inputs=[x for x, k in zip(table.inputs, keep, strict=True) if k],
+        target=None if table.target is None else table.target[keep],
+        ids=table.ids[keep],
+    )
+    return X, table, record
 
 
 def _describe_data(data: Any) -> str:
@@ -322,7 +379,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from skirnet.comparison import build_models
-    from skirnet.user_data import default_features, featurize_user_data
+    from skirnet.user_data import default_features
 
     _check_output_folder(args.out)
     names, depths = parse_models(args.models), parse_depths(args.depths)
@@ -330,17 +387,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     test = None if args.test is None else _read_user_table(args, args.test, like=data)
     val = None if args.val is None else _read_user_table(args, args.val, like=data)
     y = data.target
-    if test is not None:
-        n_test = len(test)
-    elif args.cv is None:
-        n_test = args.test_size * len(y)
-    else:
-        n_test = len(y) / args.cv
-    if args.cv is not None and args.cv > len(y):
-        raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {len(y)}")
-    n_train = len(y) if test is not None else round(len(y) - n_test)
-    if test is None and (n_test < 1 or len(y) - n_test < 3):
-        raise CLIError(f"{args.data} has {len(y)} rows: too few for that test split")
+    n_train = _check_split_rows(args, len(y), test)
     validation = None if val is None else f"{args.val} ({len(val)} rows, --val)"
     settings = _settings(args, n_train, validation=validation)
     features = default_features(data, args.features, n_train, args.pretrained)
@@ -356,22 +403,46 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             f"Test split: {args.test} ({len(test)} rows, --test); training on all of {args.data}"
         )
     splits = {"train": data, "val": val, "test": test}
-    X = {}
+    X, dropped = {}, {}
     for role, table in splits.items():
         if table is not None:
             _doing(f"featurizing {len(table)} {table.kind}s of {table.source}")
-            X[role], _ = featurize_user_data(table, features, progress=settings.progress)
+            least = 10 if role == "train" else 2
+            X[role], splits[role], dropped[role] = _featurize(
+                args, table, features, settings.progress, least
+            )
+    data, val, test = splits["train"], splits["val"], splits["test"]
+    y = data.target
+    if args.drop_bad_rows:
+        _check_split_rows(args, len(y), test)
     info = {"command": "compare", "data": str(args.data), "input": data.kind}
     info.update(input_col=data.input_col, target_col=data.target_col)
     info.update(n_rows=len(y), n_features=X["train"].shape[1], cv=args.cv)
     info["test_size"] = None if args.cv or test is not None else args.test_size
     info["files"] = _split_files(args, data, val, test)
+    if args.drop_bad_rows:
+        info["dropped_rows"] = dropped
     kw: dict[str, Any] = {"cv": args.cv, "test_size": args.test_size}
     if test is not None:
         kw.update(X_test=X["test"], y_test=test.target)
     if val is not None:
         kw.update(X_val=X["val"], y_val=val.target)
     return _compare(args, models, X["train"], y, settings=settings, info=info, **kw)
+
+
+def _check_split_rows(args: argparse.Namespace, n_rows: int, test: Any) -> int:
+    """The training rows of a comparison; an error where ``n_rows`` are too few to split."""
+    if test is not None:
+        n_test = len(test)
+    elif args.cv is None:
+        n_test = args.test_size * n_rows
+    else:
+        n_test = n_rows / args.cv
+    if args.cv is not None and args.cv > n_rows:
+        raise CLIError(f"--cv {args.cv} needs at least {args.cv} rows; {args.data} has {n_rows}")
+    if test is None and (n_test < 1 or n_rows - n_test < 3):
+        raise CLIError(f"{args.data} has {n_rows} rows: too few for that test split")
+    return n_rows if test is not None else round(n_rows - n_test)
 
 
 def _split_files(args: argparse.Namespace, data: Any, val: Any, test: Any) -> dict[str, Any]:
@@ -406,7 +477,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         make_formula_pipeline,
         save_pipeline,
     )
-    from skirnet.user_data import default_features, featurize_user_data
+    from skirnet.user_data import default_features
 
     _check_output_folder(args.out)
     name = single_value(parse_models(args.model), "--model")
@@ -428,14 +499,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     net = pipe.named_steps["net"]
     # featurized once (structures through the cache), for training and its error
     _doing(f"featurizing {len(y)} {data.kind}s")
-    X, _ = featurize_user_data(data, features, progress=settings.progress)
-    validation = None
+    X, data, dropped = _featurize(args, data, features, settings.progress, 10)
+    y = data.target
+    validation, dropped = None, {"train": dropped}
     if val is not None:
         _doing(f"featurizing {len(val)} {val.kind}s of {val.source}")
-        validation = (
-            featurize_user_data(val, features, progress=settings.progress)[0],
-            val.target,
-        )
+        X_val, val, dropped["val"] = _featurize(args, val, features, settings.progress, 2)
+        validation = (X_val, val.target)
     _doing(f"training {NETWORKS[name].label}-{depth}")
     pipe.steps[0][1].fit(data.inputs)  # a featurizer learns only the input's layout
     fit_with_validation(pipe[1:], X, y, validation)
@@ -448,6 +518,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     out = save_pipeline(
         pipe, args.out, target_col=data.target_col, settings=settings.as_dict(),
         calibration=calibration, **{column: data.input_col},
+        info={"dropped_rows": dropped} if args.drop_bad_rows else None,
     )  # fmt: skip
     print(
         f"trained {type(net).__name__} (depth {sum(n for _, n in net.architecture_) + 1}) "
