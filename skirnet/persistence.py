@@ -54,6 +54,7 @@ from skirnet._network_file import (
     architecture_of,
     checked_weights,
     first_line,
+    kind_of,
     read_config,
     read_files,
     target_scale,
@@ -66,7 +67,6 @@ from skirnet.estimators import NETWORKS, ResidualNetRegressor
 __all__ = ["ModelFileError", "load", "save"]
 
 _FILES = (WEIGHTS_FILE, OPTIMIZER_FILE, CONFIG_FILE)
-_CLASSES = {cls.__name__: cls for cls in NETWORKS.values()}
 _WEIGHT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
@@ -294,12 +294,7 @@ def save(
 
 def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
     """The unfitted estimator the JSON describes, its parameters validated."""
-    cls = _CLASSES.get(config["class"])
-    if cls is None:
-        raise ModelFileError(
-            f"{file}: unknown estimator class {config['class']!r}; expected one of "
-            f"{sorted(_CLASSES)}"
-        )
+    cls = NETWORKS[kind_of(config, file.parent).name]
     params = dict(config["params"])
     # written before targets were standardised: its network predicts the raw target
     params.setdefault("standardize_target", False)
