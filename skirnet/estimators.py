@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.history import History
 from torch.utils.data import DataLoader
 
 from skirnet._estimator_docs import estimator_doc
@@ -37,7 +38,7 @@ from skirnet._network_kinds import NETWORK_KINDS
 from skirnet._warnings import warn_at_caller
 from skirnet.callbacks import TrainingDivergedError
 from skirnet.device import resolve_device, resolve_precision
-from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture
+from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture, uncompiled
 from skirnet.nn.losses import LOSSES, regression_loss
 from skirnet.recipes import recipe_params
 from skirnet.training import (
@@ -257,6 +258,183 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             y_pred = self.net_.predict(X).astype(np.float64)
         y_pred = y_pred * self.target_scale_ + self.target_mean_
         return y_pred.ravel() if self._y_1d else y_pred
+
+    def check_params(self) -> ResidualNetRegressor:
+        """Validate the parameters now, as :meth:`fit` would.
+
+        Useful when the parameters come from a file or a command line: a wrong value is
+        reported before any data is read.
+
+        Returns
+        -------
+        self : ResidualNetRegressor
+            This estimator, unchanged.
+
+        Raises
+        ------
+        ValueError or TypeError
+            A parameter has a value the estimator does not take (scikit-learn's
+            ``InvalidParameterError`` is both), or ``hidden_layer_sizes``/``depth``
+            describe no network.
+
+        Examples
+        --------
+        >>> from skirnet import IRNetRegressor
+        >>> IRNetRegressor(optimizer="rmsprop").check_params()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        sklearn.utils._param_validation.InvalidParameterError: The 'optimizer' parameter ...
+        """
+        self._validate_params()
+        self.architecture  # noqa: B018 - parses hidden_layer_sizes / depth
+        return self
+
+    def fitted_state(self) -> dict[str, Any]:
+        """The fitted attributes a saved model needs besides its weights, as JSON values.
+
+        :meth:`from_fitted_state` rebuilds the estimator from them; :func:`skirnet.save`
+        writes them to ``skirnet.json``. The training history and the optimiser state
+        are not included (they are saved as files of their own).
+
+        Returns
+        -------
+        state : dict
+            ``n_features_in_``, ``n_outputs_``, ``y_1d`` (whether predictions are 1-D),
+            ``device_``, ``best_epoch_``, ``seed_stream`` (the random stream that
+            shuffles continued training), ``architecture_``, ``target_mean_``,
+            ``target_scale_`` and, when the model was fitted on a DataFrame,
+            ``feature_names_in_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skirnet import IRNetRegressor
+        >>> X = np.random.RandomState(0).normal(size=(40, 3)); y = X.sum(axis=1)
+        >>> model = IRNetRegressor(hidden_layer_sizes="8x2", max_epochs=1, random_state=0)
+        >>> model.fit(X, y).fitted_state()["architecture_"]
+        [[8, 2]]
+        """
+        check_is_fitted(self)
+        seed_state = getattr(self, "_seed_state", None)
+        seed_stream = None
+        if seed_state is not None:
+            base, stream = seed_state
+            name, keys, pos, has_gauss, cached_gaussian = stream.get_state()
+            seed_stream = {
+                "base": base,
+                "state": [name, keys.tolist(), pos, has_gauss, cached_gaussian],
+            }
+        state = {
+            "n_features_in_": self.n_features_in_,
+            "n_outputs_": self.n_outputs_,
+            "y_1d": self._y_1d,
+            "device_": self.device_,
+            "best_epoch_": self.best_epoch_,
+            "seed_stream": seed_stream,
+            # the parameters may not say it: a fine-tuned net has its source's architecture
+            "architecture_": [list(stack) for stack in self.architecture_],
+            "target_mean_": [float(v) for v in self.target_mean_],
+            "target_scale_": [float(v) for v in self.target_scale_],
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        return state
+
+    @classmethod
+    def from_fitted_state(
+        cls,
+        params: dict[str, Any],
+        state: dict[str, Any],
+        module_state: dict[str, torch.Tensor],
+        *,
+        history: Sequence[dict[str, Any]] = (),
+        device: str | None = None,
+    ) -> ResidualNetRegressor:
+        """A fitted estimator rebuilt from its parameters, fitted state and weights.
+
+        The inverse of ``get_params``, :meth:`fitted_state` and the module's
+        ``state_dict``; :func:`skirnet.load` calls it with what it read from a folder.
+
+        Parameters
+        ----------
+        params : dict
+            Constructor parameters (as ``get_params`` gives them).
+        state : dict
+            The fitted attributes, as :meth:`fitted_state` gives them. A missing
+            ``seed_stream``, ``feature_names_in_`` or target scale (files written before
+            they were recorded) leaves the stream fresh, the names unset, and the target
+            unscaled; a missing ``architecture_`` falls back to the parameters'.
+        module_state : dict of str to Tensor
+            The network's weights, ``state_dict`` of a :class:`~skirnet.nn.ResidualMLP`
+            of that architecture (any floating dtype; they are copied into float32).
+        history : sequence of dict, default=()
+            Per-epoch training history.
+        device : str, default=None
+            Device for the network. None uses the ``device`` parameter, falling back to
+            the CPU when it asks for CUDA and none is available.
+
+        Returns
+        -------
+        estimator : ResidualNetRegressor
+            A fitted estimator of this class, ready to ``predict`` and to continue
+            training (with a fresh optimiser state: load one into ``net_.optimizer_``).
+
+        Raises
+        ------
+        ValueError or TypeError
+            ``params`` are not this estimator's (see :meth:`check_params`).
+        RuntimeError
+            ``module_state`` does not fit the architecture.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skirnet import IRNetRegressor
+        >>> X = np.random.RandomState(0).normal(size=(40, 3)); y = X.sum(axis=1)
+        >>> model = IRNetRegressor(hidden_layer_sizes="8x2", max_epochs=1, random_state=0)
+        >>> model.fit(X, y)  # doctest: +ELLIPSIS
+        IRNetRegressor(...)
+        >>> copy = IRNetRegressor.from_fitted_state(
+        ...     model.get_params(), model.fitted_state(), model.module_.state_dict()
+        ... )
+        >>> bool(np.array_equal(copy.predict(X), model.predict(X)))
+        True
+        """
+        estimator = cls(**params).check_params()
+        if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
+            saved = estimator.device
+            device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
+        estimator.set_params(device=device)
+        resolved = resolve_device(device)
+        precision = resolve_precision(estimator.precision, resolved, warn=False)
+        stacks = state.get("architecture_")
+        net = estimator._build_net(
+            state["n_features_in_"],
+            state["n_outputs_"],
+            estimator._net_params(0, None, resolved, precision),
+            resolved,
+            None if stacks is None else [tuple(s) for s in stacks],
+        )
+        # copy_ turns float16 storage back into the module's float32
+        uncompiled(net.module_).load_state_dict(module_state)
+        net.module_.to(net.device)
+        net.history = History(list(history))
+        estimator.n_features_in_ = state["n_features_in_"]
+        estimator._y_1d = state["y_1d"]
+        n_outputs = state["n_outputs_"]
+        estimator.target_mean_ = np.asarray(state.get("target_mean_", [0.0] * n_outputs))
+        estimator.target_scale_ = np.asarray(state.get("target_scale_", [1.0] * n_outputs))
+        if "feature_names_in_" in state:
+            estimator.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        seed_stream = state.get("seed_stream")
+        if seed_stream is not None:
+            name, keys, pos, has_gauss, cached_gaussian = seed_stream["state"]
+            stream = np.random.RandomState()
+            keys = np.asarray(keys, dtype=np.uint32)
+            stream.set_state((name, keys, pos, has_gauss, cached_gaussian))
+            estimator._seed_state = (seed_stream["base"], stream)
+        estimator._commit(net)
+        estimator.best_epoch_ = state["best_epoch_"]
+        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

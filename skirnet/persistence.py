@@ -61,8 +61,8 @@ from skirnet._network_file import (
     unmatched,
 )
 from skirnet._version import __version__
-from skirnet.device import resolve_device, resolve_precision
 from skirnet.estimators import NETWORKS, ResidualNetRegressor
+from skirnet.nn import uncompiled
 
 __all__ = ["ModelFileError", "load", "save"]
 
@@ -102,15 +102,6 @@ def _json_params(estimator: ResidualNetRegressor) -> dict[str, Any]:
     return params
 
 
-def _plain_module(module: torch.nn.Module) -> torch.nn.Module:
-    """The module itself, or the original one under a ``torch.compile`` wrapper.
-
-    Weights are saved and loaded without the wrapper's ``_orig_mod.`` prefix, so a file
-    written with ``compile=True`` loads into a plain :class:`~skirnet.nn.ResidualMLP`.
-    """
-    return getattr(module, "_orig_mod", module)
-
-
 def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
     """The optimiser's state as flat ``"<param index>.<name>"`` tensors, and its groups."""
     state_dict = optimizer.state_dict()
@@ -147,23 +138,6 @@ def _restore_optimizer(
         optimizer.load_state_dict({"state": state, "param_groups": groups})
     except ValueError as exc:
         raise ModelFileError(f"{path} does not belong to this model: {exc}") from exc
-
-
-def _seed_stream(estimator: ResidualNetRegressor) -> dict[str, Any] | None:
-    """The seed stream that shuffles continued training, as JSON."""
-    seed_state = getattr(estimator, "_seed_state", None)
-    if seed_state is None:
-        return None
-    base, stream = seed_state
-    name, keys, pos, has_gauss, cached_gaussian = stream.get_state()
-    return {"base": base, "state": [name, keys.tolist(), pos, has_gauss, cached_gaussian]}
-
-
-def _restore_seed_stream(estimator: ResidualNetRegressor, saved: dict[str, Any]) -> None:
-    name, keys, pos, has_gauss, cached_gaussian = saved["state"]
-    stream = np.random.RandomState()
-    stream.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached_gaussian))
-    estimator._seed_state = (saved["base"], stream)
 
 
 def _json_scalar(value: Any) -> Any:
@@ -239,23 +213,10 @@ def save(
     dtype = _WEIGHT_DTYPES[weights_dtype]
     state = {
         k: v.detach().cpu().to(dtype if v.is_floating_point() else v.dtype).contiguous()
-        for k, v in _plain_module(estimator.module_).state_dict().items()
+        for k, v in uncompiled(estimator.module_).state_dict().items()
     }
     weights = safetensors.torch.save(state)
-    fitted = {
-        "n_features_in_": estimator.n_features_in_,
-        "n_outputs_": estimator.n_outputs_,
-        "y_1d": estimator._y_1d,
-        "device_": estimator.device_,
-        "best_epoch_": estimator.best_epoch_,
-        "seed_stream": _seed_stream(estimator),
-        # the parameters may not say it: a fine-tuned net has its source's architecture
-        "architecture_": [list(stack) for stack in estimator.architecture_],
-        "target_mean_": [float(v) for v in estimator.target_mean_],
-        "target_scale_": [float(v) for v in estimator.target_scale_],
-    }
-    if hasattr(estimator, "feature_names_in_"):
-        fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
+    fitted = estimator.fitted_state()
     config = {
         "format_version": FORMAT_VERSION,
         "class": type(estimator).__name__,
@@ -305,9 +266,7 @@ def _estimator_from(config: dict[str, Any], file: Path) -> ResidualNetRegressor:
             params["hidden_layer_sizes"] = kind(sizes["widths"])
         elif isinstance(sizes, list):  # written before the container type was recorded
             params["hidden_layer_sizes"] = tuple(sizes)
-        estimator = cls(**params)
-        estimator._validate_params()
-        estimator.architecture  # noqa: B018 - parses hidden_layer_sizes / depth
+        estimator = cls(**params).check_params()
     except (TypeError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{file}: params: {first_line(exc)}") from None
     return estimator
@@ -376,39 +335,22 @@ def load_from_files(
 ) -> ResidualNetRegressor:
     """:func:`load` from the files :func:`read_files` read from ``path``, checked to match."""
     config, estimator = _parse(path, files)
-    state = checked_weights(path, config, files[WEIGHTS_FILE])
-    if device is None:  # the saved setting; a model trained on CUDA opens on the CPU
-        saved = estimator.device
-        device = saved if saved == "auto" else resolve_device(saved, cpu_fallback=True)
-    estimator.set_params(device=device)
-    fitted = config["fitted"]
-    resolved = resolve_device(device)
-    precision = resolve_precision(estimator.precision, resolved, warn=False)
-    net = estimator._build_net(
-        fitted["n_features_in_"],
-        fitted["n_outputs_"],
-        estimator._net_params(0, None, resolved, precision),
-        resolved,
-        architecture_of(config, path),
+    weights = checked_weights(path, config, files[WEIGHTS_FILE])
+    mean, scale = target_scale(config, path)
+    state = {
+        **config["fitted"],
+        "architecture_": [list(stack) for stack in architecture_of(config, path)],
+        "target_mean_": mean.tolist(),
+        "target_scale_": scale.tolist(),
+    }
+    estimator = type(estimator).from_fitted_state(
+        estimator.get_params(), state, weights, history=config["history"], device=device
     )
-    # copy_ turns float16 storage back into the module's float32
-    _plain_module(net.module_).load_state_dict(state)
-    net.module_.to(net.device)
     if "optimizer" in config and OPTIMIZER_FILE in files:
         _restore_optimizer(
-            net.optimizer_,
+            estimator.net_.optimizer_,
             path / OPTIMIZER_FILE,
             files[OPTIMIZER_FILE],
             config["optimizer"]["param_groups"],
         )
-    net.history = History(config["history"])
-    estimator.n_features_in_ = fitted["n_features_in_"]
-    estimator._y_1d = fitted["y_1d"]
-    estimator.target_mean_, estimator.target_scale_ = target_scale(config, path)
-    if "feature_names_in_" in fitted:
-        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    if fitted.get("seed_stream") is not None:
-        _restore_seed_stream(estimator, fitted["seed_stream"])
-    estimator._commit(net)
-    estimator.best_epoch_ = fitted["best_epoch_"]
     return estimator

@@ -2,7 +2,7 @@
 
 from skirnet.nn.architectures import ARCHITECTURES, depth_of, parse_architecture
 from skirnet.nn.residual_mlp import SHORTCUTS, DenseUnit, ResidualBlock, ResidualMLP
-from skirnet.nn.state import cpu_copy, non_finite_tensors
+from skirnet.nn.state import cpu_copy, non_finite_tensors, uncompiled
 
 __all__ = [
     "ARCHITECTURES",
@@ -14,4 +14,5 @@ __all__ = [
     "depth_of",
     "non_finite_tensors",
     "parse_architecture",
+    "uncompiled",
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["cpu_copy", "non_finite_tensors"]
+__all__ = ["cpu_copy", "non_finite_tensors", "uncompiled"]
 
 
 def non_finite_tensors(module: torch.nn.Module) -> list[str]:
@@ -71,3 +71,29 @@ def cpu_copy(state: Any) -> Any:
     if isinstance(state, list):
         return [cpu_copy(value) for value in state]
     return state
+
+
+def uncompiled(module: torch.nn.Module) -> torch.nn.Module:
+    """The module itself, or the original one under a ``torch.compile`` wrapper.
+
+    Weights are saved and loaded through it, without the wrapper's ``_orig_mod.``
+    prefix, so a file written with ``compile=True`` loads into a plain module.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A module, compiled or not.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The module whose ``state_dict`` has the plain parameter names.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = torch.nn.Linear(2, 1)
+    >>> uncompiled(layer) is layer
+    True
+    """
+    return getattr(module, "_orig_mod", module)
