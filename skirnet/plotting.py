@@ -19,6 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from skirnet._network_kinds import NETWORK_KINDS
+
 __all__ = [
     "plot_calibration",
     "plot_depth_study",
@@ -31,9 +33,8 @@ __all__ = [
 # Paper order and styles (Jha et al. 2021, Figure 1): plain, stacked residual, individual
 # residual; keyed by skirnet.estimators.network_name
 _NET_STYLES = {
-    "plain": {"marker": "o", "color": "tab:gray"},
-    "srnet": {"marker": "s", "color": "tab:blue"},
-    "irnet": {"marker": "^", "color": "tab:red"},
+    kind.name: {"marker": kind.marker, "color": kind.color}
+    for kind in sorted(NETWORK_KINDS.values(), key=lambda kind: kind.figure_rank)
 }
 
 
@@ -339,8 +340,8 @@ def plot_depth_study(
         x = sub["depth"].to_numpy(dtype=np.float64)
         mean = sub["mean"].to_numpy(dtype=np.float64)
         if (sub["count"] > 1).any():
-            handle = ax.errorbar(x, mean, yerr=sub["std"].fillna(0.0).to_numpy(dtype=np.float64),
-                                 capsize=3, label=str(name), **style)  # fmt: skip
+            error = sub["std"].fillna(0.0).to_numpy(dtype=np.float64)
+            handle = ax.errorbar(x, mean, yerr=error, capsize=3, label=str(name), **style)
         else:
             (handle,) = ax.plot(x, mean, label=str(name), **style)
         handles.append(handle)

@@ -120,9 +120,15 @@ def read_user_data(
             path, structure_col=structure_col, target_col=target_col, target=target
         )
         return UserData(
-            bunch.data, bunch.target, "structure", bunch.structure_col, bunch.target_col,
-            bunch.ids, path, bunch.errors,
-        )  # fmt: skip
+            bunch.data,
+            bunch.target,
+            "structure",
+            bunch.structure_col,
+            bunch.target_col,
+            bunch.ids,
+            path,
+            bunch.errors,
+        )
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
     if not target:
@@ -300,9 +306,13 @@ def featurize_user_data(
         # worker processes pay off once the tessellations outweigh their start (about 2 s)
         parallel = clone(featurizer).set_params(n_jobs=-1 if len(data) >= 1000 else None)
         frame, failures = featurize_to_folder(
-            parallel, data.inputs, feature_cache_dir(data, featurizer), ids=data.ids,
-            chunk_size=500, progress_bar=progress,
-        )  # fmt: skip
+            parallel,
+            data.inputs,
+            feature_cache_dir(data, featurizer),
+            ids=data.ids,
+            chunk_size=500,
+            progress_bar=progress,
+        )
         X = frame.to_numpy()
     if len(failures) and not drop_bad_rows:
         first = failures.iloc[0]

@@ -141,67 +141,169 @@ _MP = ("CC-BY 4.0 (Materials Project)", MP_CITATION)
 DATASETS: dict[str, CompositionDataset] = {
     d.name: d
     for d in [
-        _crab("oqmd_formation_enthalpy", "DFT formation enthalpy", "eV/atom",
-              (239190, 51255, 51255), "OQMD_Formation_Enthalpy", *_OQMD),
-        _crab("oqmd_bandgap", "DFT band gap", "eV",
-              (239125, 51241, 51242), "OQMD_Bandgap", *_OQMD),
-        _crab("oqmd_energy_per_atom", "DFT total energy", "eV/atom",
-              (239190, 51255, 51255), "OQMD_Energy_per_atom", *_OQMD),
-        _crab("oqmd_volume_per_atom", "relaxed volume", "Å³/atom",
-              (239190, 51255, 51255), "OQMD_Volume_per_atom", *_OQMD),
-        _crab("aflow_egap", "band gap", "eV",
-              (19330, 4125, 4122), "aflow__Egap", *_AFLOW),
-        _crab("aflow_energy_atom", "energy", "eV/atom",
-              (19346, 4118, 4115), "aflow__energy_atom", *_AFLOW),
-        _crab("aflow_ael_bulk_modulus_vrh", "bulk modulus (AEL, VRH)", "GPa",
-              (3428, 732, 736), "aflow__ael_bulk_modulus_vrh", *_AFLOW),
-        _crab("aflow_ael_shear_modulus_vrh", "shear modulus (AEL, VRH)", "GPa",
-              (3428, 732, 736), "aflow__ael_shear_modulus_vrh", *_AFLOW),
-        _crab("aflow_ael_debye_temperature", "Debye temperature (AEL)", "K",
-              (3428, 732, 736), "aflow__ael_debye_temperature", *_AFLOW),
-        _crab("aflow_agl_thermal_conductivity_300k", "thermal conductivity at 300 K (AGL)",
-              "W/m/K", (3422, 733, 732), "aflow__agl_thermal_conductivity_300K", *_AFLOW),
-        _crab("aflow_agl_thermal_expansion_300k", "thermal expansion at 300 K (AGL)", "1/K",
-              (3421, 733, 732), "aflow__agl_thermal_expansion_300K", *_AFLOW),
-        _crab("mp_e_hull", "energy above hull", "eV/atom",
-              (39663, 8499, 8500), "mp_e_hull", *_MP),
-        _crab("mp_mu_b", "magnetic moment", "μB",
-              (39663, 8499, 8500), "mp_mu_b", *_MP),
-        _crab("mp_bulk_modulus", "bulk modulus", "GPa",
-              (4414, 946, 947), "mp_bulk_modulus", *_MP),
-        _crab("mp_shear_modulus", "shear modulus", "GPa",
-              (4328, 928, 928), "mp_shear_modulus", *_MP),
-        _crab("mp_elastic_anisotropy", "elastic anisotropy", "-",
-              (4431, 950, 950), "mp_elastic_anisotropy", *_MP),
-        _matbench("mp_e_form", "DFT formation energy (Materials Project)", "eV/atom",
-                  132752, MP_CITATION),
-        _matbench("expt_gap", "experimental band gap", "eV", 4604,
-                  "Zhuo, Y., Mansouri Tehrani, A. & Brgoch, J. J. Phys. Chem. Lett. 9, "
-                  "1668-1673 (2018)."),
-        _matbench("jdft2d", "exfoliation energy (JARVIS-DFT 2D)", "meV/atom", 636,
-                  JARVIS_CITATION),
-        _cpt("jarvis_formation_energy", "JARVIS-DFT formation energy", "eV/atom",
-             (25297, 2811), JARVIS_CITATION),
-        _cpt("jarvis_optb88vdw_bandgap", "JARVIS-DFT OptB88vdW band gap", "eV",
-             (25339, 2816), JARVIS_CITATION),
-        _cpt("jarvis_mbj_bandgap", "JARVIS-DFT TBmBJ band gap", "eV",
-             (6566, 730), JARVIS_CITATION),
-        _cpt("jarvis_bulk_modulus_kv", "JARVIS-DFT Voigt bulk modulus", "GPa",
-             (9668, 1075), JARVIS_CITATION),
-        _cpt("jarvis_shear_modulus_gv", "JARVIS-DFT Voigt shear modulus", "GPa",
-             (9188, 1021), JARVIS_CITATION),
-        _cpt("jarvis_ehull", "JARVIS-DFT energy above hull", "eV/atom",
-             (24567, 2730), JARVIS_CITATION),
-        _cpt("expt_formation_enthalpy", "experimental formation enthalpy", "eV/atom",
-             (1479, 164), "Experimental compilation (Kim et al. / SSUB), see CrossPropertyTL."),
-        _cpt("expt_bandgap_jarvis", "experimental band gap", "eV",
-             (4428, 492), "Experimental band gaps (Zhuo et al. 2018), see CrossPropertyTL."),
+        _crab(
+            "oqmd_formation_enthalpy",
+            "DFT formation enthalpy",
+            "eV/atom",
+            (239190, 51255, 51255),
+            "OQMD_Formation_Enthalpy",
+            *_OQMD,
+        ),
+        _crab(
+            "oqmd_bandgap", "DFT band gap", "eV", (239125, 51241, 51242), "OQMD_Bandgap", *_OQMD
+        ),
+        _crab(
+            "oqmd_energy_per_atom",
+            "DFT total energy",
+            "eV/atom",
+            (239190, 51255, 51255),
+            "OQMD_Energy_per_atom",
+            *_OQMD,
+        ),
+        _crab(
+            "oqmd_volume_per_atom",
+            "relaxed volume",
+            "Å³/atom",
+            (239190, 51255, 51255),
+            "OQMD_Volume_per_atom",
+            *_OQMD,
+        ),
+        _crab("aflow_egap", "band gap", "eV", (19330, 4125, 4122), "aflow__Egap", *_AFLOW),
+        _crab(
+            "aflow_energy_atom",
+            "energy",
+            "eV/atom",
+            (19346, 4118, 4115),
+            "aflow__energy_atom",
+            *_AFLOW,
+        ),
+        _crab(
+            "aflow_ael_bulk_modulus_vrh",
+            "bulk modulus (AEL, VRH)",
+            "GPa",
+            (3428, 732, 736),
+            "aflow__ael_bulk_modulus_vrh",
+            *_AFLOW,
+        ),
+        _crab(
+            "aflow_ael_shear_modulus_vrh",
+            "shear modulus (AEL, VRH)",
+            "GPa",
+            (3428, 732, 736),
+            "aflow__ael_shear_modulus_vrh",
+            *_AFLOW,
+        ),
+        _crab(
+            "aflow_ael_debye_temperature",
+            "Debye temperature (AEL)",
+            "K",
+            (3428, 732, 736),
+            "aflow__ael_debye_temperature",
+            *_AFLOW,
+        ),
+        _crab(
+            "aflow_agl_thermal_conductivity_300k",
+            "thermal conductivity at 300 K (AGL)",
+            "W/m/K",
+            (3422, 733, 732),
+            "aflow__agl_thermal_conductivity_300K",
+            *_AFLOW,
+        ),
+        _crab(
+            "aflow_agl_thermal_expansion_300k",
+            "thermal expansion at 300 K (AGL)",
+            "1/K",
+            (3421, 733, 732),
+            "aflow__agl_thermal_expansion_300K",
+            *_AFLOW,
+        ),
+        _crab("mp_e_hull", "energy above hull", "eV/atom", (39663, 8499, 8500), "mp_e_hull", *_MP),
+        _crab("mp_mu_b", "magnetic moment", "μB", (39663, 8499, 8500), "mp_mu_b", *_MP),
+        _crab("mp_bulk_modulus", "bulk modulus", "GPa", (4414, 946, 947), "mp_bulk_modulus", *_MP),
+        _crab(
+            "mp_shear_modulus", "shear modulus", "GPa", (4328, 928, 928), "mp_shear_modulus", *_MP
+        ),
+        _crab(
+            "mp_elastic_anisotropy",
+            "elastic anisotropy",
+            "-",
+            (4431, 950, 950),
+            "mp_elastic_anisotropy",
+            *_MP,
+        ),
+        _matbench(
+            "mp_e_form", "DFT formation energy (Materials Project)", "eV/atom", 132752, MP_CITATION
+        ),
+        _matbench(
+            "expt_gap",
+            "experimental band gap",
+            "eV",
+            4604,
+            "Zhuo, Y., Mansouri Tehrani, A. & Brgoch, J. J. Phys. Chem. Lett. 9, "
+            "1668-1673 (2018).",
+        ),
+        _matbench(
+            "jdft2d", "exfoliation energy (JARVIS-DFT 2D)", "meV/atom", 636, JARVIS_CITATION
+        ),
+        _cpt(
+            "jarvis_formation_energy",
+            "JARVIS-DFT formation energy",
+            "eV/atom",
+            (25297, 2811),
+            JARVIS_CITATION,
+        ),
+        _cpt(
+            "jarvis_optb88vdw_bandgap",
+            "JARVIS-DFT OptB88vdW band gap",
+            "eV",
+            (25339, 2816),
+            JARVIS_CITATION,
+        ),
+        _cpt(
+            "jarvis_mbj_bandgap", "JARVIS-DFT TBmBJ band gap", "eV", (6566, 730), JARVIS_CITATION
+        ),
+        _cpt(
+            "jarvis_bulk_modulus_kv",
+            "JARVIS-DFT Voigt bulk modulus",
+            "GPa",
+            (9668, 1075),
+            JARVIS_CITATION,
+        ),
+        _cpt(
+            "jarvis_shear_modulus_gv",
+            "JARVIS-DFT Voigt shear modulus",
+            "GPa",
+            (9188, 1021),
+            JARVIS_CITATION,
+        ),
+        _cpt(
+            "jarvis_ehull",
+            "JARVIS-DFT energy above hull",
+            "eV/atom",
+            (24567, 2730),
+            JARVIS_CITATION,
+        ),
+        _cpt(
+            "expt_formation_enthalpy",
+            "experimental formation enthalpy",
+            "eV/atom",
+            (1479, 164),
+            "Experimental compilation (Kim et al. / SSUB), see CrossPropertyTL.",
+        ),
+        _cpt(
+            "expt_bandgap_jarvis",
+            "experimental band gap",
+            "eV",
+            (4428, 492),
+            "Experimental band gaps (Zhuo et al. 2018), see CrossPropertyTL.",
+        ),
     ]
-}  # fmt: skip
+}
 
 # The Matbench names as written in the shared data README ("matbench/mp_e_form").
-_ALIASES = {f"matbench/{d.relpath.rsplit('/', 1)[-1]}": d.name for d in DATASETS.values()
-            if d.single_file}  # fmt: skip
+_ALIASES = {
+    f"matbench/{d.relpath.rsplit('/', 1)[-1]}": d.name for d in DATASETS.values() if d.single_file
+}
 
 
 def list_datasets() -> pd.DataFrame:
@@ -311,8 +413,9 @@ def _locate(
 
 
 def _read_csv(path: os.PathLike[str]) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"formula": str, "target": float}, keep_default_na=False,
-                        na_values=[""])  # fmt: skip
+    frame = pd.read_csv(
+        path, dtype={"formula": str, "target": float}, keep_default_na=False, na_values=[""]
+    )
     missing = {"formula", "target"} - set(frame.columns)
     if missing:
         raise ValueError(f"{path} lacks column(s) {sorted(missing)}; has {list(frame.columns)}")
@@ -576,8 +679,12 @@ def load_oqmd_sample(
     if split not in (None, "all", *SAMPLE_SIZES):
         raise ValueError(f"split must be one of 'train', 'test', 'all' or None, got {split!r}")
     with resources.as_file(resources.files("skirnet.datasets") / "data" / SAMPLE_FILE) as path:
-        frame = pd.read_csv(path, dtype={"formula": str, "target": float, "split": str},
-                            keep_default_na=False, na_values=[""])  # fmt: skip
+        frame = pd.read_csv(
+            path,
+            dtype={"formula": str, "target": float, "split": str},
+            keep_default_na=False,
+            na_values=[""],
+        )
     if split in SAMPLE_SIZES:
         frame = frame[frame["split"] == split]
     split_name = "all" if split is None else split

@@ -518,9 +518,14 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _featurize_many(
-        self, func: Callable[..., Any], items: Sequence[Any], *, args: tuple[Any, ...] = (),
-        chunk_size: tuple[int, int] = (1, 256), unit: str = "item",
-    ) -> list[Any]:  # fmt: skip
+        self,
+        func: Callable[..., Any],
+        items: Sequence[Any],
+        *,
+        args: tuple[Any, ...] = (),
+        chunk_size: tuple[int, int] = (1, 256),
+        unit: str = "item",
+    ) -> list[Any]:
         """:func:`featurize_many` with this featurizer's ``n_jobs`` and progress setting."""
         return featurize_many(
             func,
