@@ -788,10 +788,10 @@ class PlainNetRegressor(ResidualNetRegressor):
     )
 
 
-#: The networks by short name (the command line's ``--models irnet,srnet,plain``).
+#: The networks by short name (the command line's ``--models irnet,srnet,plain``), one per
+#: entry of the registry of network kinds, each the class of this module it names.
 NETWORKS: dict[str, type[ResidualNetRegressor]] = {
-    NETWORK_KINDS[cls.__name__].name: cls
-    for cls in (IRNetRegressor, SRNetRegressor, PlainNetRegressor)
+    kind.name: globals()[class_name] for class_name, kind in NETWORK_KINDS.items()
 }
 _ALIASES = {"plainnet": "plain"}
 
