@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from skirnet._network_file import read_network
+from skirnet._shipped_models import list_models, resolve
 from skirnet.nn import DenseUnit
-from skirnet.pretrained._registry import list_models, resolve
 
 __all__ = [
     "check_inputs",

@@ -42,13 +42,13 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skirnet._atomic import read_whole, replace_folder, write_atomically
 from skirnet._network_file import CONFIG_FILE, ModelFileError, read_files
+from skirnet._shipped_models import resolve
 from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
 from skirnet.intervals import CALIBRATION_FILE
 from skirnet.persistence import load_from_files, mismatch, save
-from skirnet.pretrained._registry import resolve
 from skirnet.recipes import recipe_params
 
 __all__ = [

@@ -156,3 +156,56 @@ def test_the_import_check_finds_an_injected_cycle_and_private_import(tmp_path):
     cycles, private = _import_problems(package)
     assert cycles == [["skirnet.a", "skirnet.sub.b"]]
     assert private == ["skirnet.sub.b imports skirnet.sub.c._hidden"]
+
+
+def _room(module: str) -> str:
+    """The map's name for a module: a subpackage is one room (``nn/``), a module its file."""
+    parts = module.split(".")[1:]
+    if not parts:
+        return "__init__.py"
+    if (PACKAGE / parts[0]).is_dir():
+        return parts[0] + "/"
+    return parts[0] + ".py"
+
+
+def _module_map(package: Path) -> list[list[str]]:
+    """The package's rooms by layer, the lowest first: each imports only from layers below.
+
+    A room's layer is one above the highest layer it imports from (0 when it imports no
+    other room); imports inside a subpackage stay inside its room. The package's
+    ``__init__.py`` only re-exports and is left out.
+    """
+    modules = {_module_name(p, package): p for p in sorted(package.rglob("*.py"))}
+    edges: dict[str, set[str]] = {}
+    for importer, module, _ in _imports(modules):
+        source, target = _room(importer), _room(module)
+        if source != target and "__init__.py" not in (source, target):
+            edges.setdefault(source, set()).add(target)
+    rooms = {_room(m) for m in modules} - {"__init__.py"}
+    layer: dict[str, int] = {}
+
+    def depth(room: str) -> int:
+        if room not in layer:
+            layer[room] = 1 + max((depth(other) for other in edges.get(room, ())), default=-1)
+        return layer[room]
+
+    for room in rooms:
+        depth(room)
+    return [
+        sorted(room for room in rooms if layer[room] == level)
+        for level in range(max(layer.values()) + 1)
+    ]
+
+
+def test_the_module_map_on_the_architecture_page_is_the_import_graph():
+    expected = "\n".join(
+        f"   {level:>2}  {', '.join(rooms)}"
+        for level, rooms in reversed(list(enumerate(_module_map(PACKAGE))))
+    )
+    page = (PACKAGE.parent / "docs" / "architecture.rst").read_text()
+    found = re.search(r"\.\. module-map-start\n\n\.\. code-block:: text\n\n(.*?)\n\n", page, re.S)
+    assert found is not None, "docs/architecture.rst lacks its module map"
+    assert found.group(1) == expected, (
+        "the module map in docs/architecture.rst is not the package's import graph; "
+        f"its block should read:\n{expected}"
+    )

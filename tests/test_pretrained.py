@@ -12,9 +12,9 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from skirnet import ModelFileError, pretrained
+from skirnet import _shipped_models as registry
 from skirnet.cli import main
 from skirnet.datasets import load_oqmd_sample
-from skirnet.pretrained import _registry as registry
 
 NAME = "oqmd-formation-enthalpy"
 
@@ -28,7 +28,7 @@ def test_every_card_matches_its_files():
     assert NAME in pretrained.list_models()
     for name in pretrained.list_models():
         card = pretrained.model_card(name)
-        folder = pretrained._HERE / name
+        folder = pretrained.MODELS_DIR / name
         on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
         assert sorted(card["files"]) == on_disk
         for relative, digest in card["files"].items():
@@ -53,9 +53,9 @@ def test_card_records_provenance():
 
 
 def test_shipped_weights_fit_the_size_budget():
-    files = [pretrained._HERE / pretrained.CARDS_FILE]
+    files = [pretrained.MODELS_DIR / pretrained.CARDS_FILE]
     for name in pretrained.list_models():
-        files += [p for p in (pretrained._HERE / name).rglob("*") if p.is_file()]
+        files += [p for p in (pretrained.MODELS_DIR / name).rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) <= 5_000_000
 
 
@@ -77,9 +77,9 @@ def test_unknown_name_lists_the_models():
 
 
 def test_a_damaged_installed_file_is_refused(tmp_path, monkeypatch):
-    shutil.copytree(pretrained._HERE / NAME, tmp_path / NAME)
-    shutil.copy(pretrained._HERE / pretrained.CARDS_FILE, tmp_path)
-    monkeypatch.setattr(registry, "_HERE", tmp_path)
+    shutil.copytree(pretrained.MODELS_DIR / NAME, tmp_path / NAME)
+    shutil.copy(pretrained.MODELS_DIR / pretrained.CARDS_FILE, tmp_path)
+    monkeypatch.setattr(registry, "MODELS_DIR", tmp_path)
     weights = tmp_path / NAME / "net" / "weights.safetensors"
     raw = bytearray(weights.read_bytes())
     raw[-1] ^= 1
@@ -166,7 +166,7 @@ def test_stored_calibration_is_recorded_and_loads(name):
     from skirnet.intervals import CALIBRATION_FILE, read_calibration
 
     card = pretrained.model_card(name)
-    stored = read_calibration(pretrained._HERE / name)
+    stored = read_calibration(pretrained.MODELS_DIR / name)
     assert CALIBRATION_FILE in card["files"] and card["intervals"]["file"] == CALIBRATION_FILE
     assert card["intervals"]["method"] == stored["conformal"]["method"] == "split"
     assert card["intervals"]["calibration_split"] == "val" == stored["source"]["split"]
@@ -194,7 +194,7 @@ def test_stored_calibration_scores_are_the_validation_rows_residuals(
     from skirnet.intervals import read_calibration
 
     monkeypatch.setenv("SKIRNET_SHARED_DATA", str(shared_data))
-    stored = read_calibration(pretrained._HERE / name)
+    stored = read_calibration(pretrained.MODELS_DIR / name)
     formulas, y = load_composition_dataset(
         stored["source"]["dataset"], split="val", download=False, return_X_y=True
     )

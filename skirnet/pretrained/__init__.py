@@ -26,15 +26,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from skirnet.pretrained._registry import (
-    _HERE as _HERE,  # the installed models' folder (tests and benchmarks read it)
-)
-from skirnet.pretrained._registry import (
+from skirnet._shipped_models import (
     CARDS_FILE,
-    _verified_folder,
+    MODELS_DIR,
     list_models,
     model_card,
     resolve,
+    verified_folder,
 )
 
 if TYPE_CHECKING:  # the command line's help lists the models without loading torch
@@ -42,7 +40,15 @@ if TYPE_CHECKING:  # the command line's help lists the models without loading to
 
     from skirnet.intervals import ConformalRegressor
 
-__all__ = ["CARDS_FILE", "list_models", "load", "load_conformal", "model_card", "resolve"]
+__all__ = [
+    "CARDS_FILE",
+    "MODELS_DIR",
+    "list_models",
+    "load",
+    "load_conformal",
+    "model_card",
+    "resolve",
+]
 
 
 def load(name: str) -> Pipeline:
@@ -75,7 +81,7 @@ def load(name: str) -> Pipeline:
     """
     from skirnet.pipeline import load_pipeline
 
-    pipe, _ = load_pipeline(_verified_folder(name))
+    pipe, _ = load_pipeline(verified_folder(name))
     return pipe
 
 
@@ -116,7 +122,7 @@ def load_conformal(name: str) -> ConformalRegressor:
     from skirnet._network_file import ModelFileError
     from skirnet.intervals import load_calibration
 
-    folder = _verified_folder(name)
+    folder = verified_folder(name)
     conformal = load_calibration(folder, load(name))
     if conformal is None:
         raise ModelFileError(f"{folder}: the shipped model has no calibration (reinstall skirnet)")

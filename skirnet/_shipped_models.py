@@ -1,5 +1,9 @@
 """The shipped models' registry: their cards, names and folders (no torch, no pipeline).
 
+The models themselves live in ``skirnet/pretrained/``; this module sits below the
+pipeline and fine-tuning, which find their sources here, while :mod:`skirnet.pretrained`
+(which loads whole pipelines) sits above them.
+
 :func:`resolve` turns a model's name into its verified folder; the command line lists the
 models from here without loading torch, and fine-tuning finds its source here.
 """
@@ -12,15 +16,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CARDS_FILE", "list_models", "model_card", "resolve"]
+__all__ = ["CARDS_FILE", "MODELS_DIR", "list_models", "model_card", "resolve", "verified_folder"]
 
-_HERE = Path(__file__).resolve().parent
+#: The folder of the installed models and their cards.
+MODELS_DIR = Path(__file__).resolve().parent / "pretrained"
 CARDS_FILE = "cards.json"
 
 
 @cache
 def _cards() -> dict[str, dict[str, Any]]:
-    path = _HERE / CARDS_FILE
+    path = MODELS_DIR / CARDS_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -79,11 +84,16 @@ def model_card(name: str) -> dict[str, Any]:
     return json.loads(json.dumps(cards[name]))  # a copy the caller may change
 
 
-def _verified_folder(name: str) -> Path:
+def verified_folder(name: str) -> Path:
+    """The installed folder of the shipped model ``name``, its files checked against its card.
+
+    Raises :class:`~skirnet.ModelFileError` naming the first file that is missing or whose
+    SHA-256 differs from the card's.
+    """
     from skirnet._network_file import ModelFileError
 
     card = model_card(name)
-    folder = _HERE / name
+    folder = MODELS_DIR / name
     for relative, expected in card["files"].items():
         path = folder / relative
         if not path.is_file():
@@ -139,4 +149,4 @@ def resolve(model: str | Path, *, must_exist: bool = False) -> Path:
                 f"(shipped models: {', '.join(list_models())})"
             )
         return path
-    return _verified_folder(str(model))
+    return verified_folder(str(model))
