@@ -69,7 +69,7 @@ PARAMETERS_DOC = """
         in half the time per epoch).
     fast_path : bool, default=True
         Serve mini-batches as slices of arrays moved to the device once per fit
-        (:class:`~skirnet.training.DeviceBatches` as skorch's batch iterator), instead of
+        (``skirnet._training.DeviceBatches`` as skorch's batch iterator), instead of
         skorch's ``DataLoader``. Both give the same batches in the same order.
     compile : bool, default=False
         Compile the network with :func:`torch.compile` (skorch's ``compile=True``).

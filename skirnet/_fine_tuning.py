@@ -119,7 +119,7 @@ def rescale_output(output: torch.nn.Linear, factor: np.ndarray, shift: np.ndarra
     Examples
     --------
     >>> import numpy as np, torch
-    >>> from skirnet.transfer import rescale_output
+    >>> from skirnet._fine_tuning import rescale_output
     >>> layer = torch.nn.Linear(2, 1)
     >>> x = torch.ones(1, 2)
     >>> before = layer(x).item()

@@ -1,4 +1,4 @@
-"""Moved: :class:`TrainingCheckpoint` lives in :mod:`skirnet.callbacks` now.
+"""Deprecated: :class:`TrainingCheckpoint` lives in :mod:`skirnet.callbacks` now.
 
 The old import keeps working, with a :class:`DeprecationWarning`, for one release.
 """

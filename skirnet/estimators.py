@@ -35,13 +35,7 @@ from skirnet._fine_tuning import (
     source_for,
 )
 from skirnet._network_kinds import NETWORK_KINDS
-from skirnet._warnings import warn_at_caller
-from skirnet.callbacks import TrainingDivergedError
-from skirnet.device import resolve_device, resolve_precision
-from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture, uncompiled
-from skirnet.nn.losses import LOSSES, regression_loss
-from skirnet.recipes import recipe_params
-from skirnet.training import (
+from skirnet._training import (
     FLOAT_DTYPES,
     DeviceBatches,
     FastNeuralNetRegressor,
@@ -52,6 +46,12 @@ from skirnet.training import (
     seeded_torch,
     training_callbacks,
 )
+from skirnet._warnings import warn_at_caller
+from skirnet.callbacks import TrainingDivergedError
+from skirnet.device import resolve_device, resolve_precision
+from skirnet.nn import ResidualMLP, cpu_copy, non_finite_tensors, parse_architecture, uncompiled
+from skirnet.nn.losses import LOSSES, regression_loss
+from skirnet.recipes import recipe_params
 
 __all__ = [
     "NETWORKS",
@@ -656,7 +656,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         """The skorch arguments that follow this estimator's parameters.
 
         One dict serves both a new net (:meth:`_build_net`) and a net that continues
-        training (:func:`~skirnet.training.reconfigure_net`), so they cannot drift apart.
+        training (``skirnet._training.reconfigure_net``), so they cannot drift apart.
         """
         iterator = (
             functools.partial(DeviceBatches, device=device) if self.fast_path else DataLoader

@@ -4,8 +4,9 @@ Two modes, after Gupta et al. (Nat. Commun. 12:6595, 2021):
 
 * **fine-tuning** — ``IRNetRegressor(pretrained="oqmd-formation-enthalpy")`` starts from
   the weights of a trained network (a model shipped in :mod:`skirnet.pretrained`, or a
-  folder written by :func:`skirnet.save`) instead of random ones; the estimators call
-  :func:`load_source` and :func:`initialise_from` here;
+  folder written by :func:`skirnet.save`) instead of random ones (the estimators do it
+  through the internal ``skirnet._fine_tuning``; :func:`load_source` gives the source
+  network itself);
 * **feature extraction** — :class:`NetworkActivations` turns inputs into the activations of
   one hidden layer of a trained network, as features for any regressor.
 
@@ -28,14 +29,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skirnet._fine_tuning import (
-    check_inputs,
-    freeze_first_layers,
-    initialise_from,
-    rescale_output,
-    source_folder,
-    source_for,
-)
+from skirnet._fine_tuning import check_inputs, source_folder
+from skirnet._warnings import moved_names
 from skirnet.feature_sets import feature_set_of_preset
 from skirnet.featurizers import CompositionFeaturizer
 from skirnet.nn import DenseUnit
@@ -50,16 +45,9 @@ from skirnet.pretrained import list_models, resolve
 
 __all__ = [
     "NetworkActivations",
-    "make_fine_tuning_pipeline",
-    "source_scaler",
-    "check_inputs",
-    "freeze_first_layers",
-    "initialise_from",
     "load_source",
-    "rescale_output",
+    "make_fine_tuning_pipeline",
     "source_feature_set",
-    "source_folder",
-    "source_for",
 ]
 
 
@@ -312,3 +300,15 @@ def _layer_module(module: torch.nn.Module, index: int) -> torch.nn.Module:
             return block if inner == len(units) - 1 else units[inner]
         seen += len(units)
     raise IndexError(index)
+
+
+# internals that were exported here keep working, with a warning, for one release
+__getattr__ = moved_names(
+    "skirnet.transfer",
+    {
+        **{
+            name: (f"skirnet._fine_tuning.{name}", f"skirnet._fine_tuning.{name} (internal)")
+            for name in ("freeze_first_layers", "initialise_from", "rescale_output", "source_for")
+        },
+    },
+)

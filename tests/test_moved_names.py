@@ -1,6 +1,7 @@
 """Names that moved between modules keep working for one release, with a warning."""
 
 import importlib
+import re
 
 import pytest
 
@@ -24,6 +25,15 @@ MOVED = [
     ("skirnet.checkpoint", "TrainingCheckpoint", "skirnet.callbacks", "TrainingCheckpoint"),
 ]
 
+# internals that were public: the warning says where they live and that they are internal
+INTERNAL = [
+    ("skirnet.training", name, "skirnet._training")
+    for name in ("DeviceBatches", "FastNeuralNetRegressor", "reconfigure_net", "SigintWatch")
+] + [
+    ("skirnet.transfer", name, "skirnet._fine_tuning")
+    for name in ("initialise_from", "freeze_first_layers", "rescale_output", "source_for")
+]
+
 
 @pytest.mark.parametrize(("old_module", "old", "new_module", "new"), MOVED)
 def test_old_name_resolves_with_a_warning_naming_the_new_place(old_module, old, new_module, new):
@@ -35,6 +45,18 @@ def test_old_name_resolves_with_a_warning_naming_the_new_place(old_module, old, 
     assert caught[0].filename == __file__  # the warning points at the caller's line
 
 
+@pytest.mark.parametrize(("old_module", "old", "new_module"), INTERNAL)
+def test_former_public_internal_resolves_with_a_warning_saying_it_is_internal(
+    old_module, old, new_module
+):
+    module = importlib.import_module(old_module)
+    expected = f"{old_module}.{old} moved to {new_module}.{old} (internal); the old name"
+    with pytest.warns(DeprecationWarning, match=re.escape(expected)):
+        value = getattr(module, old)
+    assert value is getattr(importlib.import_module(new_module), old)
+    assert old not in getattr(module, "__all__", ())
+
+
 def test_workflow_featurize_names_the_featurizer_and_still_featurizes():
     workflow = importlib.import_module("skirnet.workflow")
     with pytest.warns(DeprecationWarning, match=r"CompositionFeaturizer\(\)\.fit_transform"):
@@ -44,7 +66,14 @@ def test_workflow_featurize_names_the_featurizer_and_still_featurizes():
 
 
 @pytest.mark.parametrize(
-    "module", ["skirnet.training", "skirnet.baselines", "skirnet.workflow", "skirnet.checkpoint"]
+    "module",
+    [
+        "skirnet.training",
+        "skirnet.baselines",
+        "skirnet.workflow",
+        "skirnet.checkpoint",
+        "skirnet.transfer",
+    ],
 )
 def test_unknown_names_still_raise_attribute_error(module):
     with pytest.raises(AttributeError, match=f"module '{module}' has no attribute 'nope'"):

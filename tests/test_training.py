@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from skirnet import IRNetRegressor, PlainNetRegressor, SRNetRegressor
-from skirnet.training import DeviceBatches
+from skirnet._training import DeviceBatches
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_fast_path_uses_device_batches(data):
 
 def test_fast_path_plugs_into_skorchs_iterator_seam(data):
     """The batches come through skorch's iterator_train/iterator_valid, not an override."""
-    from skirnet.training import FastNeuralNetRegressor
+    from skirnet._training import FastNeuralNetRegressor
 
     assert "get_iterator" not in vars(FastNeuralNetRegressor)
     X, y = data

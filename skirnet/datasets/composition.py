@@ -35,6 +35,16 @@ from skirnet.datasets._citations import (
 )
 from skirnet.datasets._download import CRABNET_WHEEL, extract_members, fetch_crabnet_wheel
 
+__all__ = [
+    "fetch_oqmd_bandgap",
+    "fetch_oqmd_energy_per_atom",
+    "fetch_oqmd_formation_enthalpy",
+    "fetch_oqmd_volume_per_atom",
+    "list_datasets",
+    "load_composition_dataset",
+    "load_oqmd_sample",
+]
+
 _SOURCE_CRABNET = "crabnet"
 _SOURCE_CROSSPROPERTY = "crossproperty"
 

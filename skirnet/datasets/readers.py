@@ -36,6 +36,13 @@ from skirnet.datasets._tables import (
     text_cells,
 )
 
+__all__ = [
+    "load_id_prop_folder",
+    "parse_structure",
+    "read_cif_folder",
+    "read_table",
+]
+
 _STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar", "")
 
 

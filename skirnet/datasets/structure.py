@@ -32,6 +32,10 @@ from skirnet.datasets._download import PinnedFile, download_file
 from skirnet.datasets.composition import MATBENCH_CITATION, MP_CITATION
 from skirnet.datasets.readers import load_id_prop_folder, parse_structure
 
+__all__ = [
+    "load_structure_dataset",
+]
+
 MATBENCH_PHONONS = PinnedFile(
     url="https://ml.materialsproject.org/projects/matbench_phonons.json.gz",
     # as listed in matminer's datasets/dataset_metadata.json for matbench_phonons

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import StrOptions
 from ._base import MATMINER_CITATION, BaseFeaturizer
 from ._parse import ParsedCompositions, assemble, deduplicate, parse_chunk
 
-__all__ = ["ELEMNET_ELEMENTS", "CompositionFeaturizer"]
+__all__ = ["CompositionFeaturizer"]
 
 _PRESETS = ("irnet", "magpie", "fractions", "irnet+fractions", "magpie+fractions")
 _BLOCK = 50_000  # unique compositions per vectorised block (bounds memory)

@@ -11,6 +11,12 @@ import numbers
 import re
 from collections.abc import Sequence
 
+__all__ = [
+    "ARCHITECTURES",
+    "depth_of",
+    "parse_architecture",
+]
+
 Stacks = tuple[tuple[int, int], ...]
 
 #: Hidden stacks of the paper's networks by total depth (hidden layers + output layer).

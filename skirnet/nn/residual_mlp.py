@@ -23,6 +23,13 @@ from torch import nn
 
 from skirnet.nn.architectures import Stacks
 
+__all__ = [
+    "SHORTCUTS",
+    "DenseUnit",
+    "ResidualBlock",
+    "ResidualMLP",
+]
+
 SHORTCUTS = ("individual", "stacked", "none")
 
 
