@@ -473,7 +473,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from skirnet.featurizers import featurizer_for
     from skirnet.pipeline import (
         PIPELINE_FILE,
-        fit_with_validation,
+        fit_featurized,
         make_formula_pipeline,
         save_pipeline,
     )
@@ -507,10 +507,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         X_val, val, dropped["val"] = _featurize(args, val, features, settings.progress, 2)
         validation = (X_val, val.target)
     _doing(f"training {NETWORKS[name].label}-{depth}")
-    pipe.steps[0][1].fit(data.inputs)  # a featurizer learns only the input's layout
-    fit_with_validation(pipe[1:], X, y, validation)
-    if getattr(net, "interrupted_", False):
-        raise KeyboardInterrupt
+    fit_featurized(pipe, data.inputs, X, y, validation)
     train_mae = float(np.mean(np.abs(pipe[1:].predict(X) - y)))
     calibration = None if validation is None else _calibrate_on_val(args, pipe, validation)
     _doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")

@@ -16,6 +16,7 @@ from skirnet.pipeline import (
     FEATURE_CLIP,
     PipelineFileError,
     TrainingSettings,
+    fit_featurized,
     load_pipeline,
     make_formula_pipeline,
     make_net,
@@ -48,6 +49,45 @@ def test_make_net_scales_clips_then_trains():
 def trained():
     formulas, y = load_oqmd_sample(return_X_y=True)
     return train_pipeline(list(formulas)[:200], np.asarray(y)[:200], "irnet", 17, TINY)
+
+
+def test_fit_featurized_fits_on_the_given_features_and_never_runs_the_featurizer():
+    from skirnet.featurizers import CompositionFeaturizer
+
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    formulas, y = list(formulas)[:120], np.asarray(y)[:120]
+    X = CompositionFeaturizer(progress_bar=False).fit_transform(formulas)
+    pipe = make_formula_pipeline("irnet", 17, TINY)
+
+    def no_featurizing(rows):
+        raise AssertionError("fit_featurized featurized the inputs again")
+
+    featurizer = pipe.named_steps["featurize"]
+    featurizer.transform = no_featurizing
+    fitted = fit_featurized(pipe, formulas[:100], X[:100], y[:100], (X[100:], y[100:]))
+    del featurizer.transform
+    assert fitted is pipe
+    net = pipe.named_steps["net"]
+    assert pipe.named_steps["scale"].n_samples_seen_ == 100  # the validation rows not in it
+    assert len(net.history_) == 2 and net.best_epoch_ is not None
+    np.testing.assert_allclose(pipe.predict(formulas[100:]), pipe[1:].predict(X[100:]))
+
+
+def test_fit_featurized_says_so_when_training_was_interrupted(monkeypatch):
+    from skirnet.estimators import IRNetRegressor
+
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    formulas, y = list(formulas)[:40], np.asarray(y)[:40]
+    pipe = make_formula_pipeline("irnet", 17, TINY)
+    X = featurizer_for("formula").set_params(progress_bar=False).fit_transform(formulas)
+
+    def interrupted_fit(self, X, y, **kwargs):
+        self.interrupted_ = True
+        return self
+
+    monkeypatch.setattr(IRNetRegressor, "fit", interrupted_fit)
+    with pytest.raises(KeyboardInterrupt):
+        fit_featurized(pipe, formulas, X, y)
 
 
 def test_save_and_load_give_the_same_predictions(trained, tmp_path):
