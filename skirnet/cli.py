@@ -581,7 +581,7 @@ def _stored_calibration(args: argparse.Namespace, folder: Path, pipe: Any) -> An
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     from skirnet.datasets._tables import read_frame
-    from skirnet.pipeline import load_pipeline, write_atomically
+    from skirnet.pipeline import input_kind, load_pipeline, write_atomically
     from skirnet.pretrained import resolve
     from skirnet.user_data import predict_user_data, read_user_data
 
@@ -602,7 +602,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     folder = resolve(args.model, must_exist=True)
     pipe, spec = load_pipeline(folder)
     conformal = None if args.interval is None else _stored_calibration(args, folder, pipe)
-    model_kind = "structure" if spec["featurizer"]["class"] == "StructureFeaturizer" else "formula"
+    model_kind = input_kind(pipe)
     columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
     saved = spec.get(f"{model_kind}_col")
     if saved and path.is_file() and not any(columns.values()):
@@ -714,7 +714,7 @@ def _no_composition(args: argparse.Namespace, elements: list[str]) -> str:
 def _cmd_screen(args: argparse.Namespace) -> int:
     import torch
 
-    from skirnet.pipeline import load_pipeline
+    from skirnet.pipeline import input_kind, load_pipeline
     from skirnet.pretrained import resolve
     from skirnet.screening import dask_client, screen
 
@@ -729,7 +729,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     _doing(f"loading the model {args.model}", saved="nothing was written")
     folder = resolve(args.model, must_exist=True)
     pipe, _ = load_pipeline(folder)
-    if type(pipe.steps[0][1]).__name__ != "CompositionFeaturizer":
+    if input_kind(pipe) != "formula":
         raise CLIError(
             f"--model {args.model} predicts from crystal structures; screen ranks "
             "compositions: use 'skirnet predict' for structures"

@@ -59,6 +59,7 @@ __all__ = [
     "TrainingSettings",
     "fit_featurized",
     "fit_with_validation",
+    "input_kind",
     "load_pipeline",
     "make_formula_pipeline",
     "make_net",
@@ -360,6 +361,31 @@ def make_formula_pipeline(
     featurizer = CompositionFeaturizer() if featurizer is None else clone(featurizer)
     featurizer.set_params(progress_bar=None if settings.progress else False)
     return Pipeline([("featurize", featurizer), *net_pipe.steps])
+
+
+def input_kind(pipe: Pipeline) -> str:
+    """What a pipeline of this module predicts from: formulas or crystal structures.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        A ``featurize`` / ... / ``net`` pipeline (:func:`make_formula_pipeline`,
+        :func:`load_pipeline`, a pretrained model).
+
+    Returns
+    -------
+    {"formula", "structure"}
+        ``"structure"`` behind a :class:`~skirnet.featurizers.StructureFeaturizer`, else
+        ``"formula"``; the ``kind`` of :class:`skirnet.user_data.UserData` it takes.
+
+    Examples
+    --------
+    >>> from skirnet.featurizers import StructureFeaturizer
+    >>> input_kind(make_formula_pipeline("irnet")), input_kind(
+    ...     make_formula_pipeline("irnet", featurizer=StructureFeaturizer()))
+    ('formula', 'structure')
+    """
+    return "structure" if isinstance(pipe.steps[0][1], StructureFeaturizer) else "formula"
 
 
 def fit_with_validation(

@@ -17,6 +17,7 @@ from skirnet.pipeline import (
     PipelineFileError,
     TrainingSettings,
     fit_featurized,
+    input_kind,
     load_pipeline,
     make_formula_pipeline,
     make_net,
@@ -97,6 +98,7 @@ def test_save_and_load_give_the_same_predictions(trained, tmp_path):
     np.testing.assert_array_equal(loaded.predict(queries), trained.predict(queries))
     assert spec["formula_col"] == "formula" and spec["target_col"] == "dH"
     assert spec["featurizer"]["class"] == "CompositionFeaturizer"
+    assert input_kind(loaded) == input_kind(trained) == "formula"
 
 
 def _edit(folder, change):
@@ -173,6 +175,7 @@ def test_a_structure_pipeline_round_trips(tmp_path):
     folder = save_pipeline(pipe, tmp_path / "s", structure_col="cif")
     loaded, spec = load_pipeline(folder)
     assert spec["featurizer"]["class"] == "StructureFeaturizer" and spec["structure_col"] == "cif"
+    assert input_kind(loaded) == "structure"
     assert spec["featurizer"]["params"]["composition"] is True
     assert spec["featurizer"]["params"]["memory"] is None
     np.testing.assert_array_equal(loaded.predict(crystals[:3]), pipe.predict(crystals[:3]))
