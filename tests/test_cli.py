@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import torch
 
-from skirnet import _threads, cli
-from skirnet.cli import main
+from skirnet import _threads
+from skirnet.cli import demo, main
 from skirnet.datasets import load_oqmd_sample
 from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
 
@@ -335,9 +335,9 @@ def test_default_features_follow_the_table_size() -> None:
     with pytest.raises(ValueError, match="crystal structures give it only the 145 composition"):
         default_features(structures, None, 50, "oqmd-band-gap")
     # the parser lists the feature sets without importing the featurizers
-    from skirnet._cli_parser import _FEATURES
+    from skirnet.cli._options import FEATURES
 
-    assert tuple(_FEATURES["--features"]["choices"]) == tuple(FEATURE_SETS)
+    assert tuple(FEATURES["--features"]["choices"]) == tuple(FEATURE_SETS)
 
 
 @pytest.mark.parametrize(
@@ -401,6 +401,6 @@ def test_auto_threads_fall_back_to_the_load_average_without_proc_stat(monkeypatc
 )  # fmt: skip
 def test_demo_says_what_its_table_shows_either_way(maes, words):
     results = pd.DataFrame({"model": ["IRNet-17", "PlainNet-17", "RF"], "mae": maes})
-    verdict = cli._demo_verdict(results)
+    verdict = demo._verdict(results)
     for word in words:
         assert word in verdict
