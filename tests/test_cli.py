@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -295,6 +297,27 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert done.value.code == 0
     assert f"usage: skirnet {command}" in capsys.readouterr().out
+
+
+def test_a_command_is_its_module_listed_in_the_registry(monkeypatch, capsys) -> None:
+    # a command needs no shared option (not even --threads or --debug) to run
+    from skirnet.cli import _main
+
+    def hello(args: argparse.Namespace) -> int:
+        print(f"hello {args.name}")
+        return 0
+
+    def register(commands: argparse._SubParsersAction) -> None:
+        parser = commands.add_parser("hello", help="say hello")
+        parser.add_argument("--name", default="world")
+        parser.set_defaults(handler=hello)
+
+    command = types.SimpleNamespace(NAME="hello", register=register)
+    monkeypatch.setattr(_main, "COMMANDS", (*_main.COMMANDS, command))
+    assert main(["hello", "--name", "skirnet"]) == 0
+    assert capsys.readouterr().out == "hello skirnet\n"
+    assert main([]) == 2
+    assert capsys.readouterr().err.endswith(", hello)\n")  # listed after the others
 
 
 def test_train_with_element_fractions(

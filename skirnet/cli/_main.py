@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     args.start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(args.threads or auto_threads())
+    # a command without --threads (or without a value for it) gets the cores not busy
+    torch.set_num_threads(getattr(args, "threads", None) or auto_threads())
     handler = signal.getsignal(signal.SIGINT)
     ours = threading.current_thread() is threading.main_thread()
     ours = ours and handler is signal.default_int_handler  # not where Ctrl-C is ignored
