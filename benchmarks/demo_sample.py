@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 from _common import report, use_shared_data
 
-from skirnet._cli_parser import DEMO_SETTINGS
+from skirnet.cli.demo import DEMO_SETTINGS
 from skirnet.comparison import build_models, run_comparison
 from skirnet.datasets import load_composition_dataset
 from skirnet.featurizers import featurizer_for

@@ -43,6 +43,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
+from skirnet._baseline_names import BASELINE_LABELS, BASELINE_NAMES
 from skirnet._warnings import moved_names
 
 __all__ = [
@@ -51,22 +52,6 @@ __all__ = [
     "baseline_models",
     "make_baseline",
 ]
-
-#: The baselines by name, with the label tables and plots give each (the one list of them:
-#: the command line's ``--models`` and the comparison's labels read it).
-BASELINE_LABELS: dict[str, str] = {
-    "linear": "Linear",
-    "sgd": "SGD",
-    "elasticnet": "ElasticNet",
-    "adaboost": "AdaBoost",
-    "ridge": "Ridge",
-    "svr": "SVR",
-    "tree": "Tree",
-    "rf": "RF",
-    "hgb": "HGB",
-}
-#: The baselines' names, in the order of :data:`BASELINE_LABELS`.
-BASELINE_NAMES: tuple[str, ...] = tuple(BASELINE_LABELS)
 
 
 def _imputer() -> SimpleImputer:

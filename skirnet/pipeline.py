@@ -7,7 +7,8 @@ The command line's networks see standardised Magpie features clipped to
 
 :func:`make_net` builds that pipeline from a :class:`TrainingSettings` (a named recipe of
 :mod:`skirnet.recipes` plus explicit overrides); :func:`train_pipeline` puts a
-:class:`~skirnet.featurizers.CompositionFeaturizer` in front and fits it on formulas;
+:class:`~skirnet.featurizers.CompositionFeaturizer` in front and fits it on formulas, and
+:func:`fit_featurized` fits such a pipeline on features its caller computed already;
 :func:`save_pipeline` and :func:`load_pipeline` keep such a pipeline without pickle (the
 network through :func:`skirnet.save`, the featurizer and scaler in ``pipeline.json``).
 
@@ -56,7 +57,9 @@ __all__ = [
     "PIPELINE_FILE",
     "PipelineFileError",
     "TrainingSettings",
+    "fit_featurized",
     "fit_with_validation",
+    "input_kind",
     "load_pipeline",
     "make_formula_pipeline",
     "make_net",
@@ -360,6 +363,31 @@ def make_formula_pipeline(
     return Pipeline([("featurize", featurizer), *net_pipe.steps])
 
 
+def input_kind(pipe: Pipeline) -> str:
+    """What a pipeline of this module predicts from: formulas or crystal structures.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        A ``featurize`` / ... / ``net`` pipeline (:func:`make_formula_pipeline`,
+        :func:`load_pipeline`, a pretrained model).
+
+    Returns
+    -------
+    {"formula", "structure"}
+        ``"structure"`` behind a :class:`~skirnet.featurizers.StructureFeaturizer`, else
+        ``"formula"``; the ``kind`` of :class:`skirnet.user_data.UserData` it takes.
+
+    Examples
+    --------
+    >>> from skirnet.featurizers import StructureFeaturizer
+    >>> input_kind(make_formula_pipeline("irnet")), input_kind(
+    ...     make_formula_pipeline("irnet", featurizer=StructureFeaturizer()))
+    ('formula', 'structure')
+    """
+    return "structure" if isinstance(pipe.steps[0][1], StructureFeaturizer) else "formula"
+
+
 def fit_with_validation(
     model: Any, X: Any, y: Any, validation: tuple[Any, Any] | None = None
 ) -> Any:
@@ -408,6 +436,66 @@ def fit_with_validation(
     X_front = front.fit_transform(X, y)
     net.fit(X_front, y, validation_data=(front.transform(X_val), y_val))
     return model
+
+
+def fit_featurized(
+    pipe: Pipeline,
+    inputs: Sequence[Any],
+    X: Any,
+    y: Any,
+    validation: tuple[Any, Any] | None = None,
+) -> Pipeline:
+    """Fit a ``featurize`` / ``scale`` / ``clip`` / ``net`` pipeline on its inputs' features.
+
+    Featurizing can be the slow part (structures), and a caller that needs the features
+    anyway (to drop the rows that cannot be featurized, to score the training rows, to
+    calibrate intervals) computes them once: the featurizer only learns the layout of
+    ``inputs`` (it is fitted, not run), and the steps after it are fitted on ``X`` by
+    :func:`fit_with_validation`, the network early-stopping on ``validation`` when given.
+
+    Parameters
+    ----------
+    pipe : sklearn.pipeline.Pipeline
+        An unfitted pipeline of :func:`make_formula_pipeline` (featurizer first, network
+        last); fitted in place.
+    inputs : sequence
+        The training rows' formulas or structures, as the featurizer takes them.
+    X : array-like of shape (n_rows, n_features)
+        Their features, as ``pipe``'s featurizer computes them, one row per input.
+    y : array-like of shape (n_rows,)
+        Target.
+    validation : tuple (X_val, y_val), optional
+        Featurized validation rows that the network early-stops on; ``None`` leaves the
+        network to hold out its ``validation_fraction`` of ``X``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``pipe``, fitted; it predicts from inputs like ``inputs``.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Training was interrupted (Ctrl-C); the pipeline is not returned half-trained.
+
+    Examples
+    --------
+    >>> from skirnet.datasets import load_oqmd_sample
+    >>> from skirnet.featurizers import CompositionFeaturizer
+    >>> formulas, y = load_oqmd_sample(return_X_y=True)
+    >>> formulas, y = list(formulas[:60]), y[:60]
+    >>> X = CompositionFeaturizer(progress_bar=False).fit_transform(formulas)
+    >>> settings = TrainingSettings(max_epochs=2, hidden_layer_sizes="8", progress=False)
+    >>> pipe = fit_featurized(make_formula_pipeline("irnet", settings=settings),
+    ...                       formulas[:50], X[:50], y[:50], validation=(X[50:], y[50:]))
+    >>> pipe.predict(["NaCl"]).shape, len(pipe.named_steps["net"].history_)
+    ((1,), 2)
+    """
+    pipe.steps[0][1].fit(inputs)  # a featurizer learns only the inputs' layout
+    fit_with_validation(pipe[1:], X, y, validation)
+    if getattr(pipe.named_steps["net"], "interrupted_", False):
+        raise KeyboardInterrupt
+    return pipe
 
 
 def train_pipeline(

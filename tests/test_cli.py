@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,8 @@ import pandas as pd
 import pytest
 import torch
 
-from skirnet import _threads, cli
-from skirnet.cli import main
+from skirnet import _threads
+from skirnet.cli import demo, main
 from skirnet.datasets import load_oqmd_sample
 from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
 
@@ -297,6 +299,27 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert f"usage: skirnet {command}" in capsys.readouterr().out
 
 
+def test_a_command_is_its_module_listed_in_the_registry(monkeypatch, capsys) -> None:
+    # a command needs no shared option (not even --threads or --debug) to run
+    from skirnet.cli import _main
+
+    def hello(args: argparse.Namespace) -> int:
+        print(f"hello {args.name}")
+        return 0
+
+    def register(commands: argparse._SubParsersAction) -> None:
+        parser = commands.add_parser("hello", help="say hello")
+        parser.add_argument("--name", default="world")
+        parser.set_defaults(handler=hello)
+
+    command = types.SimpleNamespace(NAME="hello", register=register)
+    monkeypatch.setattr(_main, "COMMANDS", (*_main.COMMANDS, command))
+    assert main(["hello", "--name", "skirnet"]) == 0
+    assert capsys.readouterr().out == "hello skirnet\n"
+    assert main([]) == 2
+    assert capsys.readouterr().err.endswith(", hello)\n")  # listed after the others
+
+
 def test_train_with_element_fractions(
     oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -335,9 +358,9 @@ def test_default_features_follow_the_table_size() -> None:
     with pytest.raises(ValueError, match="crystal structures give it only the 145 composition"):
         default_features(structures, None, 50, "oqmd-band-gap")
     # the parser lists the feature sets without importing the featurizers
-    from skirnet._cli_parser import _FEATURES
+    from skirnet.cli._options import FEATURES
 
-    assert tuple(_FEATURES["--features"]["choices"]) == tuple(FEATURE_SETS)
+    assert tuple(FEATURES["--features"]["choices"]) == tuple(FEATURE_SETS)
 
 
 @pytest.mark.parametrize(
@@ -401,6 +424,6 @@ def test_auto_threads_fall_back_to_the_load_average_without_proc_stat(monkeypatc
 )  # fmt: skip
 def test_demo_says_what_its_table_shows_either_way(maes, words):
     results = pd.DataFrame({"model": ["IRNet-17", "PlainNet-17", "RF"], "mae": maes})
-    verdict = cli._demo_verdict(results)
+    verdict = demo._verdict(results)
     for word in words:
         assert word in verdict

@@ -16,6 +16,8 @@ from skirnet.pipeline import (
     FEATURE_CLIP,
     PipelineFileError,
     TrainingSettings,
+    fit_featurized,
+    input_kind,
     load_pipeline,
     make_formula_pipeline,
     make_net,
@@ -50,6 +52,45 @@ def trained():
     return train_pipeline(list(formulas)[:200], np.asarray(y)[:200], "irnet", 17, TINY)
 
 
+def test_fit_featurized_fits_on_the_given_features_and_never_runs_the_featurizer():
+    from skirnet.featurizers import CompositionFeaturizer
+
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    formulas, y = list(formulas)[:120], np.asarray(y)[:120]
+    X = CompositionFeaturizer(progress_bar=False).fit_transform(formulas)
+    pipe = make_formula_pipeline("irnet", 17, TINY)
+
+    def no_featurizing(rows):
+        raise AssertionError("fit_featurized featurized the inputs again")
+
+    featurizer = pipe.named_steps["featurize"]
+    featurizer.transform = no_featurizing
+    fitted = fit_featurized(pipe, formulas[:100], X[:100], y[:100], (X[100:], y[100:]))
+    del featurizer.transform
+    assert fitted is pipe
+    net = pipe.named_steps["net"]
+    assert pipe.named_steps["scale"].n_samples_seen_ == 100  # the validation rows not in it
+    assert len(net.history_) == 2 and net.best_epoch_ is not None
+    np.testing.assert_allclose(pipe.predict(formulas[100:]), pipe[1:].predict(X[100:]))
+
+
+def test_fit_featurized_says_so_when_training_was_interrupted(monkeypatch):
+    from skirnet.estimators import IRNetRegressor
+
+    formulas, y = load_oqmd_sample(return_X_y=True)
+    formulas, y = list(formulas)[:40], np.asarray(y)[:40]
+    pipe = make_formula_pipeline("irnet", 17, TINY)
+    X = featurizer_for("formula").set_params(progress_bar=False).fit_transform(formulas)
+
+    def interrupted_fit(self, X, y, **kwargs):
+        self.interrupted_ = True
+        return self
+
+    monkeypatch.setattr(IRNetRegressor, "fit", interrupted_fit)
+    with pytest.raises(KeyboardInterrupt):
+        fit_featurized(pipe, formulas, X, y)
+
+
 def test_save_and_load_give_the_same_predictions(trained, tmp_path):
     folder = save_pipeline(trained, tmp_path / "m", formula_col="formula", target_col="dH")
     loaded, spec = load_pipeline(folder)
@@ -57,6 +98,7 @@ def test_save_and_load_give_the_same_predictions(trained, tmp_path):
     np.testing.assert_array_equal(loaded.predict(queries), trained.predict(queries))
     assert spec["formula_col"] == "formula" and spec["target_col"] == "dH"
     assert spec["featurizer"]["class"] == "CompositionFeaturizer"
+    assert input_kind(loaded) == input_kind(trained) == "formula"
 
 
 def _edit(folder, change):
@@ -133,6 +175,7 @@ def test_a_structure_pipeline_round_trips(tmp_path):
     folder = save_pipeline(pipe, tmp_path / "s", structure_col="cif")
     loaded, spec = load_pipeline(folder)
     assert spec["featurizer"]["class"] == "StructureFeaturizer" and spec["structure_col"] == "cif"
+    assert input_kind(loaded) == "structure"
     assert spec["featurizer"]["params"]["composition"] is True
     assert spec["featurizer"]["params"]["memory"] is None
     np.testing.assert_array_equal(loaded.predict(crystals[:3]), pipe.predict(crystals[:3]))
