@@ -14,6 +14,7 @@ dropped or misread.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import http.server
@@ -27,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skirnet.datasets import _download
-from skirnet.datasets._download import ChecksumError, DownloadError
+from skirnet.datasets import _download, composition
+from skirnet.datasets._download import ChecksumError, DownloadError, PinnedWheel
 
 SEED = 0
 
@@ -213,3 +214,112 @@ def test_extraction_failing_midway_keeps_the_previous_file(tmp_path, monkeypatch
     with pytest.raises(OSError, match="No space left"):
         _download.extract_members(wheel, {"pkg/a.csv": dest})
     assert dest.read_bytes() == b"previous" and _names(dest.parent) == ["a.csv.gz"]
+
+
+# -------------------------------------------------------------- composition dataset files
+
+ROWS = "formula,target\nNaCl,-2.1\nNaN,-0.5\nNA,1.0\nNone,2.0\nFe2O3,-1.7\n"
+
+
+@pytest.fixture
+def wheel_home(tmp_path, monkeypatch):
+    """A data home holding a pinned (fake) crabnet wheel for the Matbench jdft2d set, whose
+    published size is made that of the fake file; no shared folder, no network."""
+    monkeypatch.delenv("SKIRNET_SHARED_DATA", raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("SKIRNET_DATA", str(home))
+    wheel = home / "downloads" / "crabnet-2.0.8-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True)
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("crabnet/data/matbench/jdft2d.csv", ROWS)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    monkeypatch.setattr(
+        _download, "CRABNET_WHEEL", PinnedWheel("crabnet", "2.0.8", wheel.name, sha)
+    )
+    meta = composition.DATASETS["matbench_jdft2d"]
+    monkeypatch.setitem(
+        composition.DATASETS, meta.name, dataclasses.replace(meta, sizes={"all": 5})
+    )
+    return home
+
+
+def _load_jdft2d(**kwargs):
+    return composition.load_composition_dataset("matbench_jdft2d", None, **kwargs)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "empty"])
+def test_damaged_extracted_dataset_file_is_extracted_again(wheel_home, damage):
+    X, y = _load_jdft2d(return_X_y=True)
+    # text formulas are formulas: sodium nitride, not a missing value
+    assert X.tolist() == ["NaCl", "NaN", "NA", "None", "Fe2O3"]
+    cached = wheel_home / "composition" / "matbench" / "jdft2d.csv.gz"
+    whole = cached.read_bytes()
+    if damage == "truncated":
+        _truncate(cached)
+    elif damage == "flipped":
+        _flip(cached, len(whole) // 2, 0xFF)
+    else:
+        cached.write_bytes(b"")
+    with pytest.warns(UserWarning, match=f"{cached}.*extracting it again") as caught:
+        X2, y2 = _load_jdft2d(return_X_y=True)
+    assert len(caught) == 1
+    assert X2.tolist() == X.tolist() and y2.tolist() == y.tolist()
+    assert cached.read_bytes() == whole
+    assert _names(cached.parent) == ["jdft2d.csv.gz"]
+    # without download=False the damage is an error naming the file
+    _truncate(cached)
+    with pytest.raises(ValueError) as exc:
+        _load_jdft2d(download=False)
+    _one_line(exc, cached)
+
+
+@pytest.fixture
+def shared_home(tmp_path, monkeypatch):
+    """An empty shared data folder and data home; the test puts dataset files in it."""
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("SKIRNET_SHARED_DATA", str(shared))
+    monkeypatch.setenv("SKIRNET_DATA", str(tmp_path / "home"))
+    (shared / "composition" / "matbench").mkdir(parents=True)
+    (shared / "structure").mkdir()
+    return shared
+
+
+def _gz(path: Path, data: bytes) -> Path:
+    path.write_bytes(gzip.compress(data, mtime=0))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"truncated", "cannot read {path} as a CSV table: Compressed file ended"),
+        (b"flipped", "cannot read {path} as a CSV table: CRC check failed"),
+        (b"formula,target\nNaCl,1.0\n\nMgO,2.0\n", "{path} has an empty formula at data row 1 (file line 3)"),
+        (b"formula,target\nNaCl,1.0\nMgO,\n", "target column 'target' in {path} has 1 missing value(s); the first at data row 1 (file line 3)"),
+        (b"formula,target\nNaCl,1.0\nMgO,abc\n", "first non-numeric value 'abc' at data row 1 (file line 3)"),
+        (b"formula,target,formula\nNaCl,1.0,Fe\n", "{path} has 2 columns named 'formula' (columns 1 and 3)"),
+        (b"formula,target\nNaCl,1.0\nFe\xe9,2.0\n", "cannot read {path} as a CSV table: not UTF-8 text (it holds the byte 0xe9)"),
+        (b"formula,y\nNaCl,1.0\n", "{path} lacks column(s) ['target']"),
+        (b"", "the file {path} is empty"),
+    ],
+    ids=["truncated", "flipped", "blank-line", "missing-target", "text-target", "duplicate-column", "latin-1", "no-target", "empty"],
+)  # fmt: skip
+def test_damaged_shared_dataset_file_is_one_line_naming_it(shared_home, content, expected):
+    path = shared_home / "composition" / "matbench" / "jdft2d.csv.gz"
+    good = b"formula,target\n" + b"NaCl,1.0\nMgO,2.0\n" * 2000
+    _gz(path, good if content in (b"truncated", b"flipped") else content)
+    if content == b"truncated":
+        _truncate(path)
+    elif content == b"flipped":
+        _flip(path, len(path.read_bytes()) // 2, 0xFF)
+    with pytest.raises(ValueError) as exc:
+        _load_jdft2d()
+    _one_line(exc, expected.format(path=path))
+    assert _names(path.parent) == ["jdft2d.csv.gz"]  # nothing written beside it
+
+
+def test_a_dataset_file_short_of_rows_is_said(shared_home):
+    path = _gz(shared_home / "composition" / "matbench" / "jdft2d.csv.gz", ROWS.encode())
+    with pytest.warns(UserWarning, match=f"{path} holds 5 rows; the published matbench_jdft2d has 636"):  # fmt: skip
+        X, _ = _load_jdft2d(return_X_y=True)
+    assert X.tolist() == ["NaCl", "NaN", "NA", "None", "Fe2O3"]
