@@ -26,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from skirnet.datasets import _download, composition
+from skirnet.datasets import _download, composition, structure
 from skirnet.datasets._download import ChecksumError, DownloadError, PinnedWheel
 
 SEED = 0
@@ -323,3 +324,81 @@ def test_a_dataset_file_short_of_rows_is_said(shared_home):
     with pytest.warns(UserWarning, match=f"{path} holds 5 rows; the published matbench_jdft2d has 636"):  # fmt: skip
         X, _ = _load_jdft2d(return_X_y=True)
     assert X.tolist() == ["NaCl", "NaN", "NA", "None", "Fe2O3"]
+
+
+# ---------------------------------------------------------------- structure dataset files
+
+_CIF = """# generated
+data_Po
+_cell_length_a 3.35
+_cell_length_b 3.35
+_cell_length_c 3.35
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+ _atom_site_label
+ _atom_site_type_symbol
+ _atom_site_fract_x
+ _atom_site_fract_y
+ _atom_site_fract_z
+ Po1 Po 0 0 0
+"""
+
+
+def _mp_2018(shared: Path, rows: int = 3) -> Path:
+    frame = pd.DataFrame(
+        {
+            "material_id": [f"mp-{i}" for i in range(rows)],
+            "e_form": np.linspace(-1, 1, rows),
+            "band_gap": 0.0,
+            "efermi": 1.0,
+            "volume": 37.6,
+            "magmom": 0.0,
+            "cif": _CIF,
+        }
+    )
+    return _gz(shared / "structure" / "mp_2018_36737.csv.gz", frame.to_csv(index=False).encode())
+
+
+def test_mp_2018_damaged_or_short_is_named(shared_home):
+    path = _mp_2018(shared_home, rows=300)
+    with pytest.warns(UserWarning, match=f"{path} holds 300 rows; the published mp_2018 has 36737"):  # fmt: skip
+        ds = structure.load_structure_dataset("mp_2018", parse=False)
+    assert ds.ids[:2].tolist() == ["mp-0", "mp-1"] and len(ds.data) == 300
+    _truncate(path)
+    with pytest.raises(ValueError) as exc:
+        structure.load_structure_dataset("mp_2018", parse=False)
+    _one_line(exc, f"cannot read {path} as a CSV table")
+
+
+def test_damaged_phonons_download_is_downloaded_again(shared_data, tmp_path, monkeypatch):
+    real = (shared_data / "structure" / "matbench_phonons.json.gz").read_bytes()
+    monkeypatch.delenv("SKIRNET_SHARED_DATA", raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("SKIRNET_DATA", str(home))
+    meta = structure.STRUCTURE_DATASETS["matbench_phonons"]
+    cached = home / meta.relpath
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(real[: len(real) // 2])  # a download cut short, from elsewhere
+    with pytest.raises(ValueError) as exc:
+        structure.load_structure_dataset("matbench_phonons", parse=False, download=False)
+    _one_line(exc, f"{cached} is damaged: its SHA-256 is", meta.remote.sha256)
+    with _Server(real) as server:
+        served = dataclasses.replace(meta, remote=_download.PinnedFile(server.url, meta.remote.sha256))  # fmt: skip
+        monkeypatch.setitem(structure.STRUCTURE_DATASETS, meta.name, served)
+        with pytest.warns(UserWarning, match=f"{cached} is damaged.*downloading it again"):
+            ds = structure.load_structure_dataset("matbench_phonons", parse=False, n_rows=3)
+    assert cached.read_bytes() == real and _names(cached.parent) == [cached.name]
+    assert ds.ids.tolist() == [0, 1, 2] and isinstance(ds.data[0], dict)
+
+
+def test_damaged_phonons_file_in_the_shared_folder_is_refused(shared_data, shared_home):
+    real = (shared_data / "structure" / "matbench_phonons.json.gz").read_bytes()
+    path = shared_home / "structure" / "matbench_phonons.json.gz"
+    path.write_bytes(real)
+    _flip(path, len(real) // 2)
+    with pytest.raises(ValueError) as exc:
+        structure.load_structure_dataset("matbench_phonons", parse=False)
+    _one_line(exc, f"{path} is damaged", "delete it or replace it")

@@ -70,8 +70,12 @@ def parquet_columns(path: Path) -> list[str]:
     return names
 
 
-def read_matbench_json(path: Path) -> pd.DataFrame:
-    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
+def matbench_payload(path: Path) -> dict[str, Any]:
+    """A Matbench-style JSON file's object, its ``columns`` and ``data`` lists checked.
+
+    A file that cannot be read whole (truncated or corrupt gzip, not UTF-8, bad JSON) or
+    of another shape raises a one-line ValueError naming it.
+    """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
@@ -88,6 +92,12 @@ def read_matbench_json(path: Path) -> pd.DataFrame:
     if not isinstance(payload["columns"], list) or not isinstance(payload["data"], list):
         raise ValueError(f"{path}: 'columns' and 'data' must be lists")
     check_unique_columns([str(c) for c in payload["columns"]], path)
+    return payload
+
+
+def read_matbench_json(path: Path) -> pd.DataFrame:
+    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
+    payload = matbench_payload(path)
     try:
         frame = pd.DataFrame(payload["data"], columns=payload["columns"])
         if "index" in payload:
