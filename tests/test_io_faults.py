@@ -28,9 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.pipeline import make_pipeline
 
 from skirnet.datasets import _download, composition, structure
 from skirnet.datasets._download import ChecksumError, DownloadError, PinnedWheel
+from skirnet.featurizers import CompositionFeaturizer
 
 SEED = 0
 
@@ -402,3 +405,168 @@ def test_damaged_phonons_file_in_the_shared_folder_is_refused(shared_data, share
     with pytest.raises(ValueError) as exc:
         structure.load_structure_dataset("matbench_phonons", parse=False)
     _one_line(exc, f"{path} is damaged", "delete it or replace it")
+
+
+# ------------------------------------------------------------------- Parquet tables
+
+
+def _parquet(path: Path, rows: int = 5000, checksums: bool = True) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(
+        {
+            "formula": [f"Na{i + 1}Cl" for i in range(rows)],
+            "target": np.random.default_rng(SEED).normal(size=rows),
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, compression=None, write_page_checksum=checksums)
+    return frame
+
+
+def test_a_flipped_byte_in_a_parquet_page_is_named_not_read(tmp_path):
+    from skirnet.datasets import read_table
+    from skirnet.screening import iter_table_formulas
+
+    path = tmp_path / "t.parquet"
+    frame = _parquet(path)
+    assert read_table(path, return_X_y=True)[0].tolist() == frame["formula"].tolist()
+    # a byte of the targets' page: a number that would be read as another number
+    offset = path.read_bytes().find(frame["target"].to_numpy()[100:102].tobytes())
+    _flip(path, offset + 3)
+    with pytest.raises(ValueError) as exc:
+        read_table(path)
+    _one_line(exc, f"cannot read {path} as a Parquet file", "CRC checksum verification failed")
+    # and one of the formulas' page, read in chunks by the screening
+    path.unlink()
+    _parquet(path)
+    _flip(path, path.read_bytes().find(b"Na2000Cl") + 2)
+    with pytest.raises(ValueError) as exc:
+        sum(iter_table_formulas(path, chunk_size=1000), [])
+    _one_line(exc, f"cannot read {path} as a Parquet file")
+
+
+def test_a_truncated_parquet_file_is_named(tmp_path):
+    from skirnet.datasets import read_table
+    from skirnet.screening import iter_table_formulas
+
+    path = tmp_path / "t.parquet"
+    _parquet(path, checksums=False)
+    _truncate(path, 0.9)
+    with pytest.raises(ValueError) as exc:
+        read_table(path)
+    _one_line(exc, f"cannot read {path} as a Parquet file")
+    with pytest.raises(ValueError) as exc:
+        list(iter_table_formulas(path))
+    _one_line(exc, f"cannot read {path} as a Parquet file")
+
+
+# ----------------------------------------------------------------------------- screening
+
+
+class _Column(RegressorMixin, BaseEstimator):
+    """Predicts the first feature; raises on a chunk of fewer than ``fail_below`` rows
+    (the screen's last, short chunk): a task that fails on a worker."""
+
+    def __init__(self, fail_below: int = 0) -> None:
+        self.fail_below = fail_below
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X)
+        if len(X) < self.fail_below:
+            raise RuntimeError("the worker failed")
+        return X[:, 0]
+
+
+FORMULAS = ["NaCl", "MgO", "Fe2O3", "SiO2", "Al2O3", "LiF", "KBr", "CaO", "ZnS", "GaAs"]
+
+
+def _screen_model(fail_below: int = 0):
+    return make_pipeline(CompositionFeaturizer(), _Column(fail_below)).fit(FORMULAS)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as client:
+        yield client
+
+
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_screen_failing_midway_keeps_the_previous_output(tmp_path, where, request):
+    from skirnet.screening import screen
+
+    client = request.getfixturevalue("dask_client") if where == "dask" else None
+    output = tmp_path / "screen.parquet"
+    first = screen(_screen_model(), FORMULAS, output, chunk_size=4, client=client)
+    assert first.n_candidates == 10
+    before = output.read_bytes()
+    with pytest.raises(RuntimeError, match="the worker failed"):  # chunks of 4, 4, then 2
+        screen(_screen_model(fail_below=3), FORMULAS, output, chunk_size=4, client=client)
+    assert output.read_bytes() == before and _names(tmp_path) == ["screen.parquet"]
+
+
+def test_screen_write_failing_midway_leaves_no_file(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from skirnet.screening import screen
+
+    original = pq.ParquetWriter.write_table
+    calls = [0]
+
+    def full_disk(self, table, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 2:
+            raise OSError(28, "No space left on device")
+        return original(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        screen(_screen_model(), FORMULAS, tmp_path / "screen.parquet", chunk_size=4)
+    assert _names(tmp_path) == []
+
+
+def test_two_screens_of_one_output_at_once_leave_one_whole_file(tmp_path):
+    from skirnet.screening import screen
+
+    output = tmp_path / "screen.parquet"
+    results, errors = [], []
+
+    def run(formulas):
+        try:
+            results.append(screen(_screen_model(), formulas, output, chunk_size=2))
+        except Exception as exc:  # pragma: no cover - the failure the test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (FORMULAS, FORMULAS[:6])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(results) == 2
+    written = pd.read_parquet(output)["formula"].tolist()
+    assert written in (FORMULAS, FORMULAS[:6])
+    assert _names(tmp_path) == ["screen.parquet"]
+
+
+def test_screen_output_pages_carry_checksums(tmp_path):
+    import pyarrow.parquet as pq
+
+    from skirnet.screening import screen
+
+    output = tmp_path / "screen.parquet"
+    screen(_screen_model(), FORMULAS * 50, output, chunk_size=100)
+    assert pq.read_table(output, page_checksum_verification=True).num_rows == 500
+    # a formula of a page: neither the smallest nor the largest, so in no statistics
+    offset = output.read_bytes().find(b"GaAs")
+    assert offset > 4
+    _flip(output, offset + 1)
+    with pytest.raises(OSError, match="CRC checksum verification failed"):
+        pq.read_table(output, page_checksum_verification=True)
