@@ -19,8 +19,12 @@ import gzip
 import hashlib
 import http.server
 import io
+import shutil
 import socket
+import subprocess
+import sys
 import threading
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 
 from skirnet.datasets import _download, composition, structure
 from skirnet.datasets._download import ChecksumError, DownloadError, PinnedWheel
-from skirnet.featurizers import CompositionFeaturizer
+from skirnet.featurizers import CompositionFeaturizer, featurize_to_folder
 
 SEED = 0
 
@@ -570,3 +574,104 @@ def test_screen_output_pages_carry_checksums(tmp_path):
     _flip(output, offset + 1)
     with pytest.raises(OSError, match="CRC checksum verification failed"):
         pq.read_table(output, page_checksum_verification=True)
+
+
+# ------------------------------------------------------------------ featurization caches
+
+ROWS_TO_FEATURIZE = ["NaCl", "Fe2O3", "MgO", "Xx2", "SiO2"]
+
+
+def _featurize(folder: Path):
+    return featurize_to_folder(
+        CompositionFeaturizer(), ROWS_TO_FEATURIZE, folder, chunk_size=2, progress_bar=False
+    )
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "empty", "other-rows"])
+def test_damaged_feature_chunk_is_featurized_again(tmp_path, damage):
+    X, failures = _featurize(tmp_path)
+    chunk = tmp_path / "chunk-00000.npz"
+    if damage == "truncated":
+        _truncate(chunk)
+    elif damage == "flipped":
+        _flip(chunk, len(chunk.read_bytes()) // 2)
+    elif damage == "empty":
+        chunk.write_bytes(b"")
+    else:  # another chunk's file of the same shape, copied over it
+        shutil.copy(tmp_path / "chunk-00001.npz", chunk)
+    with pytest.warns(UserWarning, match=f"{chunk} cannot be used .*featurizing its rows again"):
+        X2, failures2 = _featurize(tmp_path)
+    pd.testing.assert_frame_equal(X2, X)
+    pd.testing.assert_frame_equal(failures2, failures)
+    with warnings.catch_warnings():  # rewritten whole: read back without a word
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(_featurize(tmp_path)[0], X)
+
+
+def test_damaged_feature_manifest_is_one_line_naming_it(tmp_path):
+    _featurize(tmp_path)
+    _truncate(tmp_path / "manifest.json")
+    with pytest.raises(ValueError) as exc:
+        _featurize(tmp_path)
+    _one_line(exc, tmp_path / "manifest.json", "delete the folder")
+
+
+def test_feature_chunk_write_failing_midway_leaves_no_chunk(tmp_path, monkeypatch):
+    monkeypatch.setattr(np, "savez", _write_then_fail(np.savez))
+    with pytest.raises(OSError, match="No space left"):
+        _featurize(tmp_path)
+    assert _names(tmp_path) == ["manifest.json"]
+    monkeypatch.undo()
+    X, _ = _featurize(tmp_path)
+    assert X.shape == (5, 145)
+
+
+_FEATURIZE_IN_A_PROCESS = """
+import sys
+from skirnet.featurizers import CompositionFeaturizer, featurize_to_folder
+rows = sys.argv[2].split(",")
+X, _ = featurize_to_folder(CompositionFeaturizer(), rows, sys.argv[1], chunk_size=1,
+                           progress_bar=False)
+X.to_csv(sys.stdout)
+"""
+
+
+@pytest.mark.slow  # two processes importing pymatgen: some 10 s on a busy machine
+def test_two_processes_featurizing_into_one_folder(tmp_path):
+    rows = ",".join(["NaCl", "Fe2O3", "MgO", "SiO2", "Al2O3", "LiF", "KBr", "CaO"] * 3)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FEATURIZE_IN_A_PROCESS, str(tmp_path / "f"), rows],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    assert "cannot be used" not in "".join(err for _, err in outputs)
+    assert outputs[0][0] == outputs[1][0]
+    assert not [n for n in _names(tmp_path / "f") if n.endswith(".partial")]
+
+
+def test_damaged_structure_feature_cache_entry_is_computed_again(tmp_path):
+    from pymatgen.core import Lattice, Structure
+
+    from skirnet.featurizers import StructureFeaturizer
+
+    crystal = Structure(Lattice.cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3])
+
+    def featurize():
+        featurizer = StructureFeaturizer(composition=False, memory=str(tmp_path))
+        return featurizer.fit(None).transform([crystal])
+
+    expected = featurize()
+    [entry] = tmp_path.rglob("output.pkl")
+    whole = entry.read_bytes()
+    # one number of the stored attributes changed on disk: joblib would return it as is
+    _flip(entry, whole.find(expected[0, 3:5].tobytes()) + 2, 0x10)
+    with pytest.warns(UserWarning, match=f"cached result in {tmp_path}.* is damaged"):
+        again = featurize()
+    np.testing.assert_array_equal(again, expected)
+    assert entry.read_bytes() == whole  # stored again, whole
