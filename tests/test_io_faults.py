@@ -19,11 +19,13 @@ import gzip
 import hashlib
 import http.server
 import io
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -675,3 +677,160 @@ def test_damaged_structure_feature_cache_entry_is_computed_again(tmp_path):
         again = featurize()
     np.testing.assert_array_equal(again, expected)
     assert entry.read_bytes() == whole  # stored again, whole
+
+
+# ----------------------------------------------------------------- training checkpoints
+
+
+def _checkpoint_fit(folder: Path, seed: int = SEED, epochs: int = 2, checkpoint=None):
+    """A tiny network fitted with a checkpoint in ``folder`` (resuming from it)."""
+    from skirnet import IRNetRegressor
+    from skirnet.callbacks import TrainingCheckpoint
+
+    X = np.random.RandomState(seed).normal(size=(64, 4)).astype(np.float32)
+    net = IRNetRegressor(
+        hidden_layer_sizes="8x2", max_epochs=epochs, random_state=seed, verbose=0,
+        callbacks=[(checkpoint or TrainingCheckpoint)(folder)],
+    )  # fmt: skip
+    return net.fit(X, X.sum(axis=1))
+
+
+def _interrupted_fit(folder: Path, stop_after: int, epochs: int) -> None:
+    """A fit of ``epochs`` epochs stopped (as by Ctrl-C) once ``stop_after`` are saved."""
+    from skirnet.callbacks import TrainingCheckpoint
+
+    class StopAfter(TrainingCheckpoint):
+        def on_epoch_end(self, net, **kwargs):
+            super().on_epoch_end(net, **kwargs)
+            if len(net.history) == stop_after:
+                raise KeyboardInterrupt
+
+    _checkpoint_fit(folder, epochs=epochs, checkpoint=StopAfter)
+
+
+@pytest.mark.parametrize(
+    ("damage", "file", "expected"),
+    [
+        ("truncate", "state.safetensors", "differs from the"),
+        ("flip", "state.safetensors", "differs from the"),
+        ("truncate", "state.json", "damaged"),
+        ("delete", "state.safetensors", "missing from the checkpoint"),
+        ("list", "state.json", "not a checkpoint"),
+    ],
+)
+def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path, damage, file, expected):
+    folder = tmp_path / "ck"
+    _checkpoint_fit(folder)
+    path = folder / file
+    if damage == "truncate":
+        _truncate(path)
+    elif damage == "flip":
+        _flip(path, -20)  # in the tensors, past the header: read silently before
+    elif damage == "delete":
+        path.unlink()
+    else:
+        path.write_text("[]")
+    with pytest.raises(ValueError) as exc:
+        _checkpoint_fit(folder)
+    _one_line(exc, path, expected, f"delete {folder}")
+
+
+def test_checkpoint_write_failing_midway_keeps_the_previous_one(tmp_path, monkeypatch):
+    import safetensors.torch
+
+    folder = tmp_path / "ck"
+    _interrupted_fit(folder, stop_after=1, epochs=2)
+    before = {name: (folder / name).read_bytes() for name in _names(folder)}
+
+    def half_written(tensors, filename, *args, **kwargs):
+        data = safetensors.torch.save(tensors)
+        Path(filename).write_bytes(data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", half_written)
+    with pytest.raises(OSError, match="No space left"):
+        _checkpoint_fit(folder, epochs=2)
+    assert {name: (folder / name).read_bytes() for name in _names(folder)} == before
+    assert _names(tmp_path) == ["ck"]  # no temporary folder beside it
+
+
+def test_checkpoint_refuses_a_folder_holding_other_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="notes.txt.*a folder of its own"):
+        _checkpoint_fit(tmp_path, epochs=1)
+    assert _names(tmp_path) == ["notes.txt"]
+
+
+def test_checkpoint_written_before_the_checksum_still_resumes(tmp_path):
+    folder = tmp_path / "ck"
+    straight = _checkpoint_fit(tmp_path / "straight", epochs=3)
+    # a checkpoint after two epochs, its state.json as the earlier format wrote it
+    _interrupted_fit(folder, stop_after=2, epochs=3)
+    config = json.loads((folder / "state.json").read_text())
+    del config["tensors_sha256"]
+    (folder / "state.json").write_text(json.dumps(config))
+    resumed = _checkpoint_fit(folder, epochs=3)
+    X = np.random.RandomState(SEED).normal(size=(64, 4)).astype(np.float32)
+    np.testing.assert_array_equal(resumed.predict(X), straight.predict(X))
+
+
+_SAVE_CHECKPOINTS = """
+import sys, time
+from pathlib import Path
+from skirnet import _atomic
+if sys.argv[4] == "renames":  # systems without an atomic folder swap
+    _atomic._exchange = lambda a, b: False
+sources, target = [Path(sys.argv[1]), Path(sys.argv[2])], Path(sys.argv[3])
+files = [{p.name: p.read_bytes() for p in s.iterdir()} for s in sources]
+
+def writer(contents):
+    def write(folder):
+        for name, data in contents.items():
+            (folder / name).write_bytes(data)
+    return write
+
+(target.parent / "started").touch()
+deadline, saves = time.monotonic() + 2.0, 0
+while time.monotonic() < deadline:
+    _atomic.replace_folder(target, writer(files[(saves + 1) % 2]), list(files[0]))
+    saves += 1
+(target.parent / "done").touch()
+print(saves)
+"""
+
+
+@pytest.mark.parametrize("swap", ["exchange", "renames"])
+def test_checkpoint_read_while_another_process_saves_is_one_save(tmp_path, swap):
+    from skirnet.callbacks._checkpoint import _read_checkpoint
+
+    sources = [tmp_path / "a", tmp_path / "b"]
+    for seed, folder in enumerate(sources):
+        _checkpoint_fit(folder, seed=seed, epochs=1 + seed)
+    expected = {}
+    for folder in sources:
+        config, tensors = _read_checkpoint(folder)
+        expected[config["tensors_sha256"]] = (len(config["history"]), tensors)
+    target = tmp_path / "work" / "ck"
+    target.parent.mkdir()
+    shutil.copytree(sources[0], target)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _SAVE_CHECKPOINTS, *map(str, sources), str(target), swap],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen = {key: 0 for key in expected}
+    try:
+        deadline = time.monotonic() + 120
+        while not (target.parent / "started").exists():
+            assert writer.poll() is None and time.monotonic() < deadline, writer.stderr.read()
+            time.sleep(0.005)
+        while not (target.parent / "done").exists() and writer.poll() is None:
+            config, tensors = _read_checkpoint(target)
+            epochs, whole = expected[config["tensors_sha256"]]
+            assert len(config["history"]) == epochs  # state.json of the same save
+            assert tensors.keys() == whole.keys()
+            assert all(tensors[k].equal(whole[k]) for k in whole)
+            seen[config["tensors_sha256"]] += 1
+    finally:
+        out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err
+    assert int(out) > 10 and all(count > 0 for count in seen.values()), (out, seen)
