@@ -834,3 +834,33 @@ def test_checkpoint_read_while_another_process_saves_is_one_save(tmp_path, swap)
         out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0, err
     assert int(out) > 10 and all(count > 0 for count in seen.values()), (out, seen)
+
+
+# -------------------------------------------------------------------------- user data
+
+
+def test_structures_changed_while_read_are_refused(tmp_path, monkeypatch, shared_data):
+    from skirnet import user_data
+    from skirnet.datasets import content_key
+    from skirnet.featurizers import featurizer_for
+
+    folder = tmp_path / "crystals"
+    shutil.copytree(shared_data / "structure" / "jarvis_sample_poscar", folder)
+    original = user_data.read_structures
+
+    def read_then_edit(path, **kwargs):
+        bunch = original(path, **kwargs)
+        table = Path(path) / "id_prop.csv"
+        table.write_text(table.read_text().replace(",", ",1", 1))  # a writer meanwhile
+        return bunch
+
+    monkeypatch.setattr(user_data, "read_structures", read_then_edit)
+    with pytest.raises(ValueError) as exc:
+        user_data.read_user_data(folder)
+    _one_line(exc, f"{folder} changed while it was being read")
+    monkeypatch.undo()
+    data = user_data.read_user_data(folder)
+    assert data.key == content_key(folder)
+    cache = user_data.feature_cache_dir(data, featurizer_for("structure"))
+    (folder / "id_prop.csv").write_text("edited")  # after the read: the cache keeps its key
+    assert user_data.feature_cache_dir(data, featurizer_for("structure")) == cache
