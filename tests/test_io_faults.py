@@ -864,3 +864,51 @@ def test_structures_changed_while_read_are_refused(tmp_path, monkeypatch, shared
     cache = user_data.feature_cache_dir(data, featurizer_for("structure"))
     (folder / "id_prop.csv").write_text("edited")  # after the read: the cache keeps its key
     assert user_data.feature_cache_dir(data, featurizer_for("structure")) == cache
+
+
+# ---------------------------------------------------------------- stored calibrations
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """A saved model with a calibration, and another with a different one."""
+    from skirnet import pretrained
+    from skirnet.pipeline import save_pipeline
+
+    pipe = pretrained.load("oqmd-formation-enthalpy")
+    folder = tmp_path_factory.mktemp("calibrated")
+
+    def calibration(scale):
+        return {"conformal": {"format": 1, "method": "split",
+                              "conformity_scores": [0.01 * scale * i for i in range(1, 40)]},
+                "rows": 39}  # fmt: skip
+
+    return [save_pipeline(pipe, folder / f"m{i}", calibration=calibration(i + 1)) for i in range(2)]  # fmt: skip
+
+
+def test_damaged_or_foreign_calibration_is_named(calibrated, tmp_path):
+    from skirnet.intervals import read_calibration
+
+    folder = tmp_path / "m"
+    shutil.copytree(calibrated[0], folder)
+    path = folder / "conformal.json"
+    assert read_calibration(folder)["rows"] == 39
+    text = path.read_text()
+    path.write_text(text.replace("0.02", "0.03", 1))  # one number edited, still valid JSON
+    with pytest.raises(ValueError) as exc:
+        read_calibration(folder)
+    _one_line(exc, path, "recorded in", "not the calibration saved with this model")
+    shutil.copy(calibrated[1] / "conformal.json", path)  # another model's
+    with pytest.raises(ValueError, match="not the calibration saved with this model"):
+        read_calibration(folder)
+    path.unlink()
+    with pytest.raises(ValueError) as exc:
+        read_calibration(folder)
+    _one_line(exc, path, "missing, but", "records a calibration")
+    # a folder saved before pipeline.json recorded the SHA-256 reads as it did
+    spec = json.loads((folder / "pipeline.json").read_text())
+    del spec["calibration_sha256"]
+    (folder / "pipeline.json").write_text(json.dumps(spec))
+    assert read_calibration(folder) is None
+    path.write_text(text)
+    assert read_calibration(folder)["rows"] == 39
