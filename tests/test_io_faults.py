@@ -912,3 +912,69 @@ def test_damaged_or_foreign_calibration_is_named(calibrated, tmp_path):
     assert read_calibration(folder) is None
     path.write_text(text)
     assert read_calibration(folder)["rows"] == 39
+
+
+# ------------------------------------------------------------ comparison results, registry
+
+
+def test_comparison_save_failing_midway_leaves_no_results_json(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from skirnet.comparison import build_models, run_comparison
+    from skirnet.pipeline import TrainingSettings
+
+    rng = np.random.RandomState(SEED)
+    X = rng.normal(size=(60, 4))
+    settings = TrainingSettings(progress=False)
+    result = run_comparison(build_models(["ridge"], [17], settings), X, X.sum(axis=1), settings=settings)  # fmt: skip
+    out = tmp_path / "out"
+    result.save(out)
+    before = _names(out)
+    monkeypatch.setattr(Figure, "savefig", _write_then_fail(Figure.savefig, 200, method=True))
+    with pytest.raises(OSError, match="No space left"):
+        result.save(out)
+    assert "results.json" not in _names(out)  # the mark of a whole save is gone
+    assert _names(out) == [n for n in before if n != "results.json"]  # no temporary file
+    monkeypatch.undo()
+    result.save(out)
+    assert json.loads((out / "results.json").read_text())["summary"][0]["model"] == "Ridge"
+
+
+def test_a_damaged_model_registry_is_named(tmp_path, monkeypatch):
+    from skirnet.pretrained import _registry
+
+    (tmp_path / "cards.json").write_text('{"oqmd-formation-enthalpy": {"tar')
+    monkeypatch.setattr(_registry, "_HERE", tmp_path)
+    _registry._cards.cache_clear()
+    try:
+        with pytest.raises(ValueError) as exc:
+            _registry.list_models()
+        _one_line(exc, tmp_path / "cards.json", "reinstall skirnet")
+    finally:
+        monkeypatch.undo()
+        _registry._cards.cache_clear()
+
+
+def test_regenerating_the_shipped_sample_failing_midway_keeps_it(tmp_path, monkeypatch):
+    from skirnet.datasets.data import make_sample
+
+    frame = pd.DataFrame({"formula": ["NaCl"] * 30_000, "target": 1.0, "split": "train"})
+    monkeypatch.setattr(
+        make_sample, "load_composition_dataset",
+        lambda *args, **kwargs: type("B", (), {"frame": frame})(),
+    )  # fmt: skip
+    out = tmp_path / "sample.csv.gz"
+    out.write_bytes(b"shipped")
+    original = gzip.GzipFile.write
+
+    def full_disk(self, data):
+        original(self, data[:100])  # part of the table, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gzip.GzipFile, "write", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        make_sample.make_sample(out)
+    assert out.read_bytes() == b"shipped" and _names(tmp_path) == ["sample.csv.gz"]
+    monkeypatch.setattr(gzip.GzipFile, "write", original)
+    make_sample.make_sample(out)
+    assert pd.read_csv(out).shape == (22_000, 3)
