@@ -26,7 +26,15 @@ CARDS_FILE = "cards.json"
 @cache
 def _cards() -> dict[str, dict[str, Any]]:
     path = MODELS_DIR / CARDS_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        cards = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: damaged ({exc}); reinstall skirnet") from None
+    if not isinstance(cards, dict):
+        raise ValueError(f"{path}: damaged (not a JSON object); reinstall skirnet")
+    return cards
 
 
 def list_models() -> list[str]:

@@ -39,6 +39,7 @@ the jackknife+", Ann. Statist. 2021.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import math
@@ -56,13 +57,24 @@ from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _check_method_params, _num_samples, check_is_fitted
 
-__all__ = ["CALIBRATION_FILE", "ConformalRegressor", "load_calibration", "read_calibration"]
+__all__ = [
+    "CALIBRATION_FILE",
+    "CALIBRATION_SHA256",
+    "ConformalRegressor",
+    "load_calibration",
+    "read_calibration",
+]
 
 #: Version of the dictionary written by :meth:`ConformalRegressor.to_dict`.
 _STATE_FORMAT = 1
 #: The file beside a saved model's ``pipeline.json`` that holds its split calibration:
 #: ``{"conformal": <ConformalRegressor.to_dict()>, ...where the rows came from...}``.
 CALIBRATION_FILE = "conformal.json"
+#: The saved pipeline's file (:data:`skirnet.pipeline.PIPELINE_FILE`), which records the
+#: SHA-256 of the calibration saved with it under :data:`CALIBRATION_SHA256`.
+_PIPELINE_FILE = "pipeline.json"
+#: The key of ``pipeline.json`` under which the calibration's SHA-256 is recorded.
+CALIBRATION_SHA256 = "calibration_sha256"
 #: σ below this is raised to it, so that a row on which the members agree exactly does
 #: not give an infinite score (the floor MAPIE's ``StdConformityScore`` uses).
 _SIGMA_FLOOR = 1e-8
@@ -650,6 +662,12 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 def read_calibration(folder: str | Path) -> dict[str, Any] | None:
     """The calibration stored in a model folder (``conformal.json``), or None.
 
+    ``pipeline.json`` records the SHA-256 of the calibration saved with it (folders saved
+    before it did are read without the check); the two are read together and must
+    match, so a calibration damaged on disk, copied from another model or saved over the
+    folder between the two reads is never taken for this model's. Where a save is under way the files are read again until
+    they belong together (:func:`skirnet._atomic.read_whole`).
+
     Parameters
     ----------
     folder : str or Path
@@ -666,15 +684,59 @@ def read_calibration(folder: str | Path) -> dict[str, Any] | None:
     Raises
     ------
     ValueError
-        The file is there but is not a calibration (the message names it).
+        The file is there but is not a calibration, does not match the SHA-256 that
+        ``pipeline.json`` records, or is missing although ``pipeline.json`` records one
+        (the message names the file).
     """
+    from skirnet._atomic import read_whole
     from skirnet.persistence import ModelFileError
 
-    path = Path(folder) / CALIBRATION_FILE
-    if not path.is_file():
+    folder = Path(folder)
+    path = folder / CALIBRATION_FILE
+    spec_path = folder / _PIPELINE_FILE
+
+    def optional(file: Path) -> bytes | None:
+        try:
+            return file.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            if not folder.is_dir():  # a save renaming the folder: read_whole waits
+                raise FileNotFoundError(f"no such model folder: {folder}") from None
+            return None
+
+    def read() -> tuple[bytes | None, bytes | None]:
+        return optional(spec_path), optional(path)
+
+    def mismatch(files: tuple[bytes | None, bytes | None]) -> Exception | None:
+        spec, data = files
+        try:
+            recorded = json.loads(spec).get(CALIBRATION_SHA256) if spec is not None else None
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            recorded = None  # a damaged pipeline.json is reported by load_pipeline
+        if recorded is None:
+            return None  # no pipeline.json, or one saved before the SHA-256 was recorded
+        if data is None:
+            return ModelFileError(
+                f"{path}: missing, but {spec_path} records a calibration saved with the model"
+            )
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == recorded:
+            return None
+        return ModelFileError(
+            f"{path}: SHA-256 {digest[:12]}... differs from the {str(recorded)[:12]}... "
+            f"recorded in {spec_path}; it is not the calibration saved with this model "
+            "(damaged, copied or edited since)"
+        )
+
+    if not folder.is_dir():
         return None
     try:
-        payload = json.loads(path.read_text())
+        _, data = read_whole(folder, read, mismatch)
+    except FileNotFoundError:
+        return None
+    if data is None:
+        return None
+    try:
+        payload = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: not a calibration file ({exc})") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("conformal"), dict):

@@ -48,7 +48,7 @@ from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
-from skirnet.intervals import CALIBRATION_FILE
+from skirnet.intervals import CALIBRATION_FILE, CALIBRATION_SHA256
 from skirnet.persistence import load_from_files, mismatch, save
 from skirnet.recipes import recipe_params
 
@@ -92,6 +92,7 @@ _OPTIONAL_KEYS = {
     "torch_threads",
     "info",
     "net_sha256",
+    CALIBRATION_SHA256,
 }
 
 
@@ -579,7 +580,7 @@ def save_pipeline(
         Any other JSON-ready description.
     calibration : dict, optional
         A split-conformal calibration of the pipeline, written to
-        ``conformal.json`` beside ``pipeline.json``:
+        ``conformal.json`` beside ``pipeline.json`` (which records its SHA-256):
         ``{"conformal": ConformalRegressor.to_dict(), ...}`` with what you want recorded
         about the calibration rows. Without it, a calibration saved there before is
         removed with the old model (it belongs to the old weights).
@@ -639,9 +640,12 @@ def save_pipeline(
         # the folder is still private: what is read back is what readers will read
         config = (folder / "net" / CONFIG_FILE).read_bytes()
         spec["net_sha256"] = hashlib.sha256(config).hexdigest()
-        (folder / PIPELINE_FILE).write_text(json.dumps(spec, indent=2) + "\n")
         if calibration is not None:
-            (folder / CALIBRATION_FILE).write_text(json.dumps(calibration) + "\n")
+            text = (json.dumps(calibration) + "\n").encode()
+            (folder / CALIBRATION_FILE).write_bytes(text)
+            # ties the calibration to this save: read_calibration checks it
+            spec[CALIBRATION_SHA256] = hashlib.sha256(text).hexdigest()
+        (folder / PIPELINE_FILE).write_text(json.dumps(spec, indent=2) + "\n")
 
     return replace_folder(out, write, {PIPELINE_FILE, "net", CALIBRATION_FILE})
 

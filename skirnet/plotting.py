@@ -145,8 +145,7 @@ def plot_parity(
         line.set_data([lo, hi], [lo, hi])
 
     if n > hexbin_above:
-        ax.hexbin(t, p, gridsize=80, bins="log", mincnt=1, cmap="viridis",
-                  extent=(lo, hi, lo, hi))  # fmt: skip
+        ax.hexbin(t, p, gridsize=80, bins="log", mincnt=1, cmap="viridis", extent=(lo, hi, lo, hi))
         ax.plot([], [], ls="none", marker="h", color="tab:green", label=entry)
     else:
         alpha = float(np.clip(300.0 / n, 0.15, 0.8))

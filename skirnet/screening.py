@@ -25,7 +25,6 @@ import functools
 import heapq
 import itertools
 import math
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from skirnet._atomic import write_atomically
 from skirnet.datasets._tables import (
     CSV_OPTIONS,
     FORMULA_CANDIDATES,
+    PARQUET_OPTIONS,
     csv_header,
     parquet_columns,
     pick_column,
     reading_csv,
+    reading_parquet,
     text_cells,
 )
 
@@ -154,9 +156,12 @@ def _coprime_amounts(k: int, max_atoms: int, mertens: np.ndarray) -> int:
 
 
 def _grid_size(
-    n_elements: int, max_atoms: int, min_elements: int, max_elements: int | None,
+    n_elements: int,
+    max_atoms: int,
+    min_elements: int,
+    max_elements: int | None,
     mertens: np.ndarray,
-) -> int:  # fmt: skip
+) -> int:
     counts = _element_counts(n_elements, max_atoms, min_elements, max_elements)
     return sum(math.comb(n_elements, k) * _coprime_amounts(k, max_atoms, mertens) for k in counts)
 
@@ -438,15 +443,18 @@ def iter_table_formulas(
         import pyarrow.parquet as pq
 
         columns = parquet_columns(path)  # a damaged file or two columns of one name: named
-        handle = pq.ParquetFile(path)
+        with reading_parquet(path):
+            handle = pq.ParquetFile(path, **PARQUET_OPTIONS)
     else:
         columns = csv_header(path)
     column = _formula_column(columns, formula_col, path)
     rows = 0
     if parquet:
-        for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
-            rows += batch.num_rows
-            yield text_cells(batch.column(0).to_pylist())
+        # a damaged page (checked against its CRC where the file has them) is named
+        with reading_parquet(path):
+            for batch in handle.iter_batches(batch_size=chunk_size, columns=[column]):
+                rows += batch.num_rows
+                yield text_cells(batch.column(0).to_pylist())
     else:
         # as every reader of formula tables: cells are text ("NaN" is sodium nitride), only
         # an empty cell is missing, a blank line is a row (an empty formula, an error row);
@@ -466,7 +474,7 @@ def _formula_column(columns: list[str], wanted: str | None, path: Path) -> str:
         if wanted not in columns:
             raise ValueError(f"Column {wanted!r} is not in {path}; its columns: {columns}.")
         return wanted
-    found = pick_column(pd.DataFrame(columns=columns), None, FORMULA_CANDIDATES, "formula", path)  # fmt: skip
+    found = pick_column(pd.DataFrame(columns=columns), None, FORMULA_CANDIDATES, "formula", path)
     if found is None:
         raise ValueError(
             f"No formula column ({', '.join(FORMULA_CANDIDATES)}) in {path}; name the column "
@@ -710,8 +718,15 @@ def screen(
         Formulas (a list, a Series, a generator such as :func:`generate_compositions`), or
         a CSV/Parquet file read in chunks.
     output : str or Path
-        Parquet file to write. It is written under a temporary name and renamed into place
-        when complete, so an interrupted screen never leaves a file that looks finished.
+        Parquet file to write. It is written under a temporary name in the same folder
+        and renamed into place when complete, so a screen that fails half-way (a chunk
+        that raises, on a Dask worker or here, a full disk, Ctrl-C) never leaves a file
+        that looks finished, and an earlier file at ``output`` stays as it was. There is
+        no resume: such a screen is run again from the start. Only a process killed
+        outright (SIGKILL, a power cut) can leave its temporary file behind, hidden
+        (``.<name>.*.partial``) and never under ``output``'s name. Every page of the file
+        carries a CRC checksum, so a reader that verifies them (pyarrow's
+        ``page_checksum_verification=True``, as skirnet's readers do) finds damage.
     formula_col : str, default=None
         Formula column of a file (default: as :func:`iter_table_formulas` finds it).
     chunk_size : int, default=100_000
@@ -785,34 +800,36 @@ def screen(
         scores = _dask_scores(model, chunks, client, 2 * workers, interval)
 
     output = Path(output)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.partial")
     top = _TopK(top_k, ascending)
     n = n_failed = 0
-    writer = None
-    bar = tqdm(total=total, unit="formula", desc="screening", disable=not progress)
-    try:
-        for frame in scores:
-            if writer is None:
-                schema = _schema("std" in frame.columns, interval is not None)
-                writer = pq.ParquetWriter(tmp, schema)
-            table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-            writer.write_table(table)
-            n += len(frame)
-            n_failed += int(frame["error"].notna().sum())
-            top.add(frame)
-            bar.update(len(frame))
-        if writer is None:  # no candidates: still write a valid, empty file
-            pq.write_table(_schema(False, interval is not None).empty_table(), tmp)
-        else:
-            writer.close()
-            writer = None
-        os.replace(tmp, output)
-    finally:
-        bar.close()
-        if writer is not None:
-            writer.close()
-        if tmp.exists():
-            tmp.unlink()
+
+    def write(tmp: Path) -> None:
+        nonlocal n, n_failed
+        writer = None
+        try:
+            for frame in scores:
+                if writer is None:
+                    schema = _schema("std" in frame.columns, interval is not None)
+                    # each page with its CRC: a reader that verifies them finds any damage
+                    writer = pq.ParquetWriter(tmp, schema, write_page_checksum=True)
+                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+                writer.write_table(table)
+                n += len(frame)
+                n_failed += int(frame["error"].notna().sum())
+                top.add(frame)
+                bar.update(len(frame))
+            if writer is None:  # no candidates: still write a valid, empty file
+                empty = _schema(False, interval is not None).empty_table()
+                pq.write_table(empty, tmp, write_page_checksum=True)
+            else:
+                writer.close()
+                writer = None
+        finally:
+            if writer is not None:
+                writer.close()
+
+    with tqdm(total=total, unit="formula", desc="screening", disable=not progress) as bar:
+        write_atomically(output, write)  # a failure half-way leaves no output, nor a temp file
     return ScreeningResult(output, n, n_failed, top.frame(), time.perf_counter() - start)
 
 

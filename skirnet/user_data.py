@@ -62,6 +62,10 @@ class UserData:
         Rows whose input could not be read (read for prediction only: a structure file
         that is missing or not a structure, an empty structure cell): row number and
         why. Their ``inputs`` are None; :func:`predict_user_data` gives them error rows.
+    key : str or None, default=None
+        :func:`~skirnet.datasets.content_key` of ``source`` as it was when ``inputs``
+        were read (structures only): the feature cache's key, so that features are
+        never filed under the key of content they were not computed from.
     """
 
     inputs: list[Any]
@@ -72,6 +76,7 @@ class UserData:
     ids: np.ndarray
     source: Path
     errors: dict[int, str] = dataclasses.field(default_factory=dict)
+    key: str | None = None
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -103,6 +108,12 @@ def read_user_data(
     -------
     UserData
 
+    Raises
+    ------
+    ValueError
+        A file that cannot be read (the message names it), or structures whose file or
+        folder changed while it was being read.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -116,9 +127,17 @@ def read_user_data(
     if is_structure_source(path, structure_col):
         if formula_col is not None:
             raise ValueError(f"{path} holds crystal structures; a formula column does not apply")
+        # the features are cached under the content's key: the content read must be the
+        # content keyed, so a file changed while it is read is refused
+        key = content_key(path) if path.exists() else None
         bunch = read_structures(
             path, structure_col=structure_col, target_col=target_col, target=target
         )
+        if content_key(path) != key:
+            raise ValueError(
+                f"{path} changed while it was being read; read it again once it is no "
+                "longer being written"
+            )
         return UserData(
             bunch.data,
             bunch.target,
@@ -128,6 +147,7 @@ def read_user_data(
             bunch.ids,
             path,
             bunch.errors,
+            key,
         )
     if path.is_dir():
         raise ValueError(f"{path} is a folder without id_prop.csv; give a CSV or Parquet file")
@@ -155,7 +175,8 @@ def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
 
     The folder's name is a key of the file's content, the column read, the feature set
     and the skirnet version: another column of the same file, or a skirnet whose
-    features may differ, never reads these features.
+    features may differ, never reads these features. The content is the one
+    :func:`read_user_data` read (``data.key``), not the file as it is now.
 
     Examples
     --------
@@ -167,7 +188,8 @@ def feature_cache_dir(data: UserData, featurizer: BaseFeaturizer) -> Path:
     """
     params = featurizer.get_params()
     label = "-".join(k for k in ("structure", "composition") if params.get(k, k == "composition"))
-    reading = f"{content_key(data.source)}|{data.input_col}|{__version__}".encode()
+    key = data.key if data.key is not None else content_key(data.source)
+    reading = f"{key}|{data.input_col}|{__version__}".encode()
     return get_data_home() / "features" / f"{hashlib.sha256(reading).hexdigest()[:32]}-{label}"
 
 

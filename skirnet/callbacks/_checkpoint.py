@@ -9,21 +9,26 @@ continues from it, so a fit interrupted after epoch *k* and started again ends w
 same weights as one that ran straight through (bit for bit on the CPU at a fixed thread
 count).
 
-The checkpoint is a folder of two files, written to a temporary sibling and renamed into
-place, so an interruption while writing leaves the previous epoch's checkpoint intact::
+The checkpoint is a folder of two files, written to a temporary sibling and swapped in
+whole (:func:`skirnet._atomic.replace_folder`), so an interruption while writing leaves
+the previous epoch's checkpoint intact (and, on Linux, the folder is never missing; a
+resume elsewhere bridges the moment between two renames)::
 
     state.safetensors    tensors: weights, optimiser moments, best weights, random state
-    state.json           everything else: history, optimiser groups, schedule, counters
+    state.json           everything else: history, optimiser groups, schedule, counters,
+                         and the SHA-256 of state.safetensors
 
-Nothing is unpickled on resume.
+Nothing is unpickled on resume. The recorded SHA-256 ties the two files together: a
+resume reads both once, and files of two epochs (a save landing between the two reads)
+are read again; files that stay mismatched, or one that is truncated or corrupt, raise a
+one-line ValueError naming the file instead of resuming from a damaged state.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +38,14 @@ import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.history import History
 
+from skirnet._atomic import read_whole, replace_folder
 from skirnet.callbacks._weight_average import WeightEMA
 
 __all__ = ["TrainingCheckpoint"]
 
 _TENSORS = "state.safetensors"
 _CONFIG = "state.json"
+_NAMES = (_TENSORS, _CONFIG)
 _FORMAT = 1
 
 
@@ -46,6 +53,57 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, np.generic) or (isinstance(value, torch.Tensor) and value.numel() == 1):
         return value.item()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _read_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """``state.json`` and the tensors of ``state.safetensors``, of one save, checked.
+
+    Both files are read once (:func:`skirnet._atomic.read_whole`): a pair whose
+    SHA-256 does not match is read again while a save over the folder is under way, and
+    reported when it stays mismatched. Checkpoints written before the SHA-256 was
+    recorded are read without that check.
+
+    Raises
+    ------
+    ValueError
+        A file that is missing, truncated, corrupt or of another save; the one-line
+        message names it.
+    """
+    config_path, tensors_path = folder / _CONFIG, folder / _TENSORS
+    advice = f"delete {folder} to train from the start"
+
+    def read() -> tuple[bytes, bytes]:
+        return config_path.read_bytes(), tensors_path.read_bytes()
+
+    def parse(data: bytes) -> dict[str, Any]:
+        try:
+            config = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{config_path}: damaged ({exc}); {advice}") from None
+        if not isinstance(config, dict):
+            raise ValueError(f"{config_path}: not a checkpoint (no JSON object); {advice}")
+        return config
+
+    def mismatch(files: tuple[bytes, bytes]) -> Exception | None:
+        recorded = parse(files[0]).get("tensors_sha256")
+        digest = hashlib.sha256(files[1]).hexdigest()
+        if recorded is None or digest == recorded:
+            return None
+        return ValueError(
+            f"{tensors_path}: SHA-256 {digest[:12]}... differs from the "
+            f"{str(recorded)[:12]}... recorded in {config_path} (damaged, or of another "
+            f"save); {advice}"
+        )
+
+    try:
+        config_data, tensor_data = read_whole(folder, read, mismatch)
+    except FileNotFoundError as exc:
+        raise ValueError(f"{exc.filename}: missing from the checkpoint; {advice}") from None
+    try:
+        tensors = safetensors.torch.load(tensor_data)
+    except safetensors.SafetensorError as exc:
+        raise ValueError(f"{tensors_path}: damaged ({exc}); {advice}") from None
+    return parse(config_data), tensors
 
 
 def _json_float(value: float) -> Any:
@@ -96,7 +154,16 @@ class TrainingCheckpoint(Callback):
 
     def on_train_begin(self, net: Any, **kwargs: Any) -> None:  # noqa: D102
         self.resumed_epochs_ = 0
-        if (Path(self.dirname) / _CONFIG).is_file():
+        folder = Path(self.dirname)
+        if folder.is_dir():
+            # each save replaces the folder whole: other files in it would be deleted
+            foreign = sorted(p.name for p in folder.iterdir() if p.name not in _NAMES)
+            if foreign:
+                raise FileExistsError(
+                    f"{folder} holds other files ({', '.join(foreign[:5])}); give "
+                    "TrainingCheckpoint a folder of its own"
+                )
+        if (folder / _CONFIG).is_file():
             self._restore(net)
             self.resumed_epochs_ = len(net.history)
 
@@ -160,29 +227,37 @@ class TrainingCheckpoint(Callback):
             "callbacks": callback_states,
             "history": list(net.history),
         }
-        text = json.dumps(config, default=_json_value)
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        safetensors.torch.save_file(tensors, str(tmp / _TENSORS))
-        (tmp / _CONFIG).write_text(text)
-        old = folder.with_name(folder.name + ".old")
-        if folder.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
+
+        def write(tmp: Path) -> None:
+            safetensors.torch.save_file(tensors, str(tmp / _TENSORS))
+            # the folder is still private: what is hashed is what a resume will read
+            config["tensors_sha256"] = hashlib.sha256((tmp / _TENSORS).read_bytes()).hexdigest()
+            (tmp / _CONFIG).write_text(json.dumps(config, default=_json_value))
+
+        replace_folder(folder, write, _NAMES)
 
     def _restore(self, net: Any) -> None:
         folder = Path(self.dirname)
-        config = json.loads((folder / _CONFIG).read_text())
+        config, tensors = _read_checkpoint(folder)
         if config.get("format") != _FORMAT or config.get("max_epochs") != net.max_epochs:
             raise ValueError(
                 f"The checkpoint in {folder} belongs to another run (max_epochs "
                 f"{config.get('max_epochs')}, this fit {net.max_epochs}); delete it or "
                 "use another folder."
             )
-        tensors = safetensors.torch.load_file(str(folder / _TENSORS), device="cpu")
+        try:
+            self._apply(net, folder, config, tensors)
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            reason = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(
+                f"{folder / _CONFIG}: the checkpoint cannot be restored ({reason}); delete "
+                f"{folder} to train from the start"
+            ) from None
+
+    def _apply(
+        self, net: Any, folder: Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]
+    ) -> None:
+        """Put the state read from ``folder`` into ``net`` and its callbacks."""
         module_state = {k[7:]: v for k, v in tensors.items() if k.startswith("module.")}
         own = net.module_.state_dict()
         if module_state.keys() != own.keys() or any(

@@ -71,10 +71,13 @@ def _verdict(results: Any) -> str:
     return (
         f"IRNet-17's test MAE is {against('RF', 'the random forest')} and "
         f"{against('PlainNet-17', 'PlainNet-17 (the same net without skips)')}: "
-        + ("the deep residual net leads already on this sample." if shown else "on this "
-           "sample the paper's premise does not show; it needs more rows or epochs.")
+        + (
+            "the deep residual net leads already on this sample."
+            if shown
+            else "on this sample the paper's premise does not show; it needs more rows or epochs."
+        )
         + " All 239,190 OQMD training rows: see the benchmarks page of the documentation."
-    )  # fmt: skip
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,6 +134,13 @@ def run(args: argparse.Namespace) -> int:
     y_train, y_test = train["target"].to_numpy(), test["target"].to_numpy()
     X_train, X_test = X[: len(train)], X[len(train) :]
     return run_and_report(
-        args, models, X_train, y_train, X_test=X_test, y_test=y_test, settings=settings,
-        info=info, verdict=None if args.quick else _verdict,
-    )  # fmt: skip
+        args,
+        models,
+        X_train,
+        y_train,
+        X_test=X_test,
+        y_test=y_test,
+        settings=settings,
+        info=info,
+        verdict=None if args.quick else _verdict,
+    )

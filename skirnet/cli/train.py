@@ -159,10 +159,14 @@ def run(args: argparse.Namespace) -> int:
     doing(f"saving the model to {args.out}", saved=f"{args.out} was left as it was")
     column = "formula_col" if data.kind == "formula" else "structure_col"
     out = save_pipeline(
-        pipe, args.out, target_col=data.target_col, settings=settings.as_dict(),
-        calibration=calibration, **{column: data.input_col},
+        pipe,
+        args.out,
+        target_col=data.target_col,
+        settings=settings.as_dict(),
+        calibration=calibration,
+        **{column: data.input_col},
         info={"dropped_rows": dropped} if args.drop_bad_rows else None,
-    )  # fmt: skip
+    )
     print(
         f"trained {type(net).__name__} (depth {sum(n for _, n in net.architecture_) + 1}) "
         f"for {net.n_iter_} epochs (best validation epoch {net.best_epoch_}); training-set "

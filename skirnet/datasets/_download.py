@@ -195,10 +195,12 @@ def download_file(
 ) -> Path:
     """Download ``url`` to ``dest`` atomically, verifying its SHA-256 (with pooch).
 
-    When ``dest`` already exists with the expected hash nothing is downloaded.
-    :func:`pooch.retrieve` streams the data to a temporary file next to ``dest``, checks
-    the hash and only then moves it into place; on any failure (network error, checksum
-    mismatch) ``dest`` is left as it was and no temporary file stays behind.
+    When ``dest`` already exists with the expected hash nothing is downloaded; one with
+    another hash (damaged, truncated) is downloaded again. :func:`pooch.retrieve` streams
+    the data to a temporary file next to ``dest``, checks the hash and only then moves it
+    into place; on any failure (network error, a connection that breaks off half-way, a
+    server that ends the file early, checksum mismatch, Ctrl-C) ``dest`` is left as it
+    was and no temporary file stays behind.
 
     Parameters
     ----------
@@ -221,9 +223,11 @@ def download_file(
     Raises
     ------
     DownloadError
-        When the URL cannot be fetched (offline, HTTP error).
+        When the URL cannot be fetched (offline, HTTP error) or the connection breaks off
+        before the announced length.
     ChecksumError
-        When the downloaded bytes do not hash to ``sha256``.
+        When the downloaded bytes do not hash to ``sha256`` (also a file cut short by a
+        server that announced no length).
 
     Examples
     --------
@@ -241,9 +245,18 @@ def download_file(
     downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout)
     try:
         pooch.retrieve(
-            url, known_hash=f"sha256:{sha256}", fname=dest.name, path=dest.parent,
+            url,
+            known_hash=f"sha256:{sha256}",
+            fname=dest.name,
+            path=dest.parent,
             downloader=downloader,
-        )  # fmt: skip
+        )
+    except requests.exceptions.ChunkedEncodingError as exc:
+        # the server sent part of the file, then the connection broke (IncompleteRead)
+        raise DownloadError(
+            f"the download of {url} broke off before the end ({exc}); the partial file was "
+            f"discarded and {dest} left as it was. Try again."
+        ) from exc
     except requests.exceptions.RequestException as exc:
         raise DownloadError(_offline_message(url, exc, dest)) from exc
     except ValueError as exc:  # pooch: the hash of the downloaded bytes differs

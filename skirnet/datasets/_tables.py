@@ -56,22 +56,43 @@ def check_unique_columns(names: Sequence[str], path: Path) -> None:
             )
 
 
-def parquet_columns(path: Path) -> list[str]:
-    """The column names of a Parquet file, as it holds them; a damaged file is named."""
+@contextlib.contextmanager
+def reading_parquet(path: Path) -> Iterator[None]:
+    """Turn pyarrow's errors while reading the Parquet file ``path`` into messages naming it.
+
+    A truncated file, a damaged footer or page (its CRC checksum, where the writer stored
+    one, does not match), text that is not UTF-8: one line, the file named.
+    """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     try:
-        names = list(pq.read_schema(path).names)
-    except (pa.ArrowException, OSError) as exc:
+        yield
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ValueError(f"cannot read {path} as a Parquet file: {reason}") from exc
+
+
+#: How every Parquet file is read: pages that carry a CRC checksum are verified, so that a
+#: damaged page raises instead of giving other values (pyarrow skips the check otherwise).
+PARQUET_OPTIONS: dict[str, Any] = {"page_checksum_verification": True}
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, as it holds them; a damaged file is named."""
+    import pyarrow.parquet as pq
+
+    with reading_parquet(path):
+        names = list(pq.read_schema(path).names)
     check_unique_columns(names, path)
     return names
 
 
-def read_matbench_json(path: Path) -> pd.DataFrame:
-    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
+def matbench_payload(path: Path) -> dict[str, Any]:
+    """A Matbench-style JSON file's object, its ``columns`` and ``data`` lists checked.
+
+    A file that cannot be read whole (truncated or corrupt gzip, not UTF-8, bad JSON) or
+    of another shape raises a one-line ValueError naming it.
+    """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
@@ -88,6 +109,12 @@ def read_matbench_json(path: Path) -> pd.DataFrame:
     if not isinstance(payload["columns"], list) or not isinstance(payload["data"], list):
         raise ValueError(f"{path}: 'columns' and 'data' must be lists")
     check_unique_columns([str(c) for c in payload["columns"]], path)
+    return payload
+
+
+def read_matbench_json(path: Path) -> pd.DataFrame:
+    """A Matbench-style JSON file (``{"index", "columns", "data"}``) as a DataFrame."""
+    payload = matbench_payload(path)
     try:
         frame = pd.DataFrame(payload["data"], columns=payload["columns"])
         if "index" in payload:
@@ -200,9 +227,11 @@ def read_frame(path: Path, text: Sequence[str | None] = ()) -> pd.DataFrame:
                 f"reading the Parquet file {path} needs pyarrow (or fastparquet), which is "
                 "not installed: pip install pyarrow, or save the table as CSV."
             )
-        if importlib.util.find_spec("pyarrow") is not None:
-            parquet_columns(path)
-        return pd.read_parquet(path)
+        if importlib.util.find_spec("pyarrow") is None:
+            return pd.read_parquet(path)
+        parquet_columns(path)
+        with reading_parquet(path):
+            return pd.read_parquet(path, engine="pyarrow", **PARQUET_OPTIONS)
     if path.stat().st_size == 0:
         raise ValueError(f"the file {path} is empty")
     header = csv_header(path)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from skirnet._warnings import warn_at_caller
 from skirnet.datasets._base import find_data_file, get_data_home
 from skirnet.datasets._citations import (
     AFLOW_CITATION,
@@ -34,6 +36,7 @@ from skirnet.datasets._citations import (
     OQMD_CITATION,
 )
 from skirnet.datasets._download import CRABNET_WHEEL, extract_members, fetch_crabnet_wheel
+from skirnet.datasets._tables import CSV_OPTIONS, check_target, csv_header, reading_csv, row_label
 
 __all__ = [
     "fetch_oqmd_bandgap",
@@ -423,13 +426,59 @@ def _locate(
 
 
 def _read_csv(path: os.PathLike[str]) -> pd.DataFrame:
-    frame = pd.read_csv(
-        path, dtype={"formula": str, "target": float}, keep_default_na=False, na_values=[""]
-    )
-    missing = {"formula", "target"} - set(frame.columns)
+    """A dataset file's ``formula`` and ``target`` columns, every row of it, checked.
+
+    Read as every formula table is (:data:`~skirnet.datasets._tables.CSV_OPTIONS`):
+    formulas are text (``NaN`` is sodium nitride), only an empty cell is missing, a blank
+    line is a row. A damaged file (truncated or corrupt gzip, not UTF-8), a missing
+    column, a missing formula or a missing or non-numeric target raises a one-line
+    ValueError naming the file (and the row), never a frame short of rows.
+    """
+    path = Path(path)
+    header = csv_header(path)  # empty file, blank first line, duplicate names: named
+    missing = {"formula", "target"} - set(header)
     if missing:
-        raise ValueError(f"{path} lacks column(s) {sorted(missing)}; has {list(frame.columns)}")
-    return frame[["formula", "target"]]
+        raise ValueError(f"{path} lacks column(s) {sorted(missing)}; has {header}")
+    with reading_csv(path):
+        frame = pd.read_csv(path, dtype={"formula": str}, **CSV_OPTIONS)
+    formulas = frame["formula"]
+    if formulas.isna().any():
+        pos = int(np.flatnonzero(formulas.isna().to_numpy())[0])
+        raise ValueError(f"{path} has an empty formula at {row_label(pos, 2)}")
+    target = check_target(frame["target"], "target", path)
+    return pd.DataFrame({"formula": formulas, "target": target})
+
+
+def _read_part(
+    meta: CompositionDataset,
+    key: str,
+    data_home: str | os.PathLike[str] | None,
+    download: bool,
+) -> pd.DataFrame:
+    """One file of a set, read; a damaged copy in the data home is extracted again.
+
+    A file that skirnet extracted into the data home from the pinned wheel and that can
+    no longer be read (truncated, corrupt) is a damaged cache: with ``download=True`` it
+    is extracted again, with a warning naming it. A damaged file elsewhere (the shared
+    folder, a local-only set) raises the reader's error, which names it. A file of
+    another length than the published split only warns: results on it are not
+    comparable with published ones.
+    """
+    path = Path(_locate(meta, key, data_home, download))
+    try:
+        frame = _read_csv(path)
+    except ValueError as exc:
+        cached = get_data_home(data_home) / _relfile(meta, key)
+        if not (download and meta.source == _SOURCE_CRABNET and path == cached):
+            raise
+        warn_at_caller(f"{exc}; extracting it again from the {CRABNET_WHEEL.filename} wheel")
+        _download(meta, data_home)
+        frame = _read_csv(cached)
+    expected = meta.sizes.get(key)
+    if expected is not None and len(frame) != expected:
+        published = meta.name if meta.single_file else f"{meta.name} {key} split"
+        warn_at_caller(f"{path} holds {len(frame)} rows; the published {published} has {expected}")
+    return frame
 
 
 def _describe(meta: CompositionDataset, split: str, n_rows: int) -> str:
@@ -537,11 +586,21 @@ def load_composition_dataset(
     Raises
     ------
     ValueError
-        Unknown name or split.
+        Unknown name or split; a file that cannot be read whole (truncated or corrupt,
+        a missing or non-numeric target, an empty formula): the one-line message names
+        the file. A damaged file that skirnet extracted into the data home is instead
+        extracted again from the wheel, with a warning (``download=True``).
     FileNotFoundError
         File missing locally and not downloadable (or ``download=False``).
     skirnet.datasets.DownloadError
         Download failed (offline, checksum mismatch).
+
+    Warns
+    -----
+    UserWarning
+        A file holds another number of rows than the published split (results on it
+        are not comparable with published ones), or a damaged extracted file is being
+        extracted again.
 
     Examples
     --------
@@ -553,7 +612,7 @@ def load_composition_dataset(
     keys = _check_split(meta, split)
     parts = []
     for key in keys:
-        part = _read_csv(_locate(meta, key, data_home, download))
+        part = _read_part(meta, key, data_home, download)
         part["split"] = key
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -689,12 +748,13 @@ def load_oqmd_sample(
     if split not in (None, "all", *SAMPLE_SIZES):
         raise ValueError(f"split must be one of 'train', 'test', 'all' or None, got {split!r}")
     with resources.as_file(resources.files("skirnet.datasets") / "data" / SAMPLE_FILE) as path:
-        frame = pd.read_csv(
-            path,
-            dtype={"formula": str, "target": float, "split": str},
-            keep_default_na=False,
-            na_values=[""],
-        )
+        with reading_csv(path):  # a damaged installed file is named
+            frame = pd.read_csv(
+                path,
+                dtype={"formula": str, "target": float, "split": str},
+                keep_default_na=False,
+                na_values=[""],
+            )
     if split in SAMPLE_SIZES:
         frame = frame[frame["split"] == split]
     split_name = "all" if split is None else split

@@ -340,7 +340,9 @@ def read_cif_folder(
     if not files:
         raise ValueError(f"no files matching {pattern!r} in {folder}")
     texts = [_read_structure_file(f, f.stem) for f in files]
-    data = [_parse_file(t, f, f.stem) for t, f in zip(texts, files, strict=True)] if parse else texts  # fmt: skip
+    data = (
+        [_parse_file(t, f, f.stem) for t, f in zip(texts, files, strict=True)] if parse else texts
+    )
     return Bunch(
         data=data,
         ids=np.array([f.stem for f in files], dtype=object),
@@ -451,7 +453,9 @@ def load_id_prop_folder(
             for c in table.columns[1:]
         ]
     else:
-        columns = [pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in table.columns[1:]]  # fmt: skip
+        columns = [
+            pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in table.columns[1:]
+        ]
     targets = np.column_stack(columns)
     ids = np.array([str(i).strip() for i in text_cells(table[0])], dtype=object)
     data: list[Any] = []

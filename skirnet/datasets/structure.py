@@ -16,8 +16,6 @@ return the raw CIF strings / structure dicts (``parse=False``) and read only the
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +25,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from skirnet._warnings import warn_at_caller
 from skirnet.datasets._base import find_data_file, get_data_home
-from skirnet.datasets._download import PinnedFile, download_file
+from skirnet.datasets._download import PinnedFile, download_file, sha256_file
+from skirnet.datasets._tables import CSV_OPTIONS, csv_header, matbench_payload, reading_csv
 from skirnet.datasets.composition import MATBENCH_CITATION, MP_CITATION
 from skirnet.datasets.readers import load_id_prop_folder, parse_structure
 
@@ -43,6 +43,7 @@ MATBENCH_PHONONS = PinnedFile(
 )
 
 MP_2018_TARGETS = ("e_form", "band_gap", "efermi", "volume", "magmom")
+_PHONONS_TARGET = "last phdos peak"
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,9 @@ def _locate(
     meta: StructureDataset, data_home: str | os.PathLike[str] | None, download: bool
 ) -> Path:
     path = find_data_file(meta.relpath, data_home)
-    if path is not None:
-        return path
     home = get_data_home(data_home)
+    if path is not None:
+        return _verified(meta, path, home, download)
     if meta.remote is None:
         raise FileNotFoundError(
             f"{meta.name} has no checksum-pinned download source, so skirnet cannot fetch "
@@ -139,6 +140,67 @@ def _locate(
             f"home {home}, and download=False."
         )
     return download_file(meta.remote.url, home / meta.relpath, meta.remote.sha256, progress=True)
+
+
+def _verified(meta: StructureDataset, path: Path, home: Path, download: bool) -> Path:
+    """``path`` if it is the pinned file; a damaged copy in the data home is downloaded again.
+
+    A file that skirnet downloaded is checked against its pinned SHA-256 before each use
+    (the phonons file hashes in milliseconds). One that differs (truncated, corrupt) is
+    downloaded again, with a warning, when it is in the data home and ``download`` allows;
+    anywhere else it raises, naming the file.
+    """
+    remote = meta.remote
+    if remote is None or path.is_dir():
+        return path  # local-only sets have nothing pinned to check against
+    actual = sha256_file(path)
+    if actual == remote.sha256:
+        return path
+    problem = (
+        f"{path} is damaged: its SHA-256 is {actual}, the pinned {meta.name} file's "
+        f"{remote.sha256}"
+    )
+    if download and path == home / meta.relpath:
+        warn_at_caller(f"{problem}; downloading it again")
+        return download_file(remote.url, path, remote.sha256, progress=True)
+    raise ValueError(f"{problem}; delete it or replace it with the published file")
+
+
+def _read_mp_2018(path: Path, n_rows: int | None) -> pd.DataFrame:
+    """The mp_2018 table, read whole or its first ``n_rows``; damage named, never short."""
+    names = csv_header(path)
+    missing = sorted({"material_id", "cif", *MP_2018_TARGETS} - set(names))
+    if missing:
+        raise ValueError(f"{path} lacks column(s) {missing}; has {names}")
+    with reading_csv(path):
+        table = pd.read_csv(
+            path, nrows=n_rows, dtype={"material_id": str, "cif": str}, **CSV_OPTIONS
+        )
+    for column in ("material_id", "cif"):
+        empty = table[column].isna().to_numpy()
+        if empty.any():
+            raise ValueError(
+                f"{path} has an empty {column} at data row {int(np.flatnonzero(empty)[0])}"
+            )
+    return table
+
+
+def _read_phonons(path: Path, n_rows: int | None) -> tuple[list[Any], list[Any], list[Any]]:
+    """Ids, structure dicts and targets of the Matbench phonons file; damage named."""
+    payload = matbench_payload(path)  # truncated or corrupt gzip, bad JSON: named
+    columns = payload["columns"]
+    missing = sorted({"structure", _PHONONS_TARGET} - set(columns))
+    index = payload.get("index")
+    rows = payload["data"]
+    if missing:
+        raise ValueError(f"{path} lacks column(s) {missing}; has {columns}")
+    if not isinstance(index, list) or len(index) != len(rows):
+        raise ValueError(f"{path}: 'index' must be a list as long as 'data' ({len(rows)})")
+    if any(not isinstance(row, list) or len(row) != len(columns) for row in rows):
+        raise ValueError(f"{path}: every row of 'data' must hold {len(columns)} values")
+    rows = rows[:n_rows] if n_rows is not None else rows
+    structure, target = columns.index("structure"), columns.index(_PHONONS_TARGET)
+    return index[: len(rows)], [r[structure] for r in rows], [r[target] for r in rows]
 
 
 def load_structure_dataset(
@@ -190,9 +252,19 @@ def load_structure_dataset(
     Raises
     ------
     ValueError
-        Unknown name or target.
+        Unknown name or target; a file that cannot be read whole (truncated or corrupt
+        gzip, bad JSON, missing columns, an empty id or CIF), or a ``matbench_phonons``
+        file whose SHA-256 is not the pinned one: the one-line message names the file.
+        A damaged ``matbench_phonons`` file in the data home is instead downloaded
+        again, with a warning (``download=True``).
     FileNotFoundError
         The file is missing locally and cannot be downloaded.
+
+    Warns
+    -----
+    UserWarning
+        A whole file holds another number of rows than the published set, or a damaged
+        download is being downloaded again.
 
     Examples
     --------
@@ -210,33 +282,27 @@ def load_structure_dataset(
         tcol = target or "e_form"
         if tcol not in MP_2018_TARGETS:
             raise ValueError(f"target must be one of {MP_2018_TARGETS}, got {target!r}")
-        table = pd.read_csv(path, nrows=n_rows, dtype={"material_id": str, "cif": str})
+        table = _read_mp_2018(path, n_rows)
         raw: list[Any] = table["cif"].tolist()
         frame = table.drop(columns="cif")
         ids = table["material_id"].to_numpy(dtype=object)
         data = [parse_structure(c, "cif") for c in raw] if parse else raw
     elif name == "matbench_phonons":
-        tcol = "last phdos peak"
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            payload = json.load(fh)
-        rows = payload["data"][:n_rows] if n_rows is not None else payload["data"]
-        index = payload["index"][: len(rows)]
-        col = payload["columns"].index("structure")
-        tpos = payload["columns"].index(tcol)
-        raw = [r[col] for r in rows]
-        frame = pd.DataFrame({"id": index, tcol: [r[tpos] for r in rows]})
+        tcol = _PHONONS_TARGET
+        index, raw, values = _read_phonons(path, n_rows)
+        frame = pd.DataFrame({"id": index, tcol: values})
         ids = np.asarray(index, dtype=object)
-        if parse:
-            from pymatgen.core import Structure
-
-            data = [Structure.from_dict(d) for d in raw]
-        else:
-            data = raw
+        # parse_structure refuses dicts that name modules outside pymatgen
+        data = [parse_structure(d) for d in raw] if parse else raw
     else:
         tcol = "optb88vdw_bandgap"
         bunch = load_id_prop_folder(path, parse=parse, n_rows=n_rows)
         data, ids = bunch.data, bunch.ids
         frame = pd.DataFrame({"id": ids, tcol: bunch.target})
+    if n_rows is None and len(ids) != meta.n_rows:
+        warn_at_caller(
+            f"{path} holds {len(ids)} rows; the published {meta.name} has {meta.n_rows}"
+        )
     y = frame[tcol].astype(np.float64)
     target_out: Any = y.reset_index(drop=True) if as_frame else y.to_numpy()
     if return_X_y:

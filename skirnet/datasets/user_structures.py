@@ -129,9 +129,13 @@ def read_structures(
         )
     frame = read_frame(path, text=(structure_col,))
     scol = input_column(
-        frame, structure_col, _STRUCTURE_CANDIDATES, "structure", path,
+        frame,
+        structure_col,
+        _STRUCTURE_CANDIDATES,
+        "structure",
+        path,
         "structure_col= (the column of CIF texts or structure dicts)",
-    )  # fmt: skip
+    )
     missing = frame[scol].isna().to_numpy()
     if missing.any() and target:
         pos = int(np.flatnonzero(missing)[0])
@@ -164,9 +168,13 @@ def read_structures(
 
 
 def input_column(
-    frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], role: str,
-    path: Path, what: str,
-) -> str:  # fmt: skip
+    frame: pd.DataFrame,
+    wanted: str | None,
+    candidates: tuple[str, ...],
+    role: str,
+    path: Path,
+    what: str,
+) -> str:
     """The column of inputs (given, or the first candidate present); clear errors else."""
     if frame.empty:
         raise ValueError(f"the file {path} has a header but no data rows")

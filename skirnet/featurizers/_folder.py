@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from skirnet._atomic import write_atomically
+from skirnet._warnings import warn_at_caller
 from skirnet.featurizers._base import BaseFeaturizer, FeaturizationWarning
 
 __all__ = ["featurize_to_folder"]
@@ -66,6 +68,51 @@ def featurize_chunk(featurizer: BaseFeaturizer, rows: list[Any]) -> tuple[np.nda
     return X, {int(i): _why(featurizer, rows[i]) for i in failed}
 
 
+def _read_manifest(path: Path) -> Any:
+    """``manifest.json``; one that cannot be read raises a one-line error naming it.
+
+    Without a readable manifest nothing tells whose features the chunks hold, so they are
+    not used (nor deleted: the folder may not be skirnet's).
+    """
+    try:
+        return json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(
+            f"{path} is damaged ({exc}), so the features beside it cannot be trusted; "
+            "delete the folder to featurize again"
+        ) from None
+
+
+def _read_chunk(
+    path: Path, n_rows: int, width: int, key: str
+) -> tuple[np.ndarray, dict[int, str]] | None:
+    """A chunk written before, checked; None, with a warning, when it cannot be used.
+
+    A chunk file that is truncated or corrupt (its zip CRCs do not match), of another
+    shape, or written for other rows (another chunk's file copied over it) is computed
+    again rather than trusted; the warning names it. Chunks written before the rows'
+    fingerprint was recorded are checked by shape only.
+    """
+    try:
+        with open(path, "rb") as fh, np.load(fh) as saved:  # closed even when not a zip
+            X = np.asarray(saved["X"])
+            failed = json.loads(str(saved["failed"]))
+            recorded = str(saved["ids_sha256"]) if "ids_sha256" in saved.files else key
+        if X.shape != (n_rows, width) or X.dtype.kind != "f":
+            reason = f"it holds an array of shape {X.shape}, not ({n_rows}, {width})"
+        elif recorded != key:
+            reason = "it holds the features of other rows"
+        else:
+            rows = {int(k): str(v) for k, v in failed.items()}
+            if all(0 <= row < n_rows for row in rows):
+                return X, rows
+            reason = "it lists failed rows outside the chunk"
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, AttributeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+    warn_at_caller(f"{path} cannot be used ({reason}); featurizing its rows again")
+    return None
+
+
 def featurize_to_folder(
     featurizer: BaseFeaturizer,
     rows: Sequence[Any],
@@ -81,6 +128,10 @@ def featurize_to_folder(
     an interruption or a crash loses at most the chunk in flight. A rerun with the same
     featurizer, ids and chunk size loads the chunks already written and computes only
     the missing ones; a folder written for other rows or another featurizer is refused.
+    The folder is a cache: a chunk file found damaged (truncated, corrupt, of another
+    shape or of other rows) is computed again and rewritten, with a warning naming it.
+    A damaged ``manifest.json`` raises instead, as nothing then says whose chunks lie
+    beside it. Runs sharing a folder at the same time are safe: each writes whole files.
     Rows that cannot be featurized are never dropped: their features are NaN and each
     is listed, by id, with the reason.
 
@@ -111,7 +162,13 @@ def featurize_to_folder(
     ------
     ValueError
         If ``folder`` holds chunks of another run (other rows, featurizer or chunk size),
-        or ``ids`` and ``rows`` differ in length.
+        its ``manifest.json`` is damaged (the message names it), or ``ids`` and ``rows``
+        differ in length.
+
+    Warns
+    -----
+    UserWarning
+        A chunk file that cannot be used is featurized again (the message names it).
 
     Examples
     --------
@@ -143,13 +200,14 @@ def featurize_to_folder(
     }
     manifest_path = folder / MANIFEST
     if manifest_path.exists():
-        if json.loads(manifest_path.read_text()) != manifest:
+        if _read_manifest(manifest_path) != manifest:
             raise ValueError(
                 f"{folder} holds features of another run (other rows, featurizer or chunk "
                 "size); choose another folder or delete it"
             )
     else:
         write_atomically(manifest_path, lambda p: p.write_text(json.dumps(manifest, indent=1)))
+    width = len(manifest["featurizer"]["labels"])
 
     from tqdm.auto import tqdm
 
@@ -161,17 +219,17 @@ def featurize_to_folder(
         for number, start in enumerate(range(0, len(rows), chunk_size)):
             path = folder / f"chunk-{number:05d}.npz"
             chunk = rows[start : start + chunk_size]
-            if path.exists():
-                with np.load(path) as saved:
-                    X, failed = saved["X"], json.loads(str(saved["failed"]))
-                failed = {int(k): v for k, v in failed.items()}
+            key = _fingerprint(ids[start : start + chunk_size])
+            saved = _read_chunk(path, len(chunk), width, key) if path.exists() else None
+            if saved is not None:
+                X, failed = saved
             else:
                 X, failed = featurize_chunk(featurizer, chunk)
                 text = json.dumps(failed)
 
-                def write(tmp: Path, X: np.ndarray = X, text: str = text) -> None:
+                def write(tmp: Path, X: np.ndarray = X, text: str = text, key: str = key) -> None:
                     with open(tmp, "wb") as fh:
-                        np.savez(fh, X=X, failed=np.array(text))
+                        np.savez(fh, X=X, failed=np.array(text), ids_sha256=np.array(key))
 
                 write_atomically(path, write)
             blocks.append(X)

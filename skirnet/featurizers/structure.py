@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -12,6 +13,7 @@ import pandas as pd
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_memory
 
+from skirnet._warnings import warn_at_caller
 from skirnet.featurizers._base import MATMINER_CITATION, BaseFeaturizer
 from skirnet.featurizers._voronoi import (
     VoronoiNeighbors,
@@ -238,6 +240,39 @@ def _features_from_arrays(
     return ward2017_features(Structure(Lattice(matrix), species, frac_coords))
 
 
+def _digest(values: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _features_and_digest(
+    matrix: np.ndarray, species: list[str], frac_coords: np.ndarray
+) -> tuple[np.ndarray, str]:
+    """What the ``memory`` cache stores: the attributes and their SHA-256.
+
+    joblib's cache recomputes an entry it cannot unpickle (a truncated file) but returns
+    one whose numbers were damaged on disk as they are; the digest catches that.
+    """
+    values = _features_from_arrays(matrix, species, frac_coords)
+    return values, _digest(values)
+
+
+def _cached_features(compute: Any, *args: Any) -> np.ndarray:
+    """The attributes from the cache, computed and stored again if the entry is damaged."""
+    try:
+        values, digest = compute(*args)
+        if _digest(values) == digest:
+            return np.asarray(values)
+    except (TypeError, ValueError):  # not a pair of an array and a digest
+        pass
+    warn_at_caller(
+        f"a cached result in {compute.store_backend.location} is damaged (its SHA-256 does "
+        "not match); computing it again"
+    )
+    output = compute.call(*args)  # recomputes and stores; joblib >= 1.4 adds metadata
+    values, _ = output[0] if isinstance(output[1], dict) else output
+    return np.asarray(values)
+
+
 # --------------------------------------------------------------------------- #
 # input parsing and chunked (parallel) evaluation
 # --------------------------------------------------------------------------- #
@@ -269,7 +304,7 @@ def _featurize_chunk(
     items: Sequence[tuple[int, Any]], memory: Any, want_composition: bool, want_structure: bool
 ) -> list[tuple[int, np.ndarray | None, str | None, Any]]:
     """Featurize ``(row, input)`` pairs; errors are returned, not raised."""
-    compute = memory.cache(_features_from_arrays) if memory is not None else None
+    compute = memory.cache(_features_and_digest) if memory is not None else None
     out: list[tuple[int, np.ndarray | None, str | None, Any]] = []
     for row, obj in items:
         try:
@@ -281,7 +316,8 @@ def _featurize_chunk(
                 values = np.empty(0)
             elif compute is not None:
                 _check_structure(structure)
-                values = compute(
+                values = _cached_features(
+                    compute,
                     structure.lattice.matrix,
                     [str(site.specie) for site in structure],
                     structure.frac_coords,
@@ -346,7 +382,9 @@ class StructureFeaturizer(BaseFeaturizer):
         ``-1`` uses every core.  Structures are sent in large chunks.
     memory : str or joblib.Memory, optional
         Cache of the per-structure attributes; featurizing the same structure
-        again loads the result instead of recomputing it.
+        again loads the result instead of recomputing it. Each entry is stored with
+        its SHA-256: a damaged entry (truncated, or numbers changed on disk) is
+        computed again, with a warning, never used.
     progress_bar : bool, optional
         Show a tqdm progress bar.  ``None`` (default): when the estimated work
         takes 3 s or more (about 60 structures); ``False``: never; ``True``: always.

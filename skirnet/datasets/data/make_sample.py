@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skirnet._atomic import write_atomically
 from skirnet.datasets.composition import (
     SAMPLE_FILE,
     SAMPLE_SEED,
@@ -52,8 +53,16 @@ def make_sample(out: Path, seed: int = SAMPLE_SEED) -> pd.DataFrame:
         idx = np.sort(rng.choice(len(frame), size=n, replace=False))
         parts.append(frame.iloc[idx])
     sample = pd.concat(parts, ignore_index=True)[["formula", "target", "split"]]
-    with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(sample.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    text = sample.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+    def write(tmp: Path) -> None:
+        with (
+            open(tmp, "wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
+        ):
+            gz.write(text)
+
+    write_atomically(out, write)  # a failure leaves the shipped file as it was
     return sample
 
 
