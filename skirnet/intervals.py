@@ -659,7 +659,7 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 # -- a calibration stored beside a saved model ----------------------------------------------
 
 
-def read_calibration(folder: str | Path) -> dict[str, Any] | None:
+def read_calibration(folder: str | Path, *, sha256: str | None = None) -> dict[str, Any] | None:
     """The calibration stored in a model folder (``conformal.json``), or None.
 
     ``pipeline.json`` records the SHA-256 of the calibration saved with it (folders saved
@@ -673,6 +673,11 @@ def read_calibration(folder: str | Path) -> dict[str, Any] | None:
     folder : str or Path
         A folder written by :func:`skirnet.pipeline.save_pipeline` (``skirnet train``) or
         a shipped model's folder.
+    sha256 : str, optional
+        The SHA-256 the calibration must have: the one recorded in the ``pipeline.json``
+        loaded with the model (:data:`CALIBRATION_SHA256`), so that a save over the folder
+        after the model was loaded is not taken for its calibration. By default, the one
+        ``pipeline.json`` records now.
 
     Returns
     -------
@@ -712,6 +717,8 @@ def read_calibration(folder: str | Path) -> dict[str, Any] | None:
             recorded = json.loads(spec).get(CALIBRATION_SHA256) if spec is not None else None
         except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
             recorded = None  # a damaged pipeline.json is reported by load_pipeline
+        if sha256 is not None:
+            recorded = sha256
         if recorded is None:
             return None  # no pipeline.json, or one saved before the SHA-256 was recorded
         if data is None:
@@ -744,7 +751,9 @@ def read_calibration(folder: str | Path) -> dict[str, Any] | None:
     return payload
 
 
-def load_calibration(folder: str | Path, estimator: BaseEstimator) -> ConformalRegressor | None:
+def load_calibration(
+    folder: str | Path, estimator: BaseEstimator, *, sha256: str | None = None
+) -> ConformalRegressor | None:
     """The calibrated :class:`ConformalRegressor` stored with a saved model, or None.
 
     Parameters
@@ -755,6 +764,9 @@ def load_calibration(folder: str | Path, estimator: BaseEstimator) -> ConformalR
         The fitted model loaded from that folder (or the steps of it the calibration
         should wrap: for a split calibration, any part of the pipeline that ends in the
         same network predicts the same values).
+    sha256 : str, optional
+        The SHA-256 recorded in the ``pipeline.json`` loaded with ``estimator``, see
+        :func:`read_calibration`.
 
     Returns
     -------
@@ -769,7 +781,7 @@ def load_calibration(folder: str | Path, estimator: BaseEstimator) -> ConformalR
     """
     from skirnet.persistence import ModelFileError
 
-    payload = read_calibration(folder)
+    payload = read_calibration(folder, sha256=sha256)
     if payload is None:
         return None
     try:

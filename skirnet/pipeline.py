@@ -48,7 +48,12 @@ from skirnet._version import __version__
 from skirnet.callbacks import EpochProgress, TimeBudget
 from skirnet.estimators import NETWORKS, ResidualNetRegressor, network_name
 from skirnet.featurizers import BaseFeaturizer, CompositionFeaturizer, StructureFeaturizer
-from skirnet.intervals import CALIBRATION_FILE, CALIBRATION_SHA256
+from skirnet.intervals import (
+    CALIBRATION_FILE,
+    CALIBRATION_SHA256,
+    ConformalRegressor,
+    load_calibration,
+)
 from skirnet.persistence import load_from_files, mismatch, save
 from skirnet.recipes import recipe_params
 
@@ -61,6 +66,7 @@ __all__ = [
     "fit_with_validation",
     "input_kind",
     "load_pipeline",
+    "load_pipeline_with_calibration",
     "make_formula_pipeline",
     "make_net",
     "save_pipeline",
@@ -857,3 +863,59 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     if clip is not None:
         steps.append(("clip", feature_clipper(float(clip))))
     return Pipeline([*steps, ("net", net)]), spec
+
+
+#: How many times a model and its calibration are read before a save over the folder that
+#: keeps landing between the two reads is reported.
+_CALIBRATED_READS = 5
+
+
+def load_pipeline_with_calibration(
+    model_dir: str | Path,
+) -> tuple[Pipeline, dict[str, Any], ConformalRegressor | None]:
+    """:func:`load_pipeline` and the calibration saved with that very pipeline.
+
+    The model and its calibration (``conformal.json``) are two reads. The calibration is
+    checked against the SHA-256 recorded in the ``pipeline.json`` loaded with the model, so
+    a save over the folder between the two reads is never taken for this model's: the
+    model is then read again, with its own calibration.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder written by :func:`save_pipeline`, or a shipped model's folder.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        As :func:`load_pipeline` gives it.
+    spec : dict
+        The saved ``pipeline.json``.
+    conformal : skirnet.ConformalRegressor or None
+        The stored calibration wrapping ``pipeline``; None when the folder holds none.
+
+    Raises
+    ------
+    FileNotFoundError, PipelineFileError
+        As :func:`load_pipeline`.
+    ModelFileError
+        The calibration is damaged, or not the one saved with the model (after
+        ``5`` reads of both, which rules out a save landing in between).
+
+    Examples
+    --------
+    >>> from skirnet.pretrained import resolve
+    >>> pipe, spec, conformal = load_pipeline_with_calibration(resolve("oqmd-band-gap"))
+    >>> type(conformal).__name__
+    'ConformalRegressor'
+    """
+    for attempt in range(_CALIBRATED_READS):
+        pipe, spec = load_pipeline(model_dir)
+        try:
+            conformal = load_calibration(model_dir, pipe, sha256=spec.get(CALIBRATION_SHA256))
+        except ModelFileError:
+            if attempt == _CALIBRATED_READS - 1:
+                raise
+            continue  # saved over between the two reads, or damaged: read both again
+        return pipe, spec, conformal
+    raise AssertionError("unreachable")  # the loop returns or raises

@@ -19,7 +19,14 @@ import pytest
 
 from skirnet import IRNetRegressor, _atomic, load, persistence, pipeline, save
 from skirnet.datasets import load_oqmd_sample
-from skirnet.pipeline import TrainingSettings, load_pipeline, save_pipeline, train_pipeline
+from skirnet.intervals import ConformalRegressor
+from skirnet.pipeline import (
+    TrainingSettings,
+    load_pipeline,
+    load_pipeline_with_calibration,
+    save_pipeline,
+    train_pipeline,
+)
 
 #: How long the writer saves; long enough for some hundred loads on a busy machine.
 SECONDS = 3.0
@@ -47,7 +54,15 @@ def _writer(kind: str, sources: list[Path], target: Path, exchange: bool) -> int
     if not exchange:  # the two renames of systems without an atomic folder swap
         _atomic._exchange = _never_exchange
     try:
-        if kind == "pipeline":
+        if kind == "calibrated":
+            loaded = [load_pipeline_with_calibration(source) for source in sources]
+            models = [pipe for pipe, _, _ in loaded]
+            calibrations = [{"conformal": conformal.to_dict()} for _, _, conformal in loaded]
+
+            def write(pipe, folder):
+                save_pipeline(pipe, folder, calibration=calibrations[models.index(pipe)])
+
+        elif kind == "pipeline":
             models = [load_pipeline(source)[0] for source in sources]
             write = save_pipeline
         else:
@@ -89,10 +104,26 @@ def sources(tmp_path_factory):
         IRNetRegressor(hidden_layer_sizes="8", max_epochs=2, random_state=seed).fit(X, X @ w)
         for seed, w in enumerate(([1.0, 2.0, 0.0], [0.0, -1.0, 3.0]))
     ]
+    # the same two pipelines, each with a calibration of its own (different rows)
+    calibrations = [
+        {
+            "conformal": ConformalRegressor(p)
+            .calibrate(formulas[i : i + 20], y[i : i + 20])
+            .to_dict()
+        }
+        for p, i in zip(pipelines, (100, 140), strict=True)
+    ]
     return {
         "pipeline": (
             [save_pipeline(p, folder / f"p{i}") for i, p in enumerate(pipelines)],
             features,
+        ),
+        "calibrated": (
+            [
+                save_pipeline(p, folder / f"c{i}", calibration=c)
+                for i, (p, c) in enumerate(zip(pipelines, calibrations, strict=True))
+            ],
+            formulas[80:90],
         ),
         "network": ([save(n, folder / f"n{i}") for i, n in enumerate(nets)], X[:5]),
     }
@@ -153,4 +184,41 @@ def test_loads_during_saves_see_one_model_whole(
     mode = "exchange" if exchange else "two renames"
     print(f"{kind}, {mode}: {saves} saves, {loads} loads, {reads[0] - loads} re-reads: {counts}")
     assert counts["torn"] == counts["missing"] == counts["failed"] == 0, (counts, errors[:3])
+    assert saves > 10 and counts["first"] > 0 and counts["second"] > 0, (saves, counts)
+
+
+def test_a_model_and_its_calibration_load_together_while_saves_land(pool, sources, tmp_path):
+    """Model and calibration are two reads: each loaded pair is one save's, never mixed."""
+    folders, formulas = sources["calibrated"]
+    loaded = [load_pipeline_with_calibration(folder) for folder in folders]
+    expected = [pipe.predict(formulas) for pipe, _, _ in loaded]
+    scores = [conformal.to_dict()["conformity_scores"] for _, _, conformal in loaded]
+    assert not np.array_equal(expected[0], expected[1]) and scores[0] != scores[1]
+    target, started, done = tmp_path / "model", tmp_path / "started", tmp_path / "done"
+    shutil.copytree(folders[0], target)
+    counts = {"first": 0, "second": 0, "mixed": 0, "failed": 0}
+    errors: list[str] = []
+    writer = pool.submit(_writer, "calibrated", folders, target, True)
+    deadline = time.monotonic() + 300
+    while not started.exists() and not writer.done():
+        assert time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.01)
+    while not done.exists() and not writer.done():
+        try:
+            pipe, _, conformal = load_pipeline_with_calibration(target)
+        except Exception as exc:  # a missing folder or a mismatch is a failure here
+            counts["failed"] += 1
+            errors.append(f"{type(exc).__name__}: {exc}")
+            continue
+        model = [np.array_equal(pipe.predict(formulas), e) for e in expected]
+        calibration = [conformal.to_dict()["conformity_scores"] == s for s in scores]
+        if model[0] and calibration[0]:
+            counts["first"] += 1
+        elif model[1] and calibration[1]:
+            counts["second"] += 1
+        else:
+            counts["mixed"] += 1
+    saves = writer.result(timeout=300)
+    print(f"calibrated: {saves} saves, {counts}")
+    assert counts["mixed"] == counts["failed"] == 0, (counts, errors[:3])
     assert saves > 10 and counts["first"] > 0 and counts["second"] > 0, (saves, counts)

@@ -164,7 +164,7 @@ def print_header(
     )
 
 
-def stored_calibration(args: argparse.Namespace, folder: Path, pipe: Any) -> Any:
+def stored_calibration(args: argparse.Namespace, folder: Path, conformal: Any) -> Any:
     """The calibration saved with the model, for ``--interval``; a clear error without one.
 
     Parameters
@@ -173,8 +173,9 @@ def stored_calibration(args: argparse.Namespace, folder: Path, pipe: Any) -> Any
         The parsed options (``--model``, ``--interval``).
     folder : Path
         The model's folder.
-    pipe : sklearn.pipeline.Pipeline
-        The model loaded from it.
+    conformal : skirnet.ConformalRegressor or None
+        The calibration loaded with the model
+        (:func:`skirnet.pipeline.load_pipeline_with_calibration`).
 
     Returns
     -------
@@ -185,9 +186,8 @@ def stored_calibration(args: argparse.Namespace, folder: Path, pipe: Any) -> Any
     CLIError
         The model has no calibration, or too few calibration rows for the level.
     """
-    from skirnet.intervals import CALIBRATION_FILE, check_level, load_calibration
+    from skirnet.intervals import CALIBRATION_FILE, check_level
 
-    conformal = load_calibration(folder, pipe)
     if conformal is None:
         raise CLIError(
             f"--interval needs a calibration saved with the model, and {args.model} has none "

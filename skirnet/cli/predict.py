@@ -68,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
         The exit status, 0.
     """
     from skirnet.datasets._tables import read_frame
-    from skirnet.pipeline import input_kind, load_pipeline, write_atomically
+    from skirnet.pipeline import (
+        input_kind,
+        load_pipeline,
+        load_pipeline_with_calibration,
+        write_atomically,
+    )
     from skirnet.pretrained import resolve
     from skirnet.user_data import predict_user_data, read_user_data
 
@@ -87,8 +92,12 @@ def run(args: argparse.Namespace) -> int:
         )
     doing(f"loading the model {args.model}", saved="nothing was written")
     folder = resolve(args.model, must_exist=True)
-    pipe, spec = load_pipeline(folder)
-    conformal = None if args.interval is None else stored_calibration(args, folder, pipe)
+    if args.interval is None:
+        pipe, spec = load_pipeline(folder)
+        conformal = None
+    else:
+        pipe, spec, stored = load_pipeline_with_calibration(folder)
+        conformal = stored_calibration(args, folder, stored)
     model_kind = input_kind(pipe)
     columns = {"formula_col": args.formula_col, "structure_col": args.structure_col}
     saved = spec.get(f"{model_kind}_col")

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     """
     import torch
 
-    from skirnet.pipeline import input_kind, load_pipeline
+    from skirnet.pipeline import input_kind, load_pipeline, load_pipeline_with_calibration
     from skirnet.pretrained import resolve
     from skirnet.screening import dask_client, screen
 
@@ -141,7 +141,11 @@ def run(args: argparse.Namespace) -> int:
     candidates, total, described = _candidates(args)
     doing(f"loading the model {args.model}", saved="nothing was written")
     folder = resolve(args.model, must_exist=True)
-    pipe, _ = load_pipeline(folder)
+    if args.interval is None:
+        pipe, _ = load_pipeline(folder)
+        stored = None
+    else:
+        pipe, _, stored = load_pipeline_with_calibration(folder)
     if input_kind(pipe) != "formula":
         raise CLIError(
             f"--model {args.model} predicts from crystal structures; screen ranks "
@@ -150,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     interval = {}
     if args.interval is not None:
         interval = {
-            "conformal": stored_calibration(args, folder, pipe),
+            "conformal": stored_calibration(args, folder, stored),
             "confidence": args.interval,
         }
     note_replacing(output, str(output))
