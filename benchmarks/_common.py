@@ -1,4 +1,8 @@
-"""What every benchmark needs: the machine it ran on, a printed table, a JSON record."""
+"""What every benchmark needs: the machine it ran on, a printed table, a JSON record.
+
+Importing it loads neither torch nor skirnet (the featurizer benchmarks run without torch):
+what needs them imports them when called.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from skirnet.estimators import NETWORKS
-
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
-#: How tables and plots name the three networks of the paper.
-#: (from the networks' registry; the paper's control first, IRNet last)
-NET_LABELS = {name: NETWORKS[name].label for name in reversed(NETWORKS)}
+
+
+def __getattr__(name: str) -> Any:
+    # NET_LABELS: how tables and plots name the three networks of the paper (from the
+    # networks' registry; the paper's control first, IRNet last). The registry loads torch,
+    # so it is read on first use: the featurizer benchmarks run without torch.
+    if name == "NET_LABELS":
+        from skirnet.estimators import NETWORKS
+
+        labels = {net: NETWORKS[net].label for net in reversed(NETWORKS)}
+        globals()[name] = labels
+        return labels
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def use_shared_data() -> None:
@@ -81,12 +93,32 @@ def format_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def write_json(path: str | Path, payload: Any, *, indent: int | None = 2, end: str = "\n") -> Path:
+    """Write ``payload`` to ``path`` as JSON, whole or not at all; returns ``path``.
+
+    Every JSON file the benchmarks write goes through here. The text goes to a temporary
+    file in the same folder, renamed over ``path`` once complete
+    (:func:`skirnet.pipeline.write_atomically`, the package's public atomic writer), so a
+    run killed or failing half-way (an interrupt, a value JSON cannot hold) leaves the
+    previous file as it was and no temporary file behind. ``end`` follows the JSON text
+    (files first written without a final newline keep being written so).
+    """
+    from skirnet.pipeline import write_atomically
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w") as handle:
+            json.dump(payload, handle, indent=indent)
+            handle.write(end)
+
+    return write_atomically(path, write)
+
+
 def write_result(name: str, payload: dict[str, Any]) -> Path:
     """Write ``benchmarks/results/<name>.json`` with the machine added."""
-    path = RESULTS / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": machine_info(), **payload}, indent=2))
-    return path
+    return write_json(RESULTS / f"{name}.json", {"machine": machine_info(), **payload}, end="")
 
 
 def report(name: str, rows: list[dict[str, Any]], columns: list[str], **payload: Any) -> Path:

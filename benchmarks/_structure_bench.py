@@ -11,7 +11,6 @@ and writes ``benchmarks/results/featurize_structure.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -120,8 +119,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(str(r[k]) for k in keys))
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import write_json
     from featurize import machine_info
 
     payload = {
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "machine": machine_info(),
         "rows": rows,
     }
-    RESULT.write_text(json.dumps(payload, indent=2) + "\n")
+    write_json(RESULT, payload)
     return rows
 
 

@@ -12,7 +12,6 @@ info) and ``benchmarks/results/featurize_composition.json`` (composition rows).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _common import write_json  # noqa: E402
 from _composition_bench import bench_composition  # noqa: E402
 
 try:
@@ -124,10 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(format_table(rows))
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"machine": info, "results": rows}, indent=2) + "\n")
-    (args.output.parent / "featurize_composition.json").write_text(
-        json.dumps({"machine": info, "results": composition}, indent=2) + "\n"
+    write_json(args.output, {"machine": info, "results": rows})
+    write_json(
+        args.output.parent / "featurize_composition.json",
+        {"machine": info, "results": composition},
     )
     print(f"wrote {args.output}")
 

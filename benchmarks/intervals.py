@@ -56,6 +56,7 @@ from _common import (  # noqa: E402
     machine_info,
     replace_section,
     use_shared_data,
+    write_json,
 )
 
 JSON = RESULTS / "intervals.json"
@@ -495,7 +496,7 @@ def main() -> int:
             machine=machine_info(),
             levels=list(LEVELS),
         )
-        JSON.write_text(json.dumps(results, indent=2) + "\n")  # after each set
+        write_json(JSON, results)  # after each set
     plot(results)
     return write_docs(results, check=False)
 

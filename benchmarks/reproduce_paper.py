@@ -63,7 +63,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from _common import NET_LABELS, RESULTS, format_table, machine_info  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table, machine_info, write_json  # noqa: E402
 from _full_scale import run_units  # noqa: E402
 from _oqmd_features import oqmd_split  # noqa: E402
 
@@ -270,23 +270,21 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     def record():
-        RESULTS.mkdir(exist_ok=True)
-        out.write_text(
-            json.dumps(
-                {
-                    "benchmark": "reproduce_paper",
-                    "scale": args.scale,
-                    "recipe": args.recipe,
-                    "settings": settings,
-                    "seed": args.seed,
-                    "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
-                    "command": "python benchmarks/reproduce_paper.py "
-                    + " ".join(argv if argv is not None else sys.argv[1:]),
-                    "machine": machine_info(),
-                    "results": results,
-                },
-                indent=2,
-            )
+        write_json(
+            out,
+            {
+                "benchmark": "reproduce_paper",
+                "scale": args.scale,
+                "recipe": args.recipe,
+                "settings": settings,
+                "seed": args.seed,
+                "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
+                "command": "python benchmarks/reproduce_paper.py "
+                + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine_info(),
+                "results": results,
+            },
+            end="",
         )
 
     if not args.no_forest and ("RandomForest", None) not in done:

@@ -43,8 +43,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from _common import REPO, RESULTS, machine_info, use_shared_data  # noqa: E402
-from _full_scale import _write, run_forest, run_net  # noqa: E402
+from _common import REPO, RESULTS, machine_info, use_shared_data, write_json  # noqa: E402
+from _full_scale import run_forest, run_net  # noqa: E402
 
 SUITE = RESULTS / "suite"
 CACHE = Path(__file__).resolve().parent / "cache" / "suite"
@@ -256,7 +256,7 @@ def run_unit(unit: Unit, n_train: int, args: argparse.Namespace, time_left: floa
         "command": "python benchmarks/suite.py " + " ".join(sys.argv[1:]),
         "machine": machine_info(),
     }
-    path = _write(unit.name, record, units=folder)
+    path = write_json(folder / f"{unit.name}.json", record, end="")
     print(
         f"{unit.dataset} {unit.name}: test MAE {record['test_mae']:.5g}, val MAE "
         f"{record['val_mae']:.5g} in {record['wall_s']:.0f} s -> {path}",

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, format_table, replace_section  # noqa: E402
+from _common import RESULTS, format_table, replace_section, write_json  # noqa: E402
 from suite import PUBLISHED, SUITE, planned_units  # noqa: E402
 
 PUBLISHED_COPY = SUITE / "published_test_mae.csv"
@@ -80,7 +80,7 @@ def load_set(dataset: str) -> dict[str, dict]:
             "wall_s": sum(units[s]["wall_s"] for s in seeds),
             "command": "python benchmarks/suite_report.py",
         }
-        (folder / f"{ENSEMBLE}.json").write_text(json.dumps(units[ENSEMBLE], indent=2) + "\n")
+        write_json(folder / f"{ENSEMBLE}.json", units[ENSEMBLE])
     return units
 
 
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{page} is out of date: run python benchmarks/suite_report.py")
         return 1 if stale else 0
     summary = {"sets": rows, "table_one": claims, "irnet17_cost_s": sum(costs) if costs else None}
-    (RESULTS / "suite_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(RESULTS / "suite_summary.json", summary)
     plot(rows, RESULTS / "suite_ratios.png")
     DOCS.write_text(replace_section(DOCS.read_text(), "suite", text))
     README.write_text(replace_section(README.read_text(), "suite-summary", summary_text))

@@ -1,0 +1,104 @@
+"""The benchmarks' shared layer: its JSON writer, and the rules the scripts keep.
+
+Only what runs in a moment: no benchmark is run here (``test_docs_numbers.py`` runs the
+report scripts' ``--check``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SOURCES = sorted(BENCHMARKS.glob("*.py"))
+
+
+def _calls(tree: ast.AST, module: str, function: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == function
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == module
+    ]
+
+
+# ----------------------------------------------------------------------- the JSON writer
+
+
+def test_write_json_writes_the_text_it_always_wrote(tmp_path, benchmarks_module):
+    common = benchmarks_module("_common")
+    payload = {"a": [1, 2.5], "b": None}
+    path = common.write_json(tmp_path / "new" / "x.json", payload)
+    assert path == tmp_path / "new" / "x.json"
+    assert path.read_text() == json.dumps(payload, indent=2) + "\n"
+    common.write_json(path, payload, indent=None, end="")
+    assert path.read_text() == json.dumps(payload)
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_write_failing_half_way_leaves_the_previous_file(
+    tmp_path, benchmarks_module, monkeypatch, error
+):
+    common = benchmarks_module("_common")
+    path = common.write_json(tmp_path / "unit.json", {"test_mae": 0.1})
+    before = path.read_bytes()
+
+    def torn(payload, handle, **kwargs):  # the first half of the text, then the failure
+        text = json.dumps(payload, **kwargs)
+        handle.write(text[: len(text) // 2])
+        handle.flush()
+        raise error
+
+    monkeypatch.setattr(common.json, "dump", torn)
+    with pytest.raises(type(error)):
+        common.write_json(path, {"test_mae": 0.2, "curve": list(range(1000))})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["unit.json"]  # no temporary file left
+
+
+def test_a_value_json_cannot_hold_leaves_the_previous_file(tmp_path, benchmarks_module):
+    # json.dump has written the first keys when it meets the value (a numpy scalar, say)
+    common = benchmarks_module("_common")
+    path = common.write_json(tmp_path / "summary.json", {"rows": [1, 2]})
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        common.write_json(path, {"rows": list(range(1000)), "bad": object()})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_write_result_goes_through_the_writer(tmp_path, benchmarks_module, monkeypatch):
+    common = benchmarks_module("_common")
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    monkeypatch.setattr(common, "machine_info", lambda: {"cpu": "test"})
+    written = []
+    monkeypatch.setattr(
+        common, "write_json", lambda path, payload, **kw: written.append(path) or path
+    )
+    common.write_result("transfer/x", {"benchmark": "transfer"})
+    assert written == [tmp_path / "transfer" / "x.json"]
+
+
+def test_every_json_file_is_written_by_write_json():
+    offenders = []
+    for path in SOURCES:
+        if path.name == "_common.py":
+            continue
+        tree = ast.parse(path.read_text())
+        dumped = _calls(tree, "json", "dump")
+        written = [
+            call
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("write_text", "write")
+            for call in _calls(node, "json", "dumps")
+        ]
+        offenders += [f"{path.name}:{call.lineno}" for call in dumped + written]
+    assert offenders == [], "write JSON with _common.write_json (atomic)"
