@@ -47,23 +47,56 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def machine_info() -> dict[str, Any]:
-    """CPU, cores, GPU and library versions, for the JSON record."""
+def usable_cores() -> int | None:
+    """The cores this process may run on (its affinity), or every core where unknown."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def machine_info(*, featurizers: bool = False) -> dict[str, Any]:
+    """CPU, cores and library versions, for the JSON record.
+
+    By default what a training benchmark depends on: torch's threads and version, skorch,
+    the GPU. ``featurizers=True`` gives the record of the featurizer benchmarks
+    (``featurize.py``), which run without torch: the usable cores, matminer, pymatgen and the
+    platform instead. Each keeps the keys (and date format) its results were written with.
+    """
     import numpy
     import sklearn
+
+    info: dict[str, Any] = {"cpu": cpu_model(), "cores": os.cpu_count()}
+    if featurizers:
+        import matminer
+        import pymatgen.core
+
+        info.update(
+            {
+                "usable_cores": usable_cores(),
+                "python": platform.python_version(),
+                "numpy": numpy.__version__,
+                "matminer": getattr(matminer, "__version__", "unknown"),
+                "pymatgen": getattr(pymatgen.core, "__version__", "unknown"),
+                "scikit-learn": sklearn.__version__,
+                "platform": platform.platform(),
+                "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+        return info
     import torch
 
-    info: dict[str, Any] = {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-    }
+    info.update(
+        {
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__,
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        }
+    )
     try:
         import skorch
 
@@ -74,7 +107,11 @@ def machine_info() -> dict[str, Any]:
 
 
 def format_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """A fixed-width text table (also valid Markdown)."""
+    """A fixed-width text table (also valid Markdown).
+
+    Floats are shown with 4 significant digits, None as an empty cell; strings as they are
+    (format a column beforehand to show it otherwise).
+    """
 
     def cell(value: Any) -> str:
         if isinstance(value, float):

@@ -10,15 +10,12 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import write_json
+from _common import REPO, RESULTS, write_json
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "composition" / "oqmd_formation_enthalpy"
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _matminer_featurizer(preset: str = "irnet"):

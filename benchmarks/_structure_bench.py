@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import machine_info, write_json
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SKIRNET_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -119,16 +120,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(str(r[k]) for k in keys))
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _common import write_json
-    from featurize import machine_info
-
     payload = {
         "benchmark": "featurize_structure",
         "command": "python benchmarks/_structure_bench.py " + " ".join(argv),
         "data": str(CSV.name),
         "sample": f"{n} structures, pandas .sample(random_state=0)",
-        "machine": machine_info(),
+        "machine": machine_info(featurizers=True),
         "rows": rows,
     }
     write_json(RESULT, payload)

@@ -28,6 +28,26 @@ def _calls(tree: ast.AST, module: str, function: str) -> list[ast.Call]:
     ]
 
 
+RESULTS = BENCHMARKS / "results"
+
+
+# ----------------------------------------------------------------------- machine info
+
+
+def test_machine_info_keeps_the_keys_the_results_were_written_with(benchmarks_module):
+    common = benchmarks_module("_common")
+    written = json.loads((RESULTS / "calibration.json").read_text())["machine"]
+    assert list(common.machine_info()) == list(written)
+
+
+def test_the_featurizer_benchmarks_machine_info_keeps_its_keys(benchmarks_module):
+    pytest.importorskip("matminer")
+    common = benchmarks_module("_common")
+    for name in ("featurize.json", "featurize_structure.json"):
+        written = json.loads((RESULTS / name).read_text())["machine"]
+        assert list(common.machine_info(featurizers=True)) == list(written)
+
+
 # ----------------------------------------------------------------------- the JSON writer
 
 
