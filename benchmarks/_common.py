@@ -15,6 +15,8 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
+#: The project's shared folder beside the repository: the data sets, published tables.
+SHARED = REPO.parent / "shared"
 
 
 def __getattr__(name: str) -> Any:
@@ -32,7 +34,7 @@ def __getattr__(name: str) -> Any:
 
 def use_shared_data() -> None:
     """Point skirnet's loaders at the project's ``../shared/data`` when it is there."""
-    shared = REPO.parent / "shared" / "data"
+    shared = SHARED / "data"
     if shared.is_dir():
         os.environ.setdefault("SKIRNET_SHARED_DATA", str(shared))
 

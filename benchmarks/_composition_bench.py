@@ -13,9 +13,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import REPO, RESULTS, write_json
+from _common import RESULTS, SHARED, write_json
 
-DATA = REPO.parent / "shared" / "data" / "composition" / "oqmd_formation_enthalpy"
+DATA = SHARED / "data" / "composition" / "oqmd_formation_enthalpy"
 
 
 def _matminer_featurizer(preset: str = "irnet"):

@@ -22,15 +22,11 @@ import argparse
 import csv
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import RESULTS, format_table, replace_section, write_json  # noqa: E402
-from suite import PUBLISHED, SUITE, planned_units  # noqa: E402
+from _common import RESULTS, format_table, replace_section, write_json
+from _splits import PUBLISHED, SUITE, load_split, planned_units, training_rows
 
 PUBLISHED_COPY = SUITE / "published_test_mae.csv"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -85,8 +81,6 @@ def load_set(dataset: str) -> dict[str, dict]:
 
 
 def _targets(dataset: str, split: str) -> np.ndarray:
-    from suite import load_split
-
     return load_split(dataset, split)[1]
 
 
@@ -98,8 +92,6 @@ def best_of(units: dict[str, dict], names: list[str]) -> str | None:
 
 def summarise(dataset: str, units: dict[str, dict], peers: dict) -> dict:
     """One set's row: our entries, the choices made on validation, the comparisons."""
-    from suite import training_rows
-
     # the units record it; the data is read only for a set with no unit yet
     recorded = [u["train_rows"] for u in units.values() if "train_rows" in u]
     n_train = recorded[0] if recorded else training_rows(dataset)
