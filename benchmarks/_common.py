@@ -1,7 +1,29 @@
 """What every benchmark needs: the machine it ran on, a printed table, a JSON record.
 
-Importing it loads neither torch nor skirnet (the featurizer benchmarks run without torch):
-what needs them imports them when called.
+The benchmarks are runnable scripts (``python benchmarks/<script>.py``) on a small shared
+layer, the modules whose names start with ``_``:
+
+* ``_common.py`` (this one): paths, the shared data, machine info, tables, the JSON writer
+  every result goes through, the generated sections of the docs;
+* ``_splits.py``: the published splits and what the protocols fix on them;
+* ``_oqmd_features.py``, ``_structure_features.py``: features computed once and cached;
+* ``_full_scale.py``: the resumable unit runner of ``reproduce_paper.py --scale full`` and
+  ``suite.py``;
+* ``_composition_bench.py``, ``_structure_bench.py``: the two halves of ``featurize.py``.
+
+A script imports these modules only, never another script, and only their public names;
+``tests/test_benchmarks.py`` checks it.
+
+How a script finds them: running ``python benchmarks/<script>.py`` puts the script's own
+folder, ``benchmarks/``, first on ``sys.path`` (Python does so for every script, from any
+working directory, unless told not to with ``-P`` or ``PYTHONSAFEPATH``), so
+``import _common`` just works and nothing here edits ``sys.path``. ``benchmarks/`` is not
+a package; a test that imports one of these modules puts the folder on ``sys.path`` for its
+own duration (fixture ``benchmarks_module`` of ``tests/conftest.py``), and the tests run
+the scripts themselves as ``python benchmarks/<script>.py``.
+
+Importing this module loads neither torch nor skirnet (the featurizer benchmarks run
+without torch): what needs them imports them when called.
 """
 
 from __future__ import annotations

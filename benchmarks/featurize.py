@@ -12,17 +12,13 @@ info) and ``benchmarks/results/featurize_composition.json`` (composition rows).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _common import format_table, machine_info, write_json  # noqa: E402
-from _composition_bench import bench_composition  # noqa: E402
+from _common import RESULTS, format_table, machine_info, write_json
+from _composition_bench import bench_composition
 
 try:
-    from _structure_bench import bench_structure  # noqa: E402
+    from _structure_bench import bench_structure
 except ImportError:  # the structure part is optional
     bench_structure = None
 
@@ -64,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="side-by-side runs on the sample (median shown)"
     )
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "featurize.json")
+    parser.add_argument("--output", type=Path, default=RESULTS / "featurize.json")
     args = parser.parse_args(argv)
 
     composition = bench_composition(

@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import NET_LABELS, RESULTS, format_table, replace_section, write_json  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table, replace_section, write_json
 
 UNITS = RESULTS / "full"
 ENSEMBLE = RESULTS / "full_scale_ensemble.json"

@@ -1,4 +1,8 @@
-"""The benchmarks' shared layer: its JSON writer, and the rules the scripts keep.
+"""The benchmarks' shared layer: its JSON writer and machine info, and the rules of the folder.
+
+``benchmarks/`` holds runnable scripts and the shared modules they import (names starting
+with ``_``, described in ``benchmarks/_common.py``): a script imports no other script and
+no private name of a shared module, and nothing edits ``sys.path``.
 
 Only what runs in a moment: no benchmark is run here (``test_docs_numbers.py`` runs the
 report scripts' ``--check``).
@@ -8,12 +12,15 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SOURCES = sorted(BENCHMARKS.glob("*.py"))
+MODULES = {path.stem for path in SOURCES}
 
 
 def _calls(tree: ast.AST, module: str, function: str) -> list[ast.Call]:
@@ -122,3 +129,61 @@ def test_every_json_file_is_written_by_write_json():
         ]
         offenders += [f"{path.name}:{call.lineno}" for call in dumped + written]
     assert offenders == [], "write JSON with _common.write_json (atomic)"
+
+
+# ----------------------------------------------------------------------- the layout
+
+
+def _benchmark_imports(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, benchmarks module, name imported from it or None) for every import of one."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name, None) for a in node.names if a.name in MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module in MODULES and not node.level:
+            found += [(node.lineno, node.module, a.name) for a in node.names]
+    return found
+
+
+def test_no_file_edits_sys_path():
+    # the scripts find the shared modules as Python runs them (see benchmarks/_common.py)
+    offenders = [
+        f"{path.name}:{node.lineno}"
+        for path in SOURCES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "path"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+    ]
+    assert offenders == []
+
+
+def test_scripts_import_only_the_shared_modules():
+    offenders = [
+        f"{path.name}:{line} imports {module}"
+        for path in SOURCES
+        for line, module, _ in _benchmark_imports(path)
+        if not module.startswith("_")
+    ]
+    assert offenders == [], "move what scripts share into a shared module (_*.py)"
+
+
+def test_no_private_name_is_imported_from_another_file():
+    offenders = [
+        f"{path.name}:{line} imports {module}.{name}"
+        for path in SOURCES
+        for line, module, name in _benchmark_imports(path)
+        if name is not None and name.startswith("_")
+    ]
+    assert offenders == [], "a name used by other files is public (no leading _)"
+
+
+def test_the_featurizer_benchmark_loads_no_torch():
+    # featurize.py times featurizers in a process without torch; its shared modules
+    # (_common's machine info, tables and writer) import torch only when called
+    code = "import sys, featurize; print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=BENCHMARKS, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
