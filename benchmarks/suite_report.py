@@ -54,8 +54,12 @@ def published(refresh: bool = True) -> dict[str, dict]:
     return out
 
 
-def load_set(dataset: str) -> dict[str, dict]:
-    """The set's finished units by name, with the seed ensemble when its three seeds are in."""
+def load_set(dataset: str, store: bool = True) -> dict[str, dict]:
+    """The set's finished units by name, with the seed ensemble when its three seeds are in.
+
+    A seed ensemble scored here for the first time is stored as a unit (unless ``store`` is
+    false: ``--check`` writes nothing).
+    """
     folder = SUITE / dataset
     units = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
     seeds = [f"irnet17_s{s}" for s in range(3)]
@@ -76,7 +80,8 @@ def load_set(dataset: str) -> dict[str, dict]:
             "wall_s": sum(units[s]["wall_s"] for s in seeds),
             "command": "python benchmarks/suite_report.py",
         }
-        write_json(folder / f"{ENSEMBLE}.json", units[ENSEMBLE])
+        if store:
+            write_json(folder / f"{ENSEMBLE}.json", units[ENSEMBLE])
     return units
 
 
@@ -293,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only check the docs page")
     args = parser.parse_args(argv)
     peers = published(refresh=not args.check)  # a check writes nothing
-    rows = [summarise(d, load_set(d), peers[d]) for d in peers if (SUITE / d).is_dir()]
+    rows = [
+        summarise(d, load_set(d, store=not args.check), peers[d])
+        for d in peers
+        if (SUITE / d).is_dir()
+    ]
     rows.sort(key=lambda r: (r["train_rows"], r["dataset"]))
     if not rows:
         print("no suite results yet")

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -129,6 +130,25 @@ def test_every_json_file_is_written_by_write_json():
         ]
         offenders += [f"{path.name}:{call.lineno}" for call in dumped + written]
     assert offenders == [], "write JSON with _common.write_json (atomic)"
+
+
+def test_suite_report_check_writes_no_seed_ensemble(tmp_path, benchmarks_module, monkeypatch):
+    report = benchmarks_module("suite_report")
+    monkeypatch.setattr(report, "SUITE", tmp_path)
+    truth = {"val": np.array([0.0, 1.0]), "test": np.array([1.0, 2.0, 3.0])}
+    monkeypatch.setattr(report, "_targets", lambda dataset, split: truth[split])
+    folder = tmp_path / "some_set"
+    folder.mkdir()
+    for seed in range(3):
+        unit = {"unit": f"irnet17_s{seed}", "val_mae": 0.1, "test_mae": 0.2, "wall_s": 10.0}
+        (folder / f"irnet17_s{seed}.json").write_text(json.dumps(unit))
+        np.savez(folder / f"irnet17_s{seed}.npz", val=truth["val"] + 1, test=truth["test"])
+    before = sorted(p.name for p in folder.iterdir())
+    checked = report.load_set("some_set", store=False)
+    assert checked[report.ENSEMBLE]["val_mae"] == 1.0
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert report.load_set("some_set")[report.ENSEMBLE] == checked[report.ENSEMBLE]
+    assert (folder / f"{report.ENSEMBLE}.json").is_file()
 
 
 # ----------------------------------------------------------------------- the layout
