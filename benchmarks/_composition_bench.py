@@ -8,17 +8,14 @@ Used by ``benchmarks/featurize.py``; can also be run alone::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import RESULTS, SHARED, write_json
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "composition" / "oqmd_formation_enthalpy"
-RESULTS = Path(__file__).resolve().parent / "results"
+DATA = SHARED / "data" / "composition" / "oqmd_formation_enthalpy"
 
 
 def _matminer_featurizer(preset: str = "irnet"):
@@ -102,7 +99,7 @@ def bench_composition(
 
     test = _oqmd("test")
     formulas = test.sample(n_formulas, random_state=0).tolist()
-    feat = CompositionFeaturizer(progress=False).fit(formulas[:1])
+    feat = CompositionFeaturizer(progress_bar=False).fit(formulas[:1])
     feat.transform(formulas[:10])  # warm the element-table caches (one-off ~0.5 s)
 
     rows = []
@@ -159,10 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = bench_composition(args.n_formulas, not args.no_full, args.exactness_full, args.repeats)
     for r in rows:
         print(r)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "featurize_composition.json").write_text(
-        json.dumps({"results": rows}, indent=2) + "\n"
-    )
+    write_json(RESULTS / "featurize_composition.json", {"results": rows})
 
 
 if __name__ == "__main__":

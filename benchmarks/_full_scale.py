@@ -6,7 +6,6 @@ docstring for the command line.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
@@ -16,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import RESULTS, machine_info
+from _common import RESULTS, machine_info, write_json
 from _oqmd_features import CACHE
 from skorch.callbacks import Callback
 
@@ -94,15 +93,6 @@ def _record(
         "machine": machine_info(),
         **extra,
     }
-
-
-def _write(name: str, record: dict, units: Path = UNITS) -> Path:
-    units.mkdir(parents=True, exist_ok=True)
-    path = units / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2))
-    tmp.replace(path)
-    return path
 
 
 def run_forest(
@@ -344,7 +334,8 @@ def run_units(args, load_data) -> None:
         extra["clean_train"] = bool(args.clean_train)
         extra["features"] = args.features
         extra["n_features"] = int(data[0][0].shape[1])
-        path = _write(name, _record(name, model, depth, settings, data, args.seed, extra))
+        record = _record(name, model, depth, settings, data, args.seed, extra)
+        path = write_json(UNITS / f"{name}.json", record, end="")
         print(
             f"{name}: test MAE {extra['test_mae']:.4f} in {extra['wall_s']:.0f} s -> {path}",
             flush=True,

@@ -11,7 +11,6 @@ and writes ``benchmarks/results/featurize_structure.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -19,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import machine_info, write_json
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SKIRNET_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -120,19 +120,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(str(r[k]) for k in keys))
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from featurize import machine_info
-
     payload = {
         "benchmark": "featurize_structure",
         "command": "python benchmarks/_structure_bench.py " + " ".join(argv),
         "data": str(CSV.name),
         "sample": f"{n} structures, pandas .sample(random_state=0)",
-        "machine": machine_info(),
+        "machine": machine_info(featurizers=True),
         "rows": rows,
     }
-    RESULT.write_text(json.dumps(payload, indent=2) + "\n")
+    write_json(RESULT, payload)
     return rows
 
 

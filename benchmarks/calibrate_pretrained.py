@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import use_shared_data
+from _common import use_shared_data, write_json
 
 import skirnet
 from skirnet import ConformalRegressor, pretrained
@@ -80,7 +80,7 @@ def calibrate(name: str, rows: int) -> dict:
         "versions": {"skirnet": skirnet.__version__},
     }
     path = PRETRAINED / name / CALIBRATION_FILE
-    path.write_text(json.dumps(payload) + "\n")
+    write_json(path, payload, indent=None)
     cards_path = PRETRAINED / pretrained.CARDS_FILE
     cards = json.loads(cards_path.read_text())
     cards[name]["files"][CALIBRATION_FILE] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -93,7 +93,7 @@ def calibrate(name: str, rows: int) -> dict:
         "half_width": half,
         "command": command.strip(),
     }
-    cards_path.write_text(json.dumps(cards, indent=2) + "\n")
+    write_json(cards_path, cards)
     print(
         f"{name}: {rows} validation rows in {seconds:.1f} s, MAE "
         f"{payload['calibration_mae']:.4f} {card['unit']}; half-widths "

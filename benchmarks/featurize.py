@@ -12,82 +12,39 @@ info) and ``benchmarks/results/featurize_composition.json`` (composition rows).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import sys
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _composition_bench import bench_composition  # noqa: E402
+from _common import RESULTS, format_table, machine_info, write_json
+from _composition_bench import bench_composition
 
 try:
-    from _structure_bench import bench_structure  # noqa: E402
+    from _structure_bench import bench_structure
 except ImportError:  # the structure part is optional
     bench_structure = None
 
-COLUMNS = [
-    ("featurizer", "{}", 46),
-    ("rows", "{:d}", 8),
-    ("ours_s", "{:.3f}", 9),
-    ("matminer_s", "{:.2f}", 10),
-    ("ours_rows_per_s", "{:.0f}", 15),
-    ("matminer_rows_per_s", "{:.0f}", 19),
-    ("speedup", "{:.1f}", 8),
-    ("max_abs_diff", "{:.2e}", 12),
-]
+#: The table's columns and how each shows its values (None: "-").
+COLUMNS = {
+    "featurizer": "{}",
+    "rows": "{:d}",
+    "ours_s": "{:.3f}",
+    "matminer_s": "{:.2f}",
+    "ours_rows_per_s": "{:.0f}",
+    "matminer_rows_per_s": "{:.0f}",
+    "speedup": "{:.1f}",
+    "max_abs_diff": "{:.2e}",
+}
 
 
-def machine_info() -> dict:
-    """CPU model, cores and library versions."""
-    import matminer
-    import numpy
-    import pymatgen.core
-    import sklearn
-
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "usable_cores": usable,
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "matminer": getattr(matminer, "__version__", "unknown"),
-        "pymatgen": getattr(pymatgen.core, "__version__", "unknown"),
-        "scikit-learn": sklearn.__version__,
-        "platform": platform.platform(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-
-
-def format_table(rows: list[dict]) -> str:
-    """Fixed-width text table of benchmark rows (None shown as '-')."""
-    head = " ".join(
-        f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, _, w) in enumerate(COLUMNS)
-    )
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        cells = []
-        for i, (name, fmt, w) in enumerate(COLUMNS):
-            v = r.get(name)
-            text = "-" if v is None else fmt.format(v)
-            cells.append(f"{text:<{w}}" if i == 0 else f"{text:>{w}}")
-        lines.append(" ".join(cells))
-    return "\n".join(lines)
+def table(rows: list[dict]) -> str:
+    """The benchmark rows as a table, each column in its own format."""
+    shown = [
+        {
+            name: "-" if r.get(name) is None else fmt.format(r[name])
+            for name, fmt in COLUMNS.items()
+        }
+        for r in rows
+    ]
+    return format_table(shown, list(COLUMNS))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="side-by-side runs on the sample (median shown)"
     )
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "featurize.json")
+    parser.add_argument("--output", type=Path, default=RESULTS / "featurize.json")
     args = parser.parse_args(argv)
 
     composition = bench_composition(
@@ -117,17 +74,17 @@ def main(argv: list[str] | None = None) -> None:
     else:
         print("(structure benchmark not available: benchmarks/_structure_bench.py missing)")
 
-    info = machine_info()
+    info = machine_info(featurizers=True)
     print(
         f"{info['cpu']}, {info['usable_cores']} usable cores, python {info['python']}, "
         f"numpy {info['numpy']}, matminer {info['matminer']}"
     )
-    print(format_table(rows))
+    print(table(rows))
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"machine": info, "results": rows}, indent=2) + "\n")
-    (args.output.parent / "featurize_composition.json").write_text(
-        json.dumps({"machine": info, "results": composition}, indent=2) + "\n"
+    write_json(args.output, {"machine": info, "results": rows})
+    write_json(
+        args.output.parent / "featurize_composition.json",
+        {"machine": info, "results": composition},
     )
     print(f"wrote {args.output}")
 

@@ -17,36 +17,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
 from _common import report, use_shared_data
+from _structure_features import CHUNK_SIZE, featurize_set
 
-CACHE = Path(__file__).resolve().parent / "cache" / "structures"
 SETS = ("mp_2018", "matbench_phonons")
-CHUNK_SIZE = 500
-
-
-def featurize_set(name: str, jobs: int, chunk_size: int = CHUNK_SIZE, progress: bool = True):
-    """(features DataFrame, failures DataFrame, targets, seconds, rows computed now)."""
-    from skirnet.datasets import load_structure_dataset
-    from skirnet.featurizers import StructureFeaturizer, featurize_to_folder
-
-    data = load_structure_dataset(name, parse=False)
-    folder = CACHE / name
-    done = len(list(folder.glob("chunk-*.npz"))) if folder.exists() else 0
-    start = time.perf_counter()
-    X, failures = featurize_to_folder(
-        StructureFeaturizer(composition=True, n_jobs=jobs),
-        data.data,
-        folder,
-        ids=data.ids,
-        chunk_size=chunk_size,
-        progress_bar=progress,
-    )
-    seconds = time.perf_counter() - start
-    computed = max(0, len(X) - done * chunk_size)
-    return X, failures, data.target, seconds, computed
 
 
 def main() -> int:

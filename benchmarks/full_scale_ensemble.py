@@ -17,20 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
+import torch
+from _common import report
+from _full_scale import MODELS, UNITS
+from _oqmd_features import load_data
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import torch  # noqa: E402
-from _common import report  # noqa: E402
-from _full_scale import MODELS, UNITS  # noqa: E402
-from reproduce_paper import load_data  # noqa: E402
-
-from skirnet import load  # noqa: E402
+from skirnet import load
 
 
 def mae(pred: np.ndarray, y: np.ndarray) -> float:

@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import NET_LABELS, RESULTS, format_table, replace_section  # noqa: E402
+from _common import NET_LABELS, RESULTS, format_table, replace_section, write_json
 
 UNITS = RESULTS / "full"
 ENSEMBLE = RESULTS / "full_scale_ensemble.json"
@@ -512,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for c in h["classical"]:
             print(f"  against {c['unit']} ({c['test_mae']:.4f}): {c['below_pct']:.1f} % below")
-    (RESULTS / "full_scale_summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(RESULTS / "full_scale_summary.json", summary, end="")
     plot_curves(units, RESULTS / "full_scale_curves.png")
     plot_trials(units, RESULTS / "recipe_trials_full.png")
     wrote = ["full_scale_summary.json", "full_scale_curves.png", "recipe_trials_full.png"]

@@ -16,7 +16,7 @@ Three sets, calibration rows never from the test split; the test rows choose not
   scaled σ here.
 * ``mp_bulk_modulus`` (GPa): an ensemble of ``MEMBERS`` networks fine-tuned from the
   shipped formation-enthalpy model (``make_fine_tuning_pipeline``, ``FINE_TUNE`` of
-  ``benchmarks/transfer.py`` with ``EPOCHS`` epochs; early stopping on 10 % of the
+  ``benchmarks/_splits.py`` (as ``transfer.py``) with ``EPOCHS`` epochs; early stopping on 10 % of the
   training rows) on the published train split; calibrated on the published validation
   split; scored on the published test split.
 * ``expt_formation_enthalpy`` (eV/atom): the same ensemble trained on 75 % of the
@@ -46,17 +46,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (  # noqa: E402
+from _common import (
     RESULTS,
     format_table,
     machine_info,
     replace_section,
     use_shared_data,
+    write_json,
 )
+from _splits import FINE_TUNE, load_split
+from sklearn.base import BaseEstimator, RegressorMixin
 
 JSON = RESULTS / "intervals.json"
 PLOT = RESULTS / "intervals_coverage.png"
@@ -75,13 +74,6 @@ FAMILIES = ("rare earth", "transition metal", "main group only")
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _load(name: str, split: str) -> tuple[list, np.ndarray]:
-    from skirnet.datasets import load_composition_dataset
-
-    formulas, y = load_composition_dataset(name, split=split, return_X_y=True)
-    return list(formulas), np.asarray(y, dtype=float)
 
 
 def family(formula: str) -> str:
@@ -205,9 +197,9 @@ def run_oqmd() -> dict:
     name, model_name = "oqmd_formation_enthalpy", "oqmd-formation-enthalpy"
     model = pretrained.load(model_name)
     featurizer = model.steps[0][1].set_params(progress_bar=False)
-    stored = read_calibration(pretrained._HERE / model_name)
-    f_val, y_val = _load(name, "val")
-    f_te, y_te = _load(name, "test")
+    stored = read_calibration(pretrained.MODELS_DIR / model_name)
+    f_val, y_val = load_split(name, "val")
+    f_te, y_te = load_split(name, "test")
     cal = np.asarray(stored["source"]["row_indices"])
     rest = np.setdiff1d(np.arange(len(y_val)), cal)
     fit_rows = np.sort(np.random.default_rng(1).choice(rest, 20_000, replace=False))
@@ -247,8 +239,6 @@ def run_oqmd() -> dict:
 
 
 def _ensemble_set(name: str, f_tr, y_tr, f_cal, y_cal, f_te, y_te, calibration: str) -> dict:
-    from transfer import FINE_TUNE
-
     from skirnet import ConformalRegressor, DeepEnsembleRegressor
     from skirnet.transfer import make_fine_tuning_pipeline
 
@@ -304,9 +294,9 @@ def _ensemble_set(name: str, f_tr, y_tr, f_cal, y_cal, f_te, y_te, calibration: 
 
 def run_mp() -> dict:
     name = "mp_bulk_modulus"
-    f_tr, y_tr = _load(name, "train")
-    f_va, y_va = _load(name, "val")
-    f_te, y_te = _load(name, "test")
+    f_tr, y_tr = load_split(name, "train")
+    f_va, y_va = load_split(name, "val")
+    f_te, y_te = load_split(name, "test")
     return _ensemble_set(
         name, f_tr, y_tr, f_va, y_va, f_te, y_te, f"the published validation split ({len(y_va)})"
     )
@@ -314,8 +304,8 @@ def run_mp() -> dict:
 
 def run_expt() -> dict:
     name = "expt_formation_enthalpy"
-    f_tr, y_tr = _load(name, "train")
-    f_te, y_te = _load(name, "test")
+    f_tr, y_tr = load_split(name, "train")
+    f_te, y_te = load_split(name, "test")
     order = np.random.default_rng(0).permutation(len(y_tr))
     n_cal = len(y_tr) // 4
     cal, train = np.sort(order[:n_cal]), np.sort(order[n_cal:])
@@ -495,7 +485,7 @@ def main() -> int:
             machine=machine_info(),
             levels=list(LEVELS),
         )
-        JSON.write_text(json.dumps(results, indent=2) + "\n")  # after each set
+        write_json(JSON, results)  # after each set
     plot(results)
     return write_docs(results, check=False)
 

@@ -59,16 +59,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
+from _common import NET_LABELS, RESULTS, format_table, machine_info, write_json
+from _full_scale import run_units
+from _oqmd_features import load_data
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import torch  # noqa: E402
-from _common import NET_LABELS, RESULTS, format_table, machine_info  # noqa: E402
-from _full_scale import run_units  # noqa: E402
-from _oqmd_features import oqmd_split  # noqa: E402
-
-from skirnet.estimators import NETWORKS  # noqa: E402
-from skirnet.pipeline import FEATURE_CLIP  # noqa: E402
+from skirnet.estimators import NETWORKS
 
 NETS = {name: NETWORKS[name] for name in NET_LABELS}  # PlainNet, SRNet, IRNet
 
@@ -93,31 +89,6 @@ SCALES = {
     },
 }
 LARGE_BATCH = {"batch_size": 1024, "lr": 2e-3, "optimizer": "adamw", "lr_schedule": "onecycle"}
-
-
-def _subsample(X: np.ndarray, y: np.ndarray, n: int | None, seed: int):
-    if n is None or n >= len(X):
-        return X, y
-    idx = np.random.default_rng(seed).choice(len(X), size=n, replace=False)
-    return X[idx], y[idx]
-
-
-def load_data(settings: dict, seed: int, features: str = "irnet"):
-    """Train/val/test arrays, imputed and standardised with training statistics."""
-    X_tr, y_tr = _subsample(*oqmd_split("train", preset=features), settings["train_rows"], seed)
-    X_va, y_va = _subsample(*oqmd_split("val", preset=features), settings["val_rows"], seed)
-    X_te, y_te = _subsample(*oqmd_split("test", preset=features), settings["test_rows"], seed)
-    median = np.nanmedian(X_tr, axis=0)
-    median = np.where(np.isnan(median), 0.0, median)
-
-    def prepare(X):
-        return np.where(np.isnan(X), median, X)
-
-    X_tr, X_va, X_te = prepare(X_tr), prepare(X_va), prepare(X_te)
-    mean, std = X_tr.mean(axis=0), X_tr.std(axis=0)
-    std[std == 0] = 1.0
-    scale = [np.clip((X - mean) / std, -FEATURE_CLIP, FEATURE_CLIP) for X in (X_tr, X_va, X_te)]
-    return (scale[0], y_tr), (scale[1], y_va), (scale[2], y_te)
 
 
 def run_net(
@@ -270,23 +241,21 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     def record():
-        RESULTS.mkdir(exist_ok=True)
-        out.write_text(
-            json.dumps(
-                {
-                    "benchmark": "reproduce_paper",
-                    "scale": args.scale,
-                    "recipe": args.recipe,
-                    "settings": settings,
-                    "seed": args.seed,
-                    "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
-                    "command": "python benchmarks/reproduce_paper.py "
-                    + " ".join(argv if argv is not None else sys.argv[1:]),
-                    "machine": machine_info(),
-                    "results": results,
-                },
-                indent=2,
-            )
+        write_json(
+            out,
+            {
+                "benchmark": "reproduce_paper",
+                "scale": args.scale,
+                "recipe": args.recipe,
+                "settings": settings,
+                "seed": args.seed,
+                "rows": {"train": len(train[0]), "val": len(valid[0]), "test": len(test[0])},
+                "command": "python benchmarks/reproduce_paper.py "
+                + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine_info(),
+                "results": results,
+            },
+            end="",
         )
 
     if not args.no_forest and ("RandomForest", None) not in done:

@@ -34,9 +34,10 @@ import time
 import numpy as np
 import torch
 from _common import RESULTS, format_table, use_shared_data, write_result
-from featurize_structures import featurize_set
+from _splits import MATBENCH_CV
+from _structure_features import featurize_set
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.model_selection import KFold, train_test_split
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skirnet import IRNetRegressor
@@ -46,7 +47,6 @@ SETS = ("mp_2018", "matbench_phonons")
 FEATURES = {"structure": slice(0, 128), "composition": slice(128, 273), "both": slice(0, 273)}
 MODELS = ("irnet", "random_forest")
 ARCHITECTURE = "512x4-256x4-128x4-64x3-32x1"
-MATBENCH_CV = KFold(5, shuffle=True, random_state=18012019)
 UNITS = RESULTS / "structures"
 
 

@@ -21,7 +21,8 @@ its validation and test predictions as ``<unit>.npz``, which the report needs fo
 seed ensemble) and is skipped when run again. A network checkpoints every epoch under
 ``benchmarks/cache/suite/checkpoints`` and a command stopped by ``--time-limit``, Ctrl-C or
 the end of a session continues from its last epoch when run again, with the runner of
-``reproduce_paper.py --scale full`` (:mod:`_full_scale`). Run it beside other work with
+``reproduce_paper.py --scale full`` (:mod:`_full_scale`). The sets and the units of the
+protocol are in :mod:`_splits`. Run it beside other work with
 ``OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE`` and ``--threads 1``.
 
 ``python benchmarks/suite_report.py`` turns the JSON into the tables of the benchmarks page.
@@ -30,33 +31,26 @@ the end of a session continues from its last epoch when run again, with the runn
 from __future__ import annotations
 
 import argparse
-import csv
-import functools
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from _common import machine_info, write_json
+from _full_scale import run_forest, run_net
+from _splits import (
+    SEEDS_BELOW_ROWS,
+    SUITE,
+    Unit,
+    load_split,
+    planned_units,
+    published_sets,
+    training_rows,
+)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import torch  # noqa: E402
-from _common import REPO, RESULTS, machine_info, use_shared_data  # noqa: E402
-from _full_scale import _write, run_forest, run_net  # noqa: E402
-
-SUITE = RESULTS / "suite"
 CACHE = Path(__file__).resolve().parent / "cache" / "suite"
-PUBLISHED = REPO.parent / "shared" / "benchmarks" / "published_test_mae.csv"
-#: Three IRNet-17 seeds below this many training rows, one from here on.
-SEEDS_BELOW_ROWS = 50_000
-#: Fine-tuned IRNet below this many training rows.
-FINE_TUNE_BELOW_ROWS = 20_000
-#: The shipped model each set is fine-tuned from (PROTOCOL.md): band gaps from the band-gap
-#: model, everything else from the formation-enthalpy model.
-SOURCE_OF = {"aflow_egap": "oqmd-band-gap"}
-DEFAULT_SOURCE = "oqmd-formation-enthalpy"
 
 
 #: The order units run in across sets (not part of the protocol): first what every set's
@@ -67,62 +61,6 @@ PHASES = (
     ("irnet17_s1", "irnet17_s2"),
     ("irnet48_s0",),
 )
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One (set, model, depth, seed) of the protocol."""
-
-    dataset: str
-    model: str  # "irnet", "plain", "random_forest" or "hgb"
-    depth: int | None
-    seed: int
-    pretrained: str | None = None
-
-    @property
-    def name(self) -> str:
-        if self.depth is None:
-            short = "rf" if self.model == "random_forest" else self.model
-            return f"{short}_s{self.seed}"
-        return f"{self.model}{self.depth}{'ft' if self.pretrained else ''}_s{self.seed}"
-
-
-@functools.cache
-def published_sets() -> dict[str, dict[str, str]]:
-    """The 16 sets of the published table: name -> its row (unit and the peers' MAEs)."""
-    with PUBLISHED.open() as handle:
-        return {row["dataset"]: row for row in csv.DictReader(handle)}
-
-
-@functools.cache
-def training_rows(dataset: str) -> int:
-    """Rows of the set's published training split (counted from its file)."""
-    return len(load_split(dataset, "train")[1])
-
-
-def planned_units(dataset: str, n_train: int) -> list[Unit]:
-    """The protocol's units of one set, in the order of :data:`PHASES`."""
-    seeds = (0, 1, 2) if n_train < SEEDS_BELOW_ROWS else (0,)
-    units = [
-        Unit(dataset, "irnet", 17, seeds[0]),
-        Unit(dataset, "random_forest", None, 0),
-        Unit(dataset, "hgb", None, 0),
-        Unit(dataset, "plain", 17, 0),
-        *(Unit(dataset, "irnet", 17, seed) for seed in seeds[1:]),
-    ]
-    if n_train < FINE_TUNE_BELOW_ROWS:
-        units.append(Unit(dataset, "irnet", 17, 0, SOURCE_OF.get(dataset, DEFAULT_SOURCE)))
-    units.append(Unit(dataset, "irnet", 48, 0))
-    return units
-
-
-def load_split(dataset: str, split: str) -> tuple[list[str], np.ndarray]:
-    """Formulas and targets of one published split."""
-    use_shared_data()
-    from skirnet.datasets import load_composition_dataset
-
-    formulas, y = load_composition_dataset(dataset, split=split, return_X_y=True)
-    return list(formulas), np.asarray(y, dtype=np.float64)
 
 
 def features(dataset: str, feature_set: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -256,7 +194,7 @@ def run_unit(unit: Unit, n_train: int, args: argparse.Namespace, time_left: floa
         "command": "python benchmarks/suite.py " + " ".join(sys.argv[1:]),
         "machine": machine_info(),
     }
-    path = _write(unit.name, record, units=folder)
+    path = write_json(folder / f"{unit.name}.json", record, end="")
     print(
         f"{unit.dataset} {unit.name}: test MAE {record['test_mae']:.5g}, val MAE "
         f"{record['val_mae']:.5g} in {record['wall_s']:.0f} s -> {path}",

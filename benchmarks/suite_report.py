@@ -22,15 +22,11 @@ import argparse
 import csv
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import RESULTS, format_table, replace_section  # noqa: E402
-from suite import PUBLISHED, SUITE, planned_units  # noqa: E402
+from _common import RESULTS, format_table, replace_section, write_json
+from _splits import PUBLISHED, SUITE, load_split, planned_units, training_rows
 
 PUBLISHED_COPY = SUITE / "published_test_mae.csv"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -58,8 +54,12 @@ def published(refresh: bool = True) -> dict[str, dict]:
     return out
 
 
-def load_set(dataset: str) -> dict[str, dict]:
-    """The set's finished units by name, with the seed ensemble when its three seeds are in."""
+def load_set(dataset: str, store: bool = True) -> dict[str, dict]:
+    """The set's finished units by name, with the seed ensemble when its three seeds are in.
+
+    A seed ensemble scored here for the first time is stored as a unit (unless ``store`` is
+    false: ``--check`` writes nothing).
+    """
     folder = SUITE / dataset
     units = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
     seeds = [f"irnet17_s{s}" for s in range(3)]
@@ -80,13 +80,12 @@ def load_set(dataset: str) -> dict[str, dict]:
             "wall_s": sum(units[s]["wall_s"] for s in seeds),
             "command": "python benchmarks/suite_report.py",
         }
-        (folder / f"{ENSEMBLE}.json").write_text(json.dumps(units[ENSEMBLE], indent=2) + "\n")
+        if store:
+            write_json(folder / f"{ENSEMBLE}.json", units[ENSEMBLE])
     return units
 
 
 def _targets(dataset: str, split: str) -> np.ndarray:
-    from suite import load_split
-
     return load_split(dataset, split)[1]
 
 
@@ -98,8 +97,6 @@ def best_of(units: dict[str, dict], names: list[str]) -> str | None:
 
 def summarise(dataset: str, units: dict[str, dict], peers: dict) -> dict:
     """One set's row: our entries, the choices made on validation, the comparisons."""
-    from suite import training_rows
-
     # the units record it; the data is read only for a set with no unit yet
     recorded = [u["train_rows"] for u in units.values() if "train_rows" in u]
     n_train = recorded[0] if recorded else training_rows(dataset)
@@ -301,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only check the docs page")
     args = parser.parse_args(argv)
     peers = published(refresh=not args.check)  # a check writes nothing
-    rows = [summarise(d, load_set(d), peers[d]) for d in peers if (SUITE / d).is_dir()]
+    rows = [
+        summarise(d, load_set(d, store=not args.check), peers[d])
+        for d in peers
+        if (SUITE / d).is_dir()
+    ]
     rows.sort(key=lambda r: (r["train_rows"], r["dataset"]))
     if not rows:
         print("no suite results yet")
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{page} is out of date: run python benchmarks/suite_report.py")
         return 1 if stale else 0
     summary = {"sets": rows, "table_one": claims, "irnet17_cost_s": sum(costs) if costs else None}
-    (RESULTS / "suite_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(RESULTS / "suite_summary.json", summary)
     plot(rows, RESULTS / "suite_ratios.png")
     DOCS.write_text(replace_section(DOCS.read_text(), "suite", text))
     README.write_text(replace_section(README.read_text(), "suite-summary", summary_text))

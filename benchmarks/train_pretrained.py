@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS, machine_info, use_shared_data
+from _common import RESULTS, machine_info, use_shared_data, write_json
 from _full_scale import CHECKPOINTS, EpochMAE
 from _oqmd_features import formula_pipeline, oqmd_split
 from sklearn.preprocessing import StandardScaler
@@ -193,7 +193,7 @@ def train(name: str, threads: int, time_limit: float | None, epochs: int | None,
     cards_path = out / "cards.json"
     cards = json.loads(cards_path.read_text()) if cards_path.is_file() else {}
     cards[name] = card
-    cards_path.write_text(json.dumps(cards, indent=2) + "\n")
+    write_json(cards_path, cards)
     record = {
         **card,
         "curve": [
@@ -208,8 +208,7 @@ def train(name: str, threads: int, time_limit: float | None, epochs: int | None,
         ],
     }
     results = RESULTS / "pretrained" if out == PRETRAINED else out
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_json(results / f"{name}.json", record)
     print(
         f"{name}: test MAE {test_mae:.4f} {spec['unit']} (float32 {test_mae_fp32:.4f}), "
         f"{card['parameters']:,} parameters, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB, "

@@ -43,13 +43,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import cpu_model, format_table, write_result
+from _oqmd_features import oqmd_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import cpu_model, format_table, write_result  # noqa: E402
-from _oqmd_features import oqmd_split  # noqa: E402
-
-from skirnet import IRNetRegressor  # noqa: E402
+from skirnet import IRNetRegressor
 
 #: Dense (non-sparse) fp32 peaks in TFLOP/s from the vendors' data sheets; TF32/bf16 tensor
 #: cores are faster, so these are the fair ceiling for fp32 training.

@@ -7,7 +7,7 @@ Four approaches on each set, the same rows for every one:
 
 * ``fine-tuned IRNet`` — ``make_fine_tuning_pipeline(source)``: the shipped model's
   featurizer, frozen standardisation and weights, trained on the new target
-  (``FINE_TUNE`` below; early stopping on 10 % of the training rows);
+  (``FINE_TUNE`` of ``_splits.py``; early stopping on 10 % of the training rows);
 * ``activations + RF`` — the source network's hidden layer ``LAYER`` as features for a
   random forest (Gupta et al.'s feature extraction);
 * ``IRNet from scratch`` — the same architecture from random weights, the recipe skirnet
@@ -36,57 +36,19 @@ import time
 import numpy as np
 import torch
 from _common import RESULTS, format_table, use_shared_data, write_result
+from _splits import FINE_TUNE, TRANSFER_ANCHORS, TRANSFER_SETS, transfer_splits
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skirnet import IRNetRegressor, pretrained
 from skirnet.featurizers import CompositionFeaturizer
-from skirnet.pipeline import feature_clipper
+from skirnet.pipeline import feature_clipper, source_scaler
 from skirnet.recipes import recipe_for_rows, recipe_params
-from skirnet.transfer import NetworkActivations, make_fine_tuning_pipeline, source_scaler
+from skirnet.transfer import NetworkActivations, make_fine_tuning_pipeline
 
-SETS = {
-    "jarvis_formation_energy": "oqmd-formation-enthalpy",
-    "expt_formation_enthalpy": "oqmd-formation-enthalpy",
-    "expt_bandgap_jarvis": "oqmd-band-gap",
-    "matbench_expt_gap": "oqmd-band-gap",
-}
-#: Published results (MAE) to compare with: Gupta et al. 2021's transfer learning on their
-#: splits, and Matbench's leaderboard for expt_gap.
-ANCHORS = {
-    "jarvis_formation_energy": "Gupta et al. transfer 0.125",
-    "expt_formation_enthalpy": "Gupta et al. transfer 0.0708",
-    "expt_bandgap_jarvis": "Gupta et al. transfer 0.3551",
-    "matbench_expt_gap": "MODNet 0.3327; best 0.2865",
-}
-FINE_TUNE = {
-    "optimizer": "adamw",
-    "lr": 1e-3,
-    "batch_size": 64,
-    "lr_schedule": "onecycle",
-    "max_epochs": 60,
-    "patience": 60,
-}
 LAYER = 12  # the last layer of the third stack (128 wide in the formation-enthalpy model)
-MATBENCH_CV = KFold(5, shuffle=True, random_state=18012019)
-
-
-def _splits(name: str):
-    """(train formulas, train y, test formulas, test y) for each split of the set."""
-    from skirnet.datasets import load_composition_dataset
-
-    if name.startswith("matbench_"):
-        formulas, y = load_composition_dataset(name, split=None, return_X_y=True)
-        formulas, y = np.asarray(list(formulas), dtype=object), np.asarray(y, dtype=float)
-        for train, test in MATBENCH_CV.split(formulas):
-            yield list(formulas[train]), y[train], list(formulas[test]), y[test]
-        return
-    f_tr, y_tr = load_composition_dataset(name, split="train", return_X_y=True)
-    f_te, y_te = load_composition_dataset(name, split="test", return_X_y=True)
-    yield list(f_tr), np.asarray(y_tr, float), list(f_te), np.asarray(y_te, float)
 
 
 def _approaches(source: str, n_train: int) -> dict[str, Pipeline]:
@@ -121,8 +83,8 @@ def _approaches(source: str, n_train: int) -> dict[str, Pipeline]:
 
 def run_set(name: str) -> list[dict]:
     rows = []
-    for fold, (f_tr, y_tr, f_te, y_te) in enumerate(_splits(name)):
-        for approach, model in _approaches(SETS[name], len(y_tr)).items():
+    for fold, (f_tr, y_tr, f_te, y_te) in enumerate(transfer_splits(name)):
+        for approach, model in _approaches(TRANSFER_SETS[name], len(y_tr)).items():
             start = time.perf_counter()
             model.fit(f_tr, y_tr)
             seconds = time.perf_counter() - start
@@ -153,7 +115,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         for approach in dict.fromkeys(r["approach"] for r in rows if r["set"] == name):
             maes = [r["test_mae"] for r in rows if r["set"] == name and r["approach"] == approach]
             line[approach] = round(float(np.mean(maes)), 4)
-        line["anchor"] = ANCHORS[name]
+        line["anchor"] = TRANSFER_ANCHORS[name]
         table.append(line)
     return table
 
@@ -168,7 +130,7 @@ def _write_set(name: str, rows: list[dict], threads: int) -> None:
             "threads": threads,
             "fine_tune": FINE_TUNE,
             "activation_layer": LAYER,
-            "source": SETS[name],
+            "source": TRANSFER_SETS[name],
             "rows": rows,
         },
     )
@@ -176,7 +138,7 @@ def _write_set(name: str, rows: list[dict], threads: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--sets", default=",".join(TRANSFER_SETS))
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -187,7 +149,7 @@ def main() -> int:
             continue
         _write_set(name, run_set(name), args.threads)
     rows = []
-    for name in SETS:  # the summary of every set measured so far
+    for name in TRANSFER_SETS:  # the summary of every set measured so far
         path = RESULTS / "transfer" / f"{name}.json"
         if path.exists():
             rows += json.loads(path.read_text())["rows"]

@@ -6,7 +6,7 @@ benchmarks/transfer.py fine-tunes one net (seed 0). Here the same pipeline ends 
 ``DeepEnsembleRegressor(net, n_estimators=5, random_state=0)``: every member starts from
 the same pretrained weights and differs only in its seed (batch order, the rows held out
 for early stopping). The setting is
-``transfer.FINE_TUNE``, fixed before the run; the test rows choose nothing. Reported per
+``FINE_TUNE`` of ``_splits.py``, fixed before the run; the test rows choose nothing. Reported per
 set: the ensemble's test MAE, each member's test MAE (the spread is what one seed is
 worth on a small test set), and the share of test errors inside ±1σ and ±2σ of the
 members' spread. Results: ``benchmarks/results/transfer_ensemble/<set>.json``.
@@ -21,7 +21,7 @@ import time
 import numpy as np
 import torch
 from _common import report, use_shared_data
-from transfer import ANCHORS, FINE_TUNE, SETS, _splits
+from _splits import FINE_TUNE, TRANSFER_ANCHORS, TRANSFER_SETS, transfer_splits
 
 from skirnet import DeepEnsembleRegressor
 from skirnet.transfer import make_fine_tuning_pipeline
@@ -31,8 +31,8 @@ MEMBERS = 5
 
 def run_set(name: str) -> dict:
     folds = []
-    for f_tr, y_tr, f_te, y_te in _splits(name):
-        pipe = make_fine_tuning_pipeline(SETS[name], random_state=0, **FINE_TUNE)
+    for f_tr, y_tr, f_te, y_te in transfer_splits(name):
+        pipe = make_fine_tuning_pipeline(TRANSFER_SETS[name], random_state=0, **FINE_TUNE)
         pipe.set_params(featurize__progress_bar=False, net__verbose=0)
         net = pipe.steps[-1][1]
         pipe.steps[-1] = ("net", DeepEnsembleRegressor(net, n_estimators=MEMBERS, random_state=0))
@@ -72,7 +72,7 @@ def run_set(name: str) -> dict:
         "within_1_sigma": round(float(np.mean([f["within_1_sigma"] for f in folds])), 3),
         "within_2_sigma": round(float(np.mean([f["within_2_sigma"] for f in folds])), 3),
         "fit_s": round(sum(f["fit_s"] for f in folds)),
-        "anchor": ANCHORS[name],
+        "anchor": TRANSFER_ANCHORS[name],
         "folds": folds,
     }
 

@@ -11,7 +11,7 @@ epochs and seed), read from ``benchmarks/cache/models/<unit>``. Each becomes a f
 pipeline (its featurizer preset, the standardisation of the OQMD training rows, the clip,
 the network), saved under ``benchmarks/cache/sources/<unit>``, and is fine-tuned exactly as
 ``transfer.py`` fine-tunes the shipped model (``make_fine_tuning_pipeline`` with
-``transfer.FINE_TUNE``, seed 0, early stopping on 10 % of the training rows);
+``FINE_TUNE`` of ``_splits.py``, seed 0, early stopping on 10 % of the training rows);
 ``--members 5`` fine-tunes five seeds and averages them, as ``transfer_ensemble.py``
 does, and records each member's test MAE beside the average. ``--pick-by-val`` fine-tunes
 only the source with the lowest OQMD *validation* MAE of those named; the JSON records
@@ -32,8 +32,8 @@ import torch
 from _common import format_table, use_shared_data, write_result
 from _full_scale import MODELS, UNITS
 from _oqmd_features import CACHE, formula_pipeline, oqmd_split
+from _splits import FINE_TUNE, TRANSFER_ANCHORS, transfer_splits
 from sklearn.preprocessing import StandardScaler
-from transfer import ANCHORS, FINE_TUNE, _splits
 
 from skirnet import DeepEnsembleRegressor, load
 from skirnet.pipeline import save_pipeline
@@ -86,7 +86,7 @@ def run(
         for unit in sources:
             folder = source_pipeline(unit)
             record = json.loads((UNITS / f"{unit}.json").read_text())
-            for f_tr, y_tr, f_te, y_te in _splits(name):
+            for f_tr, y_tr, f_te, y_te in transfer_splits(name):
                 pipe = make_fine_tuning_pipeline(folder, random_state=0, **FINE_TUNE)
                 pipe.set_params(featurize__progress_bar=False, net__verbose=0)
                 if members > 1:
@@ -126,7 +126,7 @@ def run(
             {
                 "benchmark": "transfer_sources",
                 "set": name,
-                "anchor": ANCHORS[name],
+                "anchor": TRANSFER_ANCHORS[name],
                 "fine_tune": FINE_TUNE,
                 "source_choice": choice,
                 "threads": threads,

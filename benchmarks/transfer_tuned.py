@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 from _common import report, use_shared_data
+from _splits import FINE_TUNE, TRANSFER_ANCHORS, TRANSFER_SETS, transfer_splits
 from sklearn.model_selection import GridSearchCV, KFold
-from transfer import ANCHORS, FINE_TUNE, SETS, _splits
 
 from skirnet.transfer import make_fine_tuning_pipeline
 
@@ -43,9 +43,9 @@ GRIDS = {
 
 
 def run_set(name: str, jobs: int, grid: str = "settings") -> dict:
-    ((f_tr, y_tr, f_te, y_te),) = list(_splits(name))  # published train/test split
+    ((f_tr, y_tr, f_te, y_te),) = list(transfer_splits(name))  # published train/test split
     base = {k: v for k, v in FINE_TUNE.items() if k not in ("lr", "max_epochs", "patience")}
-    pipe = make_fine_tuning_pipeline(SETS[name], random_state=0, patience=200, **base)
+    pipe = make_fine_tuning_pipeline(TRANSFER_SETS[name], random_state=0, patience=200, **base)
     pipe.set_params(featurize__progress_bar=False, net__verbose=0)
     search = GridSearchCV(
         pipe, GRIDS[grid], cv=KFold(5, shuffle=True, random_state=0),
@@ -70,7 +70,7 @@ def run_set(name: str, jobs: int, grid: str = "settings") -> dict:
         "train_rows": len(y_tr),
         "test_rows": len(y_te),
         "search_s": round(seconds),
-        "anchor": ANCHORS[name],
+        "anchor": TRANSFER_ANCHORS[name],
         "cv": cv,
     }
 

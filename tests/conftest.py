@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SKIRNET_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+BENCHMARKS = REPO_ROOT / "benchmarks"
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +49,21 @@ def http_server(tmp_path):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def benchmarks_module(monkeypatch):
+    """Import a module of ``benchmarks/`` by name: ``benchmarks_module("_common")``.
+
+    ``benchmarks/`` is a folder of scripts, not a package: a script finds the shared modules
+    beside it because Python puts the script's own folder first on ``sys.path`` when it runs
+    ``python benchmarks/<script>.py`` (see ``benchmarks/_common.py``). A test does the same
+    for its own duration only: the folder is on ``sys.path`` until the test ends, and the
+    modules imported from it are forgotten then.
+    """
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    before = set(sys.modules)
+    yield importlib.import_module
+    for name in set(sys.modules) - before:
+        if Path(getattr(sys.modules[name], "__file__", None) or "").parent == BENCHMARKS:
+            del sys.modules[name]

@@ -1,0 +1,209 @@
+"""The benchmarks' shared layer: its JSON writer and machine info, and the rules of the folder.
+
+``benchmarks/`` holds runnable scripts and the shared modules they import (names starting
+with ``_``, described in ``benchmarks/_common.py``): a script imports no other script and
+no private name of a shared module, and nothing edits ``sys.path``.
+
+Only what runs in a moment: no benchmark is run here (``test_docs_numbers.py`` runs the
+report scripts' ``--check``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SOURCES = sorted(BENCHMARKS.glob("*.py"))
+MODULES = {path.stem for path in SOURCES}
+
+
+def _calls(tree: ast.AST, module: str, function: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == function
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == module
+    ]
+
+
+RESULTS = BENCHMARKS / "results"
+
+
+# ----------------------------------------------------------------------- machine info
+
+
+def test_machine_info_keeps_the_keys_the_results_were_written_with(benchmarks_module):
+    common = benchmarks_module("_common")
+    written = json.loads((RESULTS / "calibration.json").read_text())["machine"]
+    assert list(common.machine_info()) == list(written)
+
+
+def test_the_featurizer_benchmarks_machine_info_keeps_its_keys(benchmarks_module):
+    pytest.importorskip("matminer")
+    common = benchmarks_module("_common")
+    for name in ("featurize.json", "featurize_structure.json"):
+        written = json.loads((RESULTS / name).read_text())["machine"]
+        assert list(common.machine_info(featurizers=True)) == list(written)
+
+
+# ----------------------------------------------------------------------- the JSON writer
+
+
+def test_write_json_writes_the_text_it_always_wrote(tmp_path, benchmarks_module):
+    common = benchmarks_module("_common")
+    payload = {"a": [1, 2.5], "b": None}
+    path = common.write_json(tmp_path / "new" / "x.json", payload)
+    assert path == tmp_path / "new" / "x.json"
+    assert path.read_text() == json.dumps(payload, indent=2) + "\n"
+    common.write_json(path, payload, indent=None, end="")
+    assert path.read_text() == json.dumps(payload)
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_write_failing_half_way_leaves_the_previous_file(
+    tmp_path, benchmarks_module, monkeypatch, error
+):
+    common = benchmarks_module("_common")
+    path = common.write_json(tmp_path / "unit.json", {"test_mae": 0.1})
+    before = path.read_bytes()
+
+    def torn(payload, handle, **kwargs):  # the first half of the text, then the failure
+        text = json.dumps(payload, **kwargs)
+        handle.write(text[: len(text) // 2])
+        handle.flush()
+        raise error
+
+    monkeypatch.setattr(common.json, "dump", torn)
+    with pytest.raises(type(error)):
+        common.write_json(path, {"test_mae": 0.2, "curve": list(range(1000))})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["unit.json"]  # no temporary file left
+
+
+def test_a_value_json_cannot_hold_leaves_the_previous_file(tmp_path, benchmarks_module):
+    # json.dump has written the first keys when it meets the value (a numpy scalar, say)
+    common = benchmarks_module("_common")
+    path = common.write_json(tmp_path / "summary.json", {"rows": [1, 2]})
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        common.write_json(path, {"rows": list(range(1000)), "bad": object()})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_write_result_goes_through_the_writer(tmp_path, benchmarks_module, monkeypatch):
+    common = benchmarks_module("_common")
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    monkeypatch.setattr(common, "machine_info", lambda: {"cpu": "test"})
+    written = []
+    monkeypatch.setattr(
+        common, "write_json", lambda path, payload, **kw: written.append(path) or path
+    )
+    common.write_result("transfer/x", {"benchmark": "transfer"})
+    assert written == [tmp_path / "transfer" / "x.json"]
+
+
+def test_every_json_file_is_written_by_write_json():
+    offenders = []
+    for path in SOURCES:
+        if path.name == "_common.py":
+            continue
+        tree = ast.parse(path.read_text())
+        dumped = _calls(tree, "json", "dump")
+        written = [
+            call
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("write_text", "write")
+            for call in _calls(node, "json", "dumps")
+        ]
+        offenders += [f"{path.name}:{call.lineno}" for call in dumped + written]
+    assert offenders == [], "write JSON with _common.write_json (atomic)"
+
+
+def test_suite_report_check_writes_no_seed_ensemble(tmp_path, benchmarks_module, monkeypatch):
+    report = benchmarks_module("suite_report")
+    monkeypatch.setattr(report, "SUITE", tmp_path)
+    truth = {"val": np.array([0.0, 1.0]), "test": np.array([1.0, 2.0, 3.0])}
+    monkeypatch.setattr(report, "_targets", lambda dataset, split: truth[split])
+    folder = tmp_path / "some_set"
+    folder.mkdir()
+    for seed in range(3):
+        unit = {"unit": f"irnet17_s{seed}", "val_mae": 0.1, "test_mae": 0.2, "wall_s": 10.0}
+        (folder / f"irnet17_s{seed}.json").write_text(json.dumps(unit))
+        np.savez(folder / f"irnet17_s{seed}.npz", val=truth["val"] + 1, test=truth["test"])
+    before = sorted(p.name for p in folder.iterdir())
+    checked = report.load_set("some_set", store=False)
+    assert checked[report.ENSEMBLE]["val_mae"] == 1.0
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert report.load_set("some_set")[report.ENSEMBLE] == checked[report.ENSEMBLE]
+    assert (folder / f"{report.ENSEMBLE}.json").is_file()
+
+
+# ----------------------------------------------------------------------- the layout
+
+
+def _benchmark_imports(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, benchmarks module, name imported from it or None) for every import of one."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name, None) for a in node.names if a.name in MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module in MODULES and not node.level:
+            found += [(node.lineno, node.module, a.name) for a in node.names]
+    return found
+
+
+def test_no_file_edits_sys_path():
+    # the scripts find the shared modules as Python runs them (see benchmarks/_common.py)
+    offenders = [
+        f"{path.name}:{node.lineno}"
+        for path in SOURCES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "path"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+    ]
+    assert offenders == []
+
+
+def test_scripts_import_only_the_shared_modules():
+    offenders = [
+        f"{path.name}:{line} imports {module}"
+        for path in SOURCES
+        for line, module, _ in _benchmark_imports(path)
+        if not module.startswith("_")
+    ]
+    assert offenders == [], "move what scripts share into a shared module (_*.py)"
+
+
+def test_no_private_name_is_imported_from_another_file():
+    offenders = [
+        f"{path.name}:{line} imports {module}.{name}"
+        for path in SOURCES
+        for line, module, name in _benchmark_imports(path)
+        if name is not None and name.startswith("_")
+    ]
+    assert offenders == [], "a name used by other files is public (no leading _)"
+
+
+def test_the_featurizer_benchmark_loads_no_torch():
+    # featurize.py times featurizers in a process without torch; its shared modules
+    # (_common's machine info, tables and writer) import torch only when called
+    code = "import sys, featurize; print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=BENCHMARKS, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
