@@ -177,6 +177,52 @@ def write_json(path: str | Path, payload: Any, *, indent: int | None = 2, end: s
     return write_atomically(path, write)
 
 
+def write_arrays(path: str | Path, *, compressed: bool = False, **arrays: Any) -> Path:
+    """Write ``arrays`` to the ``.npz`` file ``path``, whole or not at all; returns ``path``.
+
+    As :func:`write_json`: a temporary file in the same folder, renamed over ``path`` once
+    complete, so a killed run never leaves a truncated cache or prediction file.
+    """
+    import numpy as np
+
+    from skirnet.pipeline import write_atomically
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save = np.savez_compressed if compressed else np.savez
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:  # a handle: numpy adds no ".npz" to the name
+            save(handle, **arrays)
+
+    return write_atomically(path, write)
+
+
+def read_cached_arrays(path: str | Path, keys: list[str]) -> dict[str, Any] | None:
+    """The arrays ``keys`` of the cache file ``path``; None when it must be computed.
+
+    A cache that is missing gives None; one that cannot be read whole (truncated, not a
+    ``.npz``, lacking a key: left by a crash of a version that wrote it in place) is
+    removed, with a warning naming it, and gives None too, so that the caller computes
+    it again instead of failing or using part of it.
+    """
+    import warnings
+    import zipfile
+
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as cached:
+            return {key: cached[key] for key in keys}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        warnings.warn(f"{path}: damaged cache ({exc}); computing it again", stacklevel=2)
+        path.unlink(missing_ok=True)
+        return None
+
+
 def write_result(name: str, payload: dict[str, Any]) -> Path:
     """Write ``benchmarks/results/<name>.json`` with the machine added."""
     return write_json(RESULTS / f"{name}.json", {"machine": machine_info(), **payload}, end="")

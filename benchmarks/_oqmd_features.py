@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import use_shared_data
+from _common import read_cached_arrays, use_shared_data, write_arrays
 
 CACHE = Path(__file__).resolve().parent / "cache"
 
@@ -21,8 +21,8 @@ def oqmd_split(
     """
     suffix = "" if preset == "irnet" else f"_{preset.replace('+', '-')}"
     path = CACHE / f"{dataset}_{split}{suffix}.npz"
-    if path.is_file():
-        cached = np.load(path)
+    cached = read_cached_arrays(path, ["X", "y"])
+    if cached is not None:
         return cached["X"], cached["y"]
     use_shared_data()
     from skirnet.datasets import load_composition_dataset
@@ -30,8 +30,7 @@ def oqmd_split(
 
     formulas, y = load_composition_dataset(dataset, split=split, return_X_y=True)
     X = CompositionFeaturizer(preset, errors="nan", n_jobs=-1).fit_transform(list(formulas))
-    CACHE.mkdir(exist_ok=True)
-    np.savez(path, X=X, y=np.asarray(y, dtype=np.float64))
+    write_arrays(path, X=X, y=np.asarray(y, dtype=np.float64))
     return X, np.asarray(y, dtype=np.float64)
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import machine_info, write_json
+from _common import machine_info, read_cached_arrays, write_arrays, write_json
 from _full_scale import run_forest, run_net
 from _splits import (
     SEEDS_BELOW_ROWS,
@@ -68,9 +68,10 @@ def features(dataset: str, feature_set: str) -> dict[str, tuple[np.ndarray, np.n
     from skirnet.featurizers import featurizer_for
 
     path = CACHE / "features" / f"{dataset}_{feature_set.replace('+', '-')}.npz"
-    if path.is_file():
-        cached = np.load(path)
-        return {s: (cached[f"X_{s}"], cached[f"y_{s}"]) for s in ("train", "val", "test")}
+    splits = ("train", "val", "test")
+    cached = read_cached_arrays(path, [f"{k}_{s}" for s in splits for k in "Xy"])
+    if cached is not None:
+        return {s: (cached[f"X_{s}"], cached[f"y_{s}"]) for s in splits}
     out = {}
     for split in ("train", "val", "test"):
         formulas, y = load_split(dataset, split)
@@ -78,12 +79,8 @@ def features(dataset: str, feature_set: str) -> dict[str, tuple[np.ndarray, np.n
             errors="nan", progress_bar=False
         )
         out[split] = (featurizer.fit_transform(formulas), y)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(
-        tmp, **{f"{k}_{s}": v for s, pair in out.items() for k, v in zip("Xy", pair, strict=True)}
-    )
-    tmp.replace(path)
+    arrays = {f"{k}_{s}": v for s, pair in out.items() for k, v in zip("Xy", pair, strict=True)}
+    write_arrays(path, **arrays)
     return out
 
 
@@ -163,14 +160,12 @@ def run_unit(unit: Unit, n_train: int, args: argparse.Namespace, time_left: floa
     predictions = extra.pop("_predictions", None)
     folder = args.results / unit.dataset
     if predictions is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{unit.name}.tmp.npz"
-        np.savez_compressed(
-            tmp,
+        write_arrays(
+            folder / f"{unit.name}.npz",
+            compressed=True,
             val=predictions["val"].astype(np.float32),
             test=predictions["test"].astype(np.float32),
         )
-        tmp.replace(folder / f"{unit.name}.npz")
     (train, valid, test) = data
     record = {
         "benchmark": "suite",

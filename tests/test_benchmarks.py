@@ -101,6 +101,54 @@ def test_a_value_json_cannot_hold_leaves_the_previous_file(tmp_path, benchmarks_
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
 
 
+def test_write_arrays_failing_half_way_leaves_the_previous_file(
+    tmp_path, benchmarks_module, monkeypatch
+):
+    common = benchmarks_module("_common")
+    path = common.write_arrays(tmp_path / "features.npz", X=np.arange(6.0).reshape(2, 3))
+    before = path.read_bytes()
+
+    def torn(handle, **arrays):  # some bytes of the archive, then a full disk
+        handle.write(b"PK\x03\x04 half an archive")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", torn)
+    with pytest.raises(OSError, match="No space left"):
+        common.write_arrays(path, X=np.zeros((1000, 3)))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["features.npz"]  # no temporary file
+    cached = common.read_cached_arrays(path, ["X"])
+    assert np.array_equal(cached["X"], np.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # a crash half-way through an in-place write
+        lambda data: b"not an archive at all",
+        lambda data: b"",
+    ],
+    ids=["truncated", "garbage", "empty"],
+)
+def test_a_damaged_cache_is_removed_with_a_warning_and_computed_again(
+    tmp_path, benchmarks_module, damage
+):
+    common = benchmarks_module("_common")
+    path = common.write_arrays(tmp_path / "features.npz", X=np.ones((200, 50)), y=np.ones(200))
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.warns(UserWarning, match=f"{path}: damaged cache .*computing it again"):
+        assert common.read_cached_arrays(path, ["X", "y"]) is None
+    assert not path.exists()
+    assert common.read_cached_arrays(path, ["X", "y"]) is None  # missing: no warning
+
+
+def test_a_cache_lacking_an_array_is_computed_again(tmp_path, benchmarks_module):
+    common = benchmarks_module("_common")
+    path = common.write_arrays(tmp_path / "features.npz", X=np.ones(3))
+    with pytest.warns(UserWarning, match="damaged cache"):
+        assert common.read_cached_arrays(path, ["X", "y"]) is None
+
+
 def test_write_result_goes_through_the_writer(tmp_path, benchmarks_module, monkeypatch):
     common = benchmarks_module("_common")
     monkeypatch.setattr(common, "RESULTS", tmp_path)
