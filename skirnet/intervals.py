@@ -665,8 +665,9 @@ def read_calibration(folder: str | Path, *, sha256: str | None = None) -> dict[s
     ``pipeline.json`` records the SHA-256 of the calibration saved with it (folders saved
     before it did are read without the check); the two are read together and must
     match, so a calibration damaged on disk, copied from another model or saved over the
-    folder between the two reads is never taken for this model's. Where a save is under way the files are read again until
-    they belong together (:func:`skirnet._atomic.read_whole`).
+    folder between the two reads is never taken for this model's. Where a save is under
+    way the files are read again until they belong together
+    (``skirnet._atomic.read_whole``).
 
     Parameters
     ----------
