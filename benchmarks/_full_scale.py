@@ -199,6 +199,9 @@ def run_net(
 ) -> dict | None:
     """Train (or resume) one network unit; None when the time limit stopped it.
 
+    A Ctrl-C raises KeyboardInterrupt once the fit has stopped, scoring nothing and
+    keeping the checkpoint (the estimator itself would return with the weights it had).
+
     ``params`` are the estimator's constructor parameters (a recipe and its overrides);
     the network checkpoints under ``checkpoints/<name>`` every epoch and is saved under
     ``models/<name>`` when done (``models=None``: not saved). ``test_curve`` records the
@@ -234,6 +237,16 @@ def run_net(
             flush=True,
         )
         return None
+    if model.interrupted_:
+        # a Ctrl-C (or SIGINT) ends the estimator's fit quietly with the weights it has:
+        # that is not this unit's result. Nothing is scored or written, the checkpoint of
+        # the last complete epoch stays, and the command stops: run it again to continue.
+        print(
+            f"{name}: interrupted after epoch {model.n_iter_} of {model.max_epochs}; "
+            "nothing scored, the checkpoint is kept: run the command again to continue",
+            flush=True,
+        )
+        raise KeyboardInterrupt
     pred = model.predict(test[0])
     pred_val = model.predict(valid[0])
     history = model.history_

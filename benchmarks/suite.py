@@ -255,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{dataset} {unit.name}: not started, --time-limit reached")
                 continue
         print(f"{dataset} {unit.name}: starting", flush=True)
-        run_unit(unit, training_rows(dataset), args, left)
+        try:
+            run_unit(unit, training_rows(dataset), args, left)
+        except KeyboardInterrupt:  # a network's checkpoint is kept; a forest starts over
+            print(f"{dataset} {unit.name}: interrupted, nothing written", flush=True)
+            return 130
     return 0
 
 

@@ -255,3 +255,43 @@ def test_the_featurizer_benchmark_loads_no_torch():
         [sys.executable, "-c", code], cwd=BENCHMARKS, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_ctrl_c_during_a_unit_scores_nothing_and_keeps_its_checkpoint(
+    tmp_path, benchmarks_module, monkeypatch
+):
+    """A real SIGINT mid-training: the estimator returns quietly, the unit must not."""
+    import signal
+
+    from skorch.callbacks import Callback
+
+    full_scale = benchmarks_module("_full_scale")
+
+    class CtrlCAtEpoch2(Callback):  # stands in for the time budget, and presses Ctrl-C
+        exhausted_ = False
+
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(full_scale, "TimeBudget", lambda seconds: CtrlCAtEpoch2())
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 4)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    data = ((X[:60], y[:60]), (X[60:75], y[60:75]), (X[75:], y[75:]))
+    params = {"hidden_layer_sizes": "8x2", "max_epochs": 6, "batch_size": 16}
+    with pytest.warns(UserWarning, match="interrupted at epoch"):
+        with pytest.raises(KeyboardInterrupt):
+            full_scale.run_net(
+                "unit",
+                "irnet",
+                17,
+                params,
+                data,
+                0,
+                float("inf"),
+                checkpoints=tmp_path / "checkpoints",
+                models=tmp_path / "models",
+            )
+    assert (tmp_path / "checkpoints" / "unit" / "state.json").is_file()
+    assert not (tmp_path / "models").exists()
