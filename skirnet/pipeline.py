@@ -909,13 +909,15 @@ def load_pipeline_with_calibration(
     >>> type(conformal).__name__
     'ConformalRegressor'
     """
-    for attempt in range(_CALIBRATED_READS):
+    for _ in range(_CALIBRATED_READS - 1):
         pipe, spec = load_pipeline(model_dir)
         try:
-            conformal = load_calibration(model_dir, pipe, sha256=spec.get(CALIBRATION_SHA256))
+            return (
+                pipe,
+                spec,
+                load_calibration(model_dir, pipe, sha256=spec.get(CALIBRATION_SHA256)),
+            )
         except ModelFileError:
-            if attempt == _CALIBRATED_READS - 1:
-                raise
-            continue  # saved over between the two reads, or damaged: read both again
-        return pipe, spec, conformal
-    raise AssertionError("unreachable")  # the loop returns or raises
+            pass  # saved over between the two reads, or damaged: read both again
+    pipe, spec = load_pipeline(model_dir)  # the last read reports what is still wrong
+    return pipe, spec, load_calibration(model_dir, pipe, sha256=spec.get(CALIBRATION_SHA256))
