@@ -285,6 +285,8 @@ def run_net(
         ),
         "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
         "target_scale": scale,
+        # with pretrained: whether fine-tuning kept the source's output layer
+        "output_kept": getattr(model, "output_kept_", None),
         "curve": curve,
     }
     if keep_predictions:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -229,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         "--results", type=Path, default=SUITE, help="folder of the units' JSON (for trial runs)"
     )
     args = parser.parse_args(argv)
+    # a runner started in the background ('nohup ... &') inherits SIGINT ignored: restore
+    # Python's handler so that Ctrl-C or 'kill -INT' stops it safely at any time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     wanted = None if args.units is None else set(args.units.split(","))

@@ -110,10 +110,15 @@ PARAMETERS_DOC = """
     freeze_layers : int, default=0
         With ``pretrained``: keep the first this many hidden layers as they were
         trained (their batch-norm statistics still follow the new data).
-    reset_output : bool, default=False
-        With ``pretrained``: start the output layer afresh (its bias at the median
-        target) — for a target other than the pretrained network's. The output layer is
-        always new when the number of targets differs.
+    reset_output : bool or "auto", default="auto"
+        With ``pretrained``: whether the output layer starts afresh (its bias at the
+        median target) or is kept, restated in the new target's units so that the net
+        starts from the source's predictions. ``"auto"`` keeps it when those predictions
+        fit the training rows better (mean absolute error) than the median target does
+        — the same property measured elsewhere — and starts afresh otherwise (another
+        property); ``output_kept_`` records the choice. ``True`` always starts afresh,
+        ``False`` always keeps it. The output layer is always new when the number of
+        targets differs.
     standardize_target : bool, default=True
         Train on the targets standardised with the training rows' mean and standard
         deviation (``target_mean_``, ``target_scale_``); ``predict`` undoes it. A target
@@ -153,6 +158,9 @@ PARAMETERS_DOC = """
     target_scale_ : ndarray of shape (n_outputs,)
         Standard deviation of each training target (1 with ``standardize_target=False``,
         or where a target does not vary).
+    output_kept_ : bool or None
+        With ``pretrained``: True when the fit kept the pretrained network's output
+        layer, False when it started a new one (see ``reset_output``); None otherwise.
     architecture_ : tuple of (width, n_layers)
         Hidden stacks of the network.
     n_outputs_ : int

@@ -3,7 +3,8 @@
 :func:`source_for` reads the network an estimator's ``pretrained`` names (a shipped
 model's or a saved folder's) without building an estimator, and checks it against the
 estimator and its inputs; :func:`initialise_from`, :func:`rescale_output` and
-:func:`freeze_first_layers` carry its weights into the new network. The estimators call
+:func:`freeze_first_layers` carry its weights into the new network, and
+:func:`beats_the_median` decides whether its output layer is worth keeping. The estimators call
 these; :mod:`skirnet.transfer` offers them, with the higher-level transfer tools, to users.
 """
 
@@ -21,6 +22,7 @@ from skirnet._shipped_models import list_models, resolve
 from skirnet.nn import DenseUnit
 
 __all__ = [
+    "beats_the_median",
     "check_inputs",
     "freeze_first_layers",
     "initialise_from",
@@ -133,6 +135,72 @@ def rescale_output(output: torch.nn.Linear, factor: np.ndarray, shift: np.ndarra
     with torch.no_grad():
         weight.mul_(factor_t[:, None])
         bias.mul_(factor_t).add_(shift_t)
+
+
+def beats_the_median(
+    module: torch.nn.Module, X: np.ndarray, y: np.ndarray, batch_size: int = 8192
+) -> bool:
+    """Whether ``module`` predicts ``y`` from ``X`` with a lower mean absolute error than
+    the median of ``y`` does (the best constant under that error).
+
+    Fine-tuning with ``reset_output="auto"`` asks it of the pretrained network, its output
+    layer restated in the new target's units, on the new training rows: a source whose
+    predictions say something about the new target keeps its output layer; one that does
+    not (another property, whose restated predictions may be off by orders of magnitude)
+    gets a new one. The network is evaluated as trained (batch norm with its running
+    statistics) and left in the mode it was in.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A network mapping ``(n, n_features)`` to ``(n, n_outputs)``.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs, as the network takes them.
+    y : ndarray of shape (n_samples, n_outputs)
+        Targets, in the units the network predicts.
+    batch_size : int, default=8192
+        Rows per forward pass.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skirnet._fine_tuning import beats_the_median
+    >>> X = np.arange(10, dtype=np.float32)[:, None]
+    >>> identity = torch.nn.Linear(1, 1)
+    >>> with torch.no_grad():
+    ...     _ = identity.weight.fill_(1.0), identity.bias.zero_()
+    >>> beats_the_median(identity, X, X), beats_the_median(identity, X, -X)
+    (True, False)
+    """
+    y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+    parameter = next(module.parameters())
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            chunks = [
+                module(
+                    torch.as_tensor(
+                        np.asarray(X[i : i + batch_size]),
+                        dtype=parameter.dtype,
+                        device=parameter.device,
+                    )
+                )
+                .double()
+                .cpu()
+                .numpy()
+                for i in range(0, len(X), batch_size)
+            ]
+    finally:
+        module.train(was_training)
+    predicted = np.concatenate(chunks).reshape(y.shape)
+    model_error = float(np.mean(np.abs(predicted - y)))
+    constant_error = float(np.mean(np.abs(y - np.median(y, axis=0))))
+    return model_error < constant_error
 
 
 def freeze_first_layers(module: torch.nn.Module, n_layers: int) -> None:

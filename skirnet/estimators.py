@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader
 
 from skirnet._estimator_docs import estimator_doc
 from skirnet._fine_tuning import (
+    beats_the_median,
     freeze_first_layers,
     initialise_from,
     rescale_output,
@@ -101,7 +102,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         "progress_bar": ["boolean"],
         "pretrained": [None, str, os.PathLike],
         "freeze_layers": [Interval(numbers.Integral, 0, None, closed="left")],
-        "reset_output": ["boolean"],
+        "reset_output": ["boolean", StrOptions({"auto"})],
         "standardize_target": ["boolean"],
     }
 
@@ -132,7 +133,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         progress_bar: bool = False,
         pretrained: str | os.PathLike[str] | None = None,
         freeze_layers: int = 0,
-        reset_output: bool = False,
+        reset_output: bool | str = "auto",
         standardize_target: bool = True,
     ) -> None:
         self.depth = depth
@@ -301,7 +302,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             ``n_features_in_``, ``n_outputs_``, ``y_1d`` (whether predictions are 1-D),
             ``device_``, ``best_epoch_``, ``seed_stream`` (the random stream that
             shuffles continued training), ``architecture_``, ``target_mean_``,
-            ``target_scale_`` and, when the model was fitted on a DataFrame,
+            ``target_scale_``, ``output_kept_`` and, when the model was fitted on a DataFrame,
             ``feature_names_in_``.
 
         Examples
@@ -334,6 +335,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             "architecture_": [list(stack) for stack in self.architecture_],
             "target_mean_": [float(v) for v in self.target_mean_],
             "target_scale_": [float(v) for v in self.target_scale_],
+            "output_kept_": self.output_kept_,
         }
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
@@ -432,7 +434,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             keys = np.asarray(keys, dtype=np.uint32)
             stream.set_state((name, keys, pos, has_gauss, cached_gaussian))
             estimator._seed_state = (seed_stream["base"], stream)
-        estimator._commit(net)
+        estimator._commit(net, output_kept=state.get("output_kept_"))
         estimator.best_epoch_ = state["best_epoch_"]
         return estimator
 
@@ -496,7 +498,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                 valid = Dataset(valid.X, self._scaled_target(valid.y))
             params = self._net_params(len(X_train), valid, device, precision)
             with seeded_torch(torch_seed, device), SigintWatch() as sigint:
-                net = self.net_ if continuing else self._new_net(X_train, y_train, params, device)
+                if continuing:
+                    net, kept_output = self.net_, getattr(self, "output_kept_", None)
+                else:
+                    net, kept_output = self._new_net(X_train, y_train, params, device)
                 if continuing:
                     reconfigure_net(net, params)
                 net.partial_fit(X_train, y_train, epochs=1 if incremental else None)
@@ -514,7 +519,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                     "the learning rate (lr), check the inputs for extreme values, or scale "
                     "the features."
                 )
-        self._commit(net, interrupted=interrupted_at is not None)
+        self._commit(net, interrupted=interrupted_at is not None, output_kept=kept_output)
         if interrupted_at is not None:
             kept = "its best epoch's weights" if self.best_epoch_ else "the weights it had then"
             message = f"Training was interrupted at epoch {interrupted_at} (KeyboardInterrupt)"
@@ -713,19 +718,22 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
 
     def _new_net(
         self, X_train: np.ndarray, y_train: np.ndarray, params: dict[str, Any], device: str
-    ) -> FastNeuralNetRegressor:
+    ) -> tuple[FastNeuralNetRegressor, bool | None]:
         """Build a net for this data: fresh, or from the ``pretrained`` network's weights.
 
         A new output layer's bias starts at the median target, the best constant under the
-        L1 loss: training does not spend epochs walking it to the data's offset.
+        L1 loss: training does not spend epochs walking it to the data's offset. Returns
+        the net and whether it kept the pretrained network's output layer (None without
+        one).
         """
         source = source_for(self, X_train.shape[1])
         stacks = None if source is None else source.architecture_
         net = self._build_net(X_train.shape[1], y_train.shape[1], params, device, stacks)
-        kept_head = False
+        kept_head = None
         if source is not None:
-            initialise_from(net.module_, source.module_, self.reset_output)
-            kept_head = not self.reset_output and source.n_outputs_ == y_train.shape[1]
+            fresh_head = {k: v.clone() for k, v in net.module_.output.state_dict().items()}
+            initialise_from(net.module_, source.module_, self.reset_output is True)
+            kept_head = self.reset_output is not True and source.n_outputs_ == y_train.shape[1]
             if kept_head:
                 # the source's output layer predicts in the source's target units: restate
                 # it in this fit's, so that the fine-tuned net starts from the source's
@@ -735,16 +743,29 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                     source.target_scale_ / self.target_scale_,
                     (source.target_mean_ - self.target_mean_) / self.target_scale_,
                 )
+                if self.reset_output == "auto" and not beats_the_median(
+                    net.module_, X_train, y_train
+                ):
+                    # another property: its predictions, restated, would be a worse start
+                    # than a constant (for a target in 1/K, off by orders of magnitude)
+                    net.module_.output.load_state_dict(fresh_head)
+                    kept_head = False
             freeze_first_layers(net.module_, self.freeze_layers)
         if not kept_head:
             bias = net.module_.output.bias
             with torch.no_grad():
                 bias.copy_(torch.as_tensor(np.median(y_train, axis=0), device=bias.device))
-        return net
+        return net, kept_head
 
-    def _commit(self, net: FastNeuralNetRegressor, interrupted: bool = False) -> None:
+    def _commit(
+        self,
+        net: FastNeuralNetRegressor,
+        interrupted: bool = False,
+        output_kept: bool | None = None,
+    ) -> None:
         """Make a trained (or loaded) net this estimator's model and record its attributes."""
         self.net_ = net
+        self.output_kept_ = output_kept
         self.module_ = net.module_
         self.history_ = net.history
         self.n_iter_ = len(self.history_)

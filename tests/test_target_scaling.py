@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 
 from skirnet import IRNetRegressor, load, pretrained, save
@@ -126,10 +127,16 @@ def test_fine_tuning_restates_a_kept_head_in_the_new_scale(data, tmp_path):
     X, y, X_test, _ = data
     source = IRNetRegressor(**SMALL).fit(X, y)
     folder = save(source, tmp_path / "source")
-    # a new target a thousand times larger: the kept head is restated, so that before
+    # a new target a thousand times larger: a kept head is restated, so that before
     # training moves it, the fine-tuned net predicts what the source did
-    tuned = IRNetRegressor(pretrained=folder, lr=1e-9, max_epochs=1, validation_fraction=0.0)
+    kw = {"pretrained": folder, "lr": 1e-9, "max_epochs": 1, "validation_fraction": 0.0}
+    tuned = IRNetRegressor(**kw, reset_output=False)
     tuned.fit(X, y * 1e3)
+    assert tuned.output_kept_ is True
+    # which is no start for a target in other units: "auto" (the default) sees it and
+    # starts a new head; for the target in the source's units it keeps the source's
+    assert IRNetRegressor(**kw).fit(X, y * 1e3).output_kept_ is False
+    assert IRNetRegressor(**kw).fit(X, y).output_kept_ is True
     assert tuned.target_scale_[0] == pytest.approx(np.std(y) * 1e3)
     source_pred = source.predict(X_test)
     assert np.mean(np.abs(tuned.predict(X_test) - source_pred)) < 0.05 * np.std(y)
@@ -137,3 +144,35 @@ def test_fine_tuning_restates_a_kept_head_in_the_new_scale(data, tmp_path):
     reset = IRNetRegressor(pretrained=folder, reset_output=True, lr=1e-9, max_epochs=1)
     reset.fit(X, y * 1e3)
     assert np.abs(reset.predict(X_test)).mean() > 10 * np.abs(source_pred).mean()
+
+
+def test_fine_tuning_onto_another_property_starts_a_new_output_layer(data, tmp_path):
+    X, y, X_test, _ = data
+    folder = save(IRNetRegressor(**SMALL).fit(X, y), tmp_path / "source")
+    # another property on the scale of a thermal expansion (1/K): the source's predictions,
+    # restated in its units, would start the fine-tuned net off by five orders of magnitude
+    other = (np.cos(X[:, 3]) + 0.3 * X[:, 4]) * 1e-5
+    kw = {"pretrained": folder, "lr": 1e-9, "max_epochs": 1, "validation_fraction": 0.0}
+    auto = IRNetRegressor(**kw).fit(X, other)
+    kept = IRNetRegressor(**kw, reset_output=False).fit(X, other)
+    assert (auto.reset_output, auto.output_kept_, kept.output_kept_) == ("auto", False, True)
+    spread = float(np.mean(np.abs(other - np.median(other))))
+    assert np.mean(np.abs(auto.predict(X) - other)) < 1.5 * spread  # a new head, at the median
+    assert np.mean(np.abs(kept.predict(X) - other)) > 1e3 * spread
+    assert load(save(auto, tmp_path / "tuned")).output_kept_ is False
+    assert IRNetRegressor(**SMALL).fit(X, y).output_kept_ is None  # nothing pretrained
+
+
+def test_the_median_check_compares_mean_absolute_errors():
+    from skirnet._fine_tuning import beats_the_median
+
+    X = np.linspace(-1, 1, 50, dtype=np.float32)[:, None]
+    layer = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        layer.bias.zero_()
+    assert beats_the_median(layer, X, X + 0.1) is True
+    assert beats_the_median(layer, X, 3.0 * X**2) is False  # worse than the constant
+    layer.train()
+    beats_the_median(layer, X, X, batch_size=7)  # several chunks
+    assert layer.training  # the mode it was in

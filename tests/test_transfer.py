@@ -43,10 +43,12 @@ def test_fine_tuning_starts_from_the_source_and_takes_its_architecture(data, sou
     assert tuned.architecture_ == model.architecture_ == ((16, 2), (8, 1))  # not depth 17
     scratch = IRNetRegressor(hidden_layer_sizes=SIZES, max_epochs=3, lr=1e-3, random_state=0)
     scratch.fit(X, y_new)
-    # three epochs at lr 1e-3 move the weights little: the tuned net is still near the
-    # source, far from a fresh initialisation
+    # three epochs at lr 1e-3 move the weights little: the tuned net's hidden layers are
+    # still near the source's, far from a fresh initialisation (its output layer is new:
+    # the source's predictions say little about this other target)
+    assert tuned.output_kept_ is False
     source_w, tuned_w, scratch_w = (
-        torch.cat([v.flatten() for k, v in m.module_.state_dict().items() if "weight" in k])
+        torch.cat([v.flatten() for k, v in _hidden_weights(m.module_).items() if "weight" in k])
         for m in (model, tuned, scratch)
     )
     assert (tuned_w - source_w).norm() < 0.2 * (scratch_w - source_w).norm()
@@ -75,6 +77,7 @@ def test_output_layer_kept_or_reset(data, source):
     kw = {"pretrained": folder, "freeze_layers": 3, "lr": 1e-9, "max_epochs": 1}
     kept = IRNetRegressor(**kw).fit(X, y_source)
     reset = IRNetRegressor(**kw, reset_output=True, random_state=0).fit(X, y_source)
+    assert (kept.output_kept_, reset.output_kept_) == (True, False)
     w = model.module_.output.weight
     # a kept head is restated in the fine-tuned model's standardised units
     factor = float(model.target_scale_[0] / kept.target_scale_[0])
