@@ -199,6 +199,43 @@ def test_suite_report_check_writes_no_seed_ensemble(tmp_path, benchmarks_module,
     assert (folder / f"{report.ENSEMBLE}.json").is_file()
 
 
+def test_suite_report_counts_what_fine_tuning_did_against_scratch(benchmarks_module):
+    report = benchmarks_module("suite_report")
+
+    def row(ft_val, ft_test, best_classical="hgb_s0"):
+        return {
+            "dataset": f"set{ft_val}",
+            "val_mae": {"irnet17_s0": 1.0, "irnet17ft_s0": ft_val, "hgb_s0": 0.5},
+            "test_mae": {"irnet17_s0": 1.0, "irnet17ft_s0": ft_test, "hgb_s0": 0.5},
+            "wall_s": {"irnet17_s0": 600.0, "irnet17ft_s0": 120.0},
+            "best_classical": best_classical,
+        }
+
+    rows = [row(0.8, 0.4), row(1.2, 0.9, None), {"dataset": "big", "test_mae": {"irnet17_s0": 1}}]
+    effect = report.fine_tuning_effect(rows)
+    assert effect["sets"] == ["set0.8", "set1.2"]
+    assert (effect["below_scratch_val"], effect["below_scratch_test"]) == (1, 2)
+    assert effect["test_ratio_geomean"] == pytest.approx(np.sqrt(0.4 * 0.9))
+    assert (effect["minutes_fine_tuned"], effect["minutes_scratch"]) == (2.0, 10.0)
+    assert (effect["below_best_classical_test"], effect["with_classical"]) == (1, 1)
+    assert report.fine_tuning_effect(rows[2:]) is None
+
+
+def test_the_suite_runner_can_be_interrupted_when_started_in_the_background(
+    benchmarks_module,
+):
+    """'nohup ... &' starts a process with SIGINT ignored; the runner takes it back."""
+    import signal
+
+    suite = benchmarks_module("suite")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert suite.main(["--plan", "--sets", "mp_e_hull", "--units", "irnet17_s0"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # ----------------------------------------------------------------------- the layout
 
 
