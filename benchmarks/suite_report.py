@@ -340,7 +340,8 @@ def plot(rows: list[dict], path: Path) -> None:
     ax.set_yticks(ys, [r["dataset"] for r in shown])
     ax.invert_yaxis()
     ax.set_xlabel("skirnet's best test MAE / published test MAE (below 1: skirnet better)")
-    ax.legend(loc="lower right")
+    # above the bars: no bar hides under it
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
