@@ -29,7 +29,7 @@ from skirnet.datasets import (
     read_table,
 )
 from skirnet.featurizers import BaseFeaturizer, featurize_to_folder, featurizer_for
-from skirnet.recipes import formula_features_for_rows
+from skirnet.recipes import formula_features_for_rows, pretrained_for_rows
 
 __all__ = [
     "UserData",
@@ -255,6 +255,57 @@ def default_features(
     if features is not None or data.kind != "formula":
         return features
     return formula_features_for_rows(n_train)
+
+
+def default_pretrained(
+    data: UserData,
+    n_train: int,
+    network: str,
+    features: str | None = None,
+    own_architecture: bool = False,
+) -> str | None:
+    """The shipped model a network for this table fine-tunes when the user names none.
+
+    A table of formulas with fewer than 10,000 training rows gets
+    :func:`~skirnet.recipes.pretrained_for_rows`'s model, the shipped OQMD
+    formation-enthalpy IRNet, when the network can start from it: an IRNet of the shipped
+    architecture (no depth or layer sizes of the user's) reading the shipped model's
+    inputs (no other ``features`` asked for). Anything else trains from scratch (None).
+
+    Parameters
+    ----------
+    data : UserData
+        What :func:`read_user_data` returned.
+    n_train : int
+        Training rows.
+    network : str
+        The network's name (``"irnet"``, ``"srnet"``, ``"plain"``).
+    features : str or None
+        The user's choice of inputs (``--features``), if any.
+    own_architecture : bool, default=False
+        Whether the user chose a depth or layer sizes.
+
+    Returns
+    -------
+    name : str or None
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> data = UserData(["NaCl", "MgO"], np.ones(2), "formula", "formula", "target",
+    ...                 np.array(["0", "1"]), Path("table.csv"))
+    >>> default_pretrained(data, 3_000, "irnet"), default_pretrained(data, 3_000, "plain")
+    ('oqmd-formation-enthalpy', None)
+    >>> default_pretrained(data, 3_000, "irnet", "composition") is None  # other inputs
+    True
+    """
+    source = pretrained_for_rows(n_train)
+    if source is None or data.kind != "formula" or network != "irnet" or own_architecture:
+        return None
+    from skirnet.transfer import source_feature_set  # loads torch: only when needed
+
+    return source if features in (None, source_feature_set(source)) else None
 
 
 def featurize_user_data(

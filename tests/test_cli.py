@@ -19,6 +19,7 @@ from skirnet import _threads
 from skirnet.cli import demo, main
 from skirnet.datasets import load_oqmd_sample
 from skirnet.pipeline import TrainingSettings, load_pipeline, train_pipeline
+from skirnet.pretrained import MODELS_DIR
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = ["--hidden-layer-sizes", "32x2-16", "--epochs", "2", "--batch-size", "64"]
@@ -318,6 +319,32 @@ def test_a_command_is_its_module_listed_in_the_registry(monkeypatch, capsys) -> 
     assert capsys.readouterr().out == "hello skirnet\n"
     assert main([]) == 2
     assert capsys.readouterr().err.endswith(", hello)\n")  # listed after the others
+
+
+def test_train_fine_tunes_the_shipped_model_on_a_small_formula_table(
+    oqmd_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["train", "--data", str(oqmd_csv), "--formula-col", "Composition",
+            "--target-col", "dH", "--epochs", "1", "--batch-size", "64", "--threads", "1"]  # fmt: skip
+    code, stdout, _ = _run(capsys, *base, "--out", str(tmp_path / "tuned"))
+    assert code == 0, stdout
+    assert "Fine-tuning the shipped model oqmd-formation-enthalpy: the default" in stdout
+    spec = json.loads((tmp_path / "tuned" / "pipeline.json").read_text())
+    assert spec["featurizer"]["params"]["preset"] == "irnet+fractions"  # the source's inputs
+    assert len(spec["scaler"]["mean"]) == 231
+    assert spec["settings"]["pretrained"] == "oqmd-formation-enthalpy"
+    source = json.loads((MODELS_DIR / "oqmd-formation-enthalpy" / "pipeline.json").read_text())
+    assert spec["scaler"] == source["scaler"]  # its frozen standardisation
+    # opting out, or choosing what the shipped model is not, trains from scratch
+    for extra in (["--pretrained", "none"], ["--depth", "10"], ["--model", "plain"],
+                  ["--features", "composition"], ["--hidden-layer-sizes", "16"]):  # fmt: skip
+        out = tmp_path / extra[1]
+        code, stdout, _ = _run(capsys, *base, *extra, "--out", str(out))
+        assert code == 0, stdout
+        assert "Fine-tuning" not in stdout and "fine-tuned" not in stdout, extra
+        spec = json.loads((out / "pipeline.json").read_text())
+        assert spec["settings"]["pretrained"] is None, extra
+        assert len(spec["scaler"]["mean"]) == 145, extra
 
 
 def test_train_with_element_fractions(

@@ -30,6 +30,7 @@ from skirnet.cli._options import (
     parse_models,
 )
 from skirnet.cli._user_table import featurize, read_user_table
+from skirnet.recipes import SMALL_TABLE_ROWS, SMALL_TABLE_SOURCE
 
 __all__ = ["NAME", "register", "run"]
 
@@ -46,7 +47,17 @@ _NAMES = [kind.name for kind in NETWORK_KINDS.values()]
 _NETWORK_CHOICES = f"{_NAMES[0]} (default), {', '.join(_NAMES[1:-1])} or {_NAMES[-1]}"
 NETWORK: Options = {
     "--model": {"default": _NAMES[0], "help": _NETWORK_CHOICES},
-    "--depth": {"default": "17", "help": "10, 17 (default), 24 or 48"},
+    # no default value: a depth the user chose means a network trained from scratch
+    "--depth": {"help": "10, 17 (default), 24 or 48"},
+}
+PRETRAINED: Options = {
+    "--pretrained": {
+        **TRAINING["--pretrained"],
+        "help": TRAINING["--pretrained"]["help"]
+        + f"; 'none' trains from scratch. Default: {SMALL_TABLE_SOURCE} for an IRNet on "
+        f"a table of formulas with fewer than {SMALL_TABLE_ROWS:,} rows (unless --depth, "
+        "--hidden-layer-sizes or other --features are given), else none",
+    },
 }
 VALIDATION: Options = {
     "--val": {
@@ -86,7 +97,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """
     parser = commands.add_parser(NAME, help=SUMMARY, description=DESCRIPTION)
     options = {**DATA, **TARGET_COL, **NETWORK, **VALIDATION, **FEATURES, **OUT}
-    add_options(parser, {**options, **TRAINING, **COMMON})
+    add_options(parser, {**options, **TRAINING, **PRETRAINED, **COMMON})
     parser.set_defaults(handler=run)
 
 
@@ -123,16 +134,22 @@ def run(args: argparse.Namespace) -> int:
         make_formula_pipeline,
         save_pipeline,
     )
-    from skirnet.user_data import default_features
+    from skirnet.user_data import default_features, default_pretrained
 
     check_output_folder(args.out)
     name = _single_value(parse_models(args.model), "--model")
     if name not in NETWORKS:
         raise CLIError(f"--model must be a network ({', '.join(NETWORKS)}), got {args.model!r}")
-    depth = _single_value(parse_depths(args.depth), "--depth")
+    depth = _single_value(parse_depths(args.depth or "17"), "--depth")
     data = read_user_table(args)
     val = None if args.val is None else read_user_table(args, args.val, like=data)
     y = data.target
+    chosen_source = args.pretrained is None
+    if chosen_source:
+        own_architecture = args.depth is not None or args.hidden_layer_sizes is not None
+        args.pretrained = default_pretrained(data, len(y), name, args.features, own_architecture)
+    elif args.pretrained == "none":
+        args.pretrained = None
     validation = None if val is None else f"{args.val} ({len(val)} rows, --val)"
     settings = training_settings(args, len(y), validation=validation)
     features = default_features(data, args.features, len(y), args.pretrained)
@@ -140,6 +157,12 @@ def run(args: argparse.Namespace) -> int:
     pipe = make_formula_pipeline(name, depth, settings, [epoch_tracker()], featurizer)
     check_networks({name: pipe})
     print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings, features)
+    if chosen_source and args.pretrained is not None:
+        print(
+            f"Fine-tuning the shipped model {args.pretrained}: the default for a table of "
+            f"formulas with fewer than {SMALL_TABLE_ROWS:,} rows (--pretrained none trains "
+            "from scratch)"
+        )
     note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
 
     net = pipe.named_steps["net"]
