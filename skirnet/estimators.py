@@ -500,10 +500,9 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             with seeded_torch(torch_seed, device), SigintWatch() as sigint:
                 if continuing:
                     net, kept_output = self.net_, getattr(self, "output_kept_", None)
+                    reconfigure_net(net, params)
                 else:
                     net, kept_output = self._new_net(X_train, y_train, params, device)
-                if continuing:
-                    reconfigure_net(net, params)
                 net.partial_fit(X_train, y_train, epochs=1 if incremental else None)
             # the validation set (and its copy on the device) is not needed after
             # training; keeping it would double a pickled model and hold GPU memory
