@@ -30,6 +30,7 @@ from skirnet.cli._options import (
     parse_models,
 )
 from skirnet.cli._user_table import featurize, read_user_table
+from skirnet.pretrained import list_models
 from skirnet.recipes import SMALL_TABLE_ROWS, SMALL_TABLE_SOURCE
 
 __all__ = ["NAME", "register", "run"]
@@ -53,10 +54,12 @@ NETWORK: Options = {
 PRETRAINED: Options = {
     "--pretrained": {
         **TRAINING["--pretrained"],
-        "help": TRAINING["--pretrained"]["help"]
-        + f"; 'none' trains from scratch. Default: {SMALL_TABLE_SOURCE} for an IRNet on "
-        f"a table of formulas with fewer than {SMALL_TABLE_ROWS:,} rows (unless --depth, "
-        "--hidden-layer-sizes or other --features are given), else none",
+        "help": "fine-tune the network from a trained model: a pretrained model's name "
+        f"({', '.join(list_models())}) or a folder from 'skirnet train'; its architecture, "
+        "standardisation and weights are the start (--depth/--hidden-layer-sizes do not "
+        f"apply); 'none' trains from scratch. Default: {SMALL_TABLE_SOURCE} for an IRNet "
+        f"on a table of formulas with fewer than {SMALL_TABLE_ROWS:,} rows (unless "
+        "--depth, --hidden-layer-sizes or other --features are given), else none",
     },
 }
 VALIDATION: Options = {
