@@ -157,6 +157,11 @@ ALLOWED: list[tuple[tuple[str, ...], str, str]] = [
         "the column counts of the feature presets, fixed by their definition",
     ),
     (("100", "500"), r"\btrees\b|-tree\b", "how many trees a benchmark gives its forest"),
+    (
+        ("10,000",),
+        r"under 10,000 rows",
+        "the table size below which 'skirnet train' fine-tunes by default, a setting",
+    ),
     (("7", "3.5", "13"), r"Å", "the cut-off radii of the Voronoi code, constants"),
     (("0.683", "0.954", "95"), r"Gaussian", "the coverage of ±1σ and ±2σ under a Gaussian"),
 ]
