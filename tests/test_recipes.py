@@ -49,3 +49,29 @@ def test_large_batch_recipe_takes_the_measured_choices():
     # the paper's recipe stays exactly the paper's: float32, no averaging
     paper = IRNetRegressor.from_recipe("paper")
     assert paper.precision == "fp32" and paper.ema_decay is None
+
+
+def test_small_formula_tables_start_from_the_shipped_model_and_nothing_else_does():
+    from pathlib import Path
+
+    import numpy as np
+
+    from skirnet.recipes import SMALL_TABLE_ROWS, SMALL_TABLE_SOURCE, pretrained_for_rows
+    from skirnet.user_data import UserData, default_pretrained
+
+    assert pretrained_for_rows(SMALL_TABLE_ROWS - 1) == SMALL_TABLE_SOURCE
+    assert pretrained_for_rows(SMALL_TABLE_ROWS) is None
+
+    def table(kind):
+        return UserData(["NaCl"], np.ones(1), kind, kind, "target", np.array(["0"]), Path("t"))
+
+    formulas = table("formula")
+    assert default_pretrained(formulas, 500, "irnet") == SMALL_TABLE_SOURCE
+    assert default_pretrained(formulas, 500, "irnet", "composition+fractions") == (
+        SMALL_TABLE_SOURCE  # the shipped model's own inputs, asked for by name
+    )
+    assert default_pretrained(formulas, 500, "irnet", "fractions") is None
+    assert default_pretrained(formulas, 500, "irnet", own_architecture=True) is None
+    assert default_pretrained(formulas, 500, "srnet") is None
+    assert default_pretrained(formulas, SMALL_TABLE_ROWS, "irnet") is None
+    assert default_pretrained(table("structure"), 500, "irnet") is None
