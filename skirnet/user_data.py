@@ -266,7 +266,7 @@ def default_pretrained(
 ) -> str | None:
     """The shipped model a network for this table fine-tunes when the user names none.
 
-    A table of formulas with fewer than 10,000 training rows gets
+    A table of formulas with fewer than 20,000 training rows gets
     :func:`~skirnet.recipes.pretrained_for_rows`'s model, the shipped OQMD
     formation-enthalpy IRNet, when the network can start from it: an IRNet of the shipped
     architecture (no depth or layer sizes of the user's) reading the shipped model's

@@ -158,8 +158,8 @@ ALLOWED: list[tuple[tuple[str, ...], str, str]] = [
     ),
     (("100", "500"), r"\btrees\b|-tree\b", "how many trees a benchmark gives its forest"),
     (
-        ("10,000",),
-        r"under 10,000 rows",
+        ("20,000",),
+        r"under 20,000 rows",
         "the table size below which 'skirnet train' fine-tunes by default, a setting",
     ),
     (("7", "3.5", "13"), r"Å", "the cut-off radii of the Voronoi code, constants"),

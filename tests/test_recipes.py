@@ -56,11 +56,11 @@ def test_small_formula_tables_start_from_the_shipped_model_and_nothing_else_does
 
     import numpy as np
 
-    from skirnet.recipes import SMALL_TABLE_ROWS, SMALL_TABLE_SOURCE, pretrained_for_rows
+    from skirnet.recipes import LARGE_TABLE_ROWS, SMALL_TABLE_SOURCE, pretrained_for_rows
     from skirnet.user_data import UserData, default_pretrained
 
-    assert pretrained_for_rows(SMALL_TABLE_ROWS - 1) == SMALL_TABLE_SOURCE
-    assert pretrained_for_rows(SMALL_TABLE_ROWS) is None
+    assert pretrained_for_rows(LARGE_TABLE_ROWS - 1) == SMALL_TABLE_SOURCE
+    assert pretrained_for_rows(LARGE_TABLE_ROWS) is None
 
     def table(kind):
         return UserData(["NaCl"], np.ones(1), kind, kind, "target", np.array(["0"]), Path("t"))
@@ -73,5 +73,5 @@ def test_small_formula_tables_start_from_the_shipped_model_and_nothing_else_does
     assert default_pretrained(formulas, 500, "irnet", "fractions") is None
     assert default_pretrained(formulas, 500, "irnet", own_architecture=True) is None
     assert default_pretrained(formulas, 500, "srnet") is None
-    assert default_pretrained(formulas, SMALL_TABLE_ROWS, "irnet") is None
+    assert default_pretrained(formulas, LARGE_TABLE_ROWS, "irnet") is None
     assert default_pretrained(table("structure"), 500, "irnet") is None

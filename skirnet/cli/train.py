@@ -31,7 +31,7 @@ from skirnet.cli._options import (
 )
 from skirnet.cli._user_table import featurize, read_user_table
 from skirnet.pretrained import list_models
-from skirnet.recipes import SMALL_TABLE_ROWS, SMALL_TABLE_SOURCE
+from skirnet.recipes import LARGE_TABLE_ROWS, SMALL_TABLE_SOURCE
 
 __all__ = ["NAME", "register", "run"]
 
@@ -58,7 +58,7 @@ PRETRAINED: Options = {
         f"({', '.join(list_models())}) or a folder from 'skirnet train'; its architecture, "
         "standardisation and weights are the start (--depth/--hidden-layer-sizes do not "
         f"apply); 'none' trains from scratch. Default: {SMALL_TABLE_SOURCE} for an IRNet "
-        f"on a table of formulas with fewer than {SMALL_TABLE_ROWS:,} rows (unless "
+        f"on a table of formulas with fewer than {LARGE_TABLE_ROWS:,} rows (unless "
         "--depth, --hidden-layer-sizes or other --features are given), else none",
     },
 }
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     if chosen_source and args.pretrained is not None:
         print(
             f"Fine-tuning the shipped model {args.pretrained}: the default for a table of "
-            f"formulas with fewer than {SMALL_TABLE_ROWS:,} rows (--pretrained none trains "
+            f"formulas with fewer than {LARGE_TABLE_ROWS:,} rows (--pretrained none trains "
             "from scratch)"
         )
     note_replacing(args.out / PIPELINE_FILE, f"model in {args.out}")
