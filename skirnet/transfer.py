@@ -30,6 +30,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skirnet._fine_tuning import check_inputs, source_folder
+from skirnet._network_file import read_network
+from skirnet._network_kinds import NETWORK_KINDS
 from skirnet._warnings import moved_names
 from skirnet.feature_sets import feature_set_of_preset
 from skirnet.featurizers import CompositionFeaturizer
@@ -48,6 +50,7 @@ __all__ = [
     "load_source",
     "make_fine_tuning_pipeline",
     "source_feature_set",
+    "source_network",
 ]
 
 
@@ -78,6 +81,42 @@ def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
     if featurizer.get("class") != "CompositionFeaturizer":
         return None
     return feature_set_of_preset(featurizer["params"].get("preset", "irnet"))
+
+
+def source_network(pretrained: str | os.PathLike[str]) -> str:
+    """The kind of network a pretrained model is: ``"irnet"``, ``"srnet"`` or ``"plain"``.
+
+    Only a network of that kind can start from its weights (``pretrained=...``).
+
+    Parameters
+    ----------
+    pretrained : str or path-like
+        A shipped model's name or a folder written by :func:`skirnet.save` or
+        ``skirnet train``.
+
+    Returns
+    -------
+    name : str
+        The network's name in :data:`skirnet.estimators.NETWORKS`.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither a shipped model's name nor a saved model's folder.
+
+    Examples
+    --------
+    >>> from skirnet.transfer import source_network
+    >>> source_network("oqmd-formation-enthalpy")
+    'irnet'
+    """
+    folder = source_folder(pretrained)
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"pretrained={str(pretrained)!r} is neither a shipped model "
+            f"({', '.join(list_models())}) nor a folder written by skirnet.save"
+        )
+    return NETWORK_KINDS[read_network(folder).class_name].name
 
 
 def load_source(pretrained: str | os.PathLike[str]) -> Any:

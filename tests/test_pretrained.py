@@ -138,6 +138,26 @@ def test_cli_compare_fine_tunes_beside_the_forest(tmp_path, capsys):
     assert maes["IRNet fine-tuned"] < maes["RF"]
 
 
+def test_cli_compare_with_a_pretrained_model_compares_what_can_start_from_it(tmp_path, capsys):
+    formulas, y = load_oqmd_sample(split="test", return_X_y=True)
+    table = tmp_path / "small.csv"
+    pd.DataFrame({"formula": list(formulas)[:120], "target": np.asarray(y)[:120]}).to_csv(
+        table, index=False
+    )
+    base = ["compare", "--data", str(table), "--pretrained", NAME, "--epochs", "1"]
+    base += ["--threads", "1"]
+    # a PlainNet cannot start from an IRNet: named, it is refused before any work
+    out = tmp_path / "refused"
+    assert main([*base, "--models", "irnet,plain,rf", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "only IRNet (--models irnet) can start from --pretrained " + NAME in err
+    assert "not plain" in err and not out.exists()
+    # by default, the pretrained model's kind of network and the forest
+    out = tmp_path / "default"
+    assert main([*base, "--out", str(out)]) == 0
+    assert set(pd.read_csv(out / "results.csv")["model"]) == {"IRNet fine-tuned", "RF"}
+
+
 @pytest.mark.parametrize("name", ["oqmd-formation-enthalpy", "oqmd-band-gap"])
 def test_the_cards_test_mae_is_what_the_installed_model_scores(name, shared_data, monkeypatch):
     """Re-measure the card on its whole published test split, from the installed files.

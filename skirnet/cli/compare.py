@@ -43,12 +43,12 @@ DESCRIPTION = (
     "on identical splits and write results.csv, parity.png, learning_curves.png (and "
     "depth_study.png for several depths) and, last, results.json into --out. " + RECIPE_NOTE
 )
+DEFAULT_MODELS = "irnet,plain,rf"
 MODELS: Options = {
     "--models": {
-        "default": "irnet,plain,rf",
         "help": f"comma-separated: {', '.join(kind.name for kind in NETWORK_KINDS.values())} "
         f"and any baseline of skirnet.baselines ({', '.join(BASELINE_NAMES)}); default: "
-        "irnet,plain,rf",
+        f"{DEFAULT_MODELS} (with --pretrained: its network and rf)",
     },
     "--depths": {
         "default": "17",
@@ -108,6 +108,31 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def _models(models: str | None, pretrained: str | None) -> list[str]:
+    """The models to compare: ``--models``, or the default for a run with or without
+    ``--pretrained`` (only a network of the pretrained model's kind can start from it)."""
+    from skirnet.estimators import NETWORKS
+    from skirnet.transfer import source_network
+
+    names = parse_models(models or DEFAULT_MODELS)
+    if pretrained is None:
+        return names
+    try:
+        source = source_network(pretrained)
+    except FileNotFoundError as exc:
+        raise CLIError(str(exc)) from None
+    if models is None:
+        return [source, *(n for n in names if n not in NETWORKS)]
+    others = [n for n in names if n in NETWORKS and n != source]
+    if others:
+        raise CLIError(
+            f"only {NETWORKS[source].label} (--models {source}) can start from --pretrained "
+            f"{pretrained}, not {', '.join(others)}: leave them out, or compare them without "
+            "--pretrained"
+        )
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``skirnet compare`` with the parsed options.
 
@@ -125,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
     from skirnet.user_data import default_features
 
     check_output_folder(args.out)
-    names, depths = parse_models(args.models), parse_depths(args.depths)
+    names = _models(args.models, args.pretrained)
+    depths = parse_depths(args.depths)
     data = read_user_table(args)
     test = None if args.test is None else read_user_table(args, args.test, like=data)
     val = None if args.val is None else read_user_table(args, args.val, like=data)
