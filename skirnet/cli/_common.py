@@ -135,6 +135,30 @@ def note_replacing(path: Path, what: str) -> None:
         print(f"{PROG}: replacing existing {what}", file=sys.stderr)
 
 
+def features_origin(args: argparse.Namespace) -> str:
+    """What chose the feature set, for :func:`print_header`: the user, or the model fine-tuned.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options (``--features``, ``--pretrained``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> features_origin(argparse.Namespace(features=None, pretrained="oqmd-band-gap"))
+    ' (the inputs of oqmd-band-gap, which is fine-tuned)'
+    >>> features_origin(argparse.Namespace(features="composition", pretrained=None))
+    ' (--features)'
+    """
+    if args.features is None and getattr(args, "pretrained", None) is not None:
+        return f" (the inputs of {args.pretrained}, which is fine-tuned)"
+    return " (--features)"
+
+
 def print_header(
     title: str, settings: Any, features: str | None = None, option: str = " (--features)"
 ) -> None:

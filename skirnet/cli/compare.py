@@ -12,6 +12,7 @@ from skirnet.cli._common import (
     CLIError,
     check_networks,
     check_output_folder,
+    features_origin,
     print_header,
     training_settings,
 )
@@ -166,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
         f"skirnet compare: {args.data} ({len(y)} rows), {_describe_data(data)}",
         settings,
         features,
+        features_origin(args),
     )
     if test is not None:
         print(

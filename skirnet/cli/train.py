@@ -12,6 +12,7 @@ from skirnet.cli._common import (
     CLIError,
     check_networks,
     check_output_folder,
+    features_origin,
     note_replacing,
     print_header,
     training_settings,
@@ -159,7 +160,12 @@ def run(args: argparse.Namespace) -> int:
     featurizer = featurizer_for(data.kind, features)
     pipe = make_formula_pipeline(name, depth, settings, [epoch_tracker()], featurizer)
     check_networks({name: pipe})
-    print_header(f"skirnet train: {name} on {args.data} ({len(y)} rows)", settings, features)
+    print_header(
+        f"skirnet train: {name} on {args.data} ({len(y)} rows)",
+        settings,
+        features,
+        features_origin(args),
+    )
     if chosen_source and args.pretrained is not None:
         print(
             f"Fine-tuning the shipped model {args.pretrained}: the default for a table of "
