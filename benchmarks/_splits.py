@@ -58,6 +58,9 @@ FINE_TUNE = {
     "lr_schedule": "onecycle",
     "max_epochs": 60,
     "patience": 60,
+    # the default when these results were recorded, before reset_output="auto": pinned so
+    # that they reproduce (the suite's fine-tuned units use the package default instead)
+    "reset_output": False,
 }
 
 

@@ -328,7 +328,7 @@ def readme_summary(rows: list[dict]) -> str:
     if tuned is not None:
         n = len(tuned["sets"])
         text += (
-            f" On small tables, fine-tuning the shipped OQMD model beats training IRNet-17 from"
+            f" On small tables, fine-tuning a shipped OQMD model beats training IRNet-17 from"
             f" scratch on {tuned['below_scratch_val']} of the {n} sets measured (validation)"
             f" and the better tree model on {tuned['below_best_classical_test']} (test)."
         )

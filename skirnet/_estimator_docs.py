@@ -116,7 +116,9 @@ PARAMETERS_DOC = """
         starts from the source's predictions. ``"auto"`` keeps it when those predictions
         fit the training rows better (mean absolute error) than the median target does
         — the same property measured elsewhere — and starts afresh otherwise (another
-        property); ``output_kept_`` records the choice. ``True`` always starts afresh,
+        property), judged on the rows of the first fit (or ``partial_fit`` call) and, for
+        several targets, on their standardised errors together; ``output_kept_``
+        records the choice. ``True`` always starts afresh,
         ``False`` always keeps it. The output layer is always new when the number of
         targets differs.
     standardize_target : bool, default=True
@@ -160,7 +162,8 @@ PARAMETERS_DOC = """
         or where a target does not vary).
     output_kept_ : bool or None
         With ``pretrained``: True when the fit kept the pretrained network's output
-        layer, False when it started a new one (see ``reset_output``); None otherwise.
+        layer, False when it started a new one (see ``reset_output``); None otherwise,
+        and for a fine-tuned model saved before it was recorded.
     architecture_ : tuple of (width, n_layers)
         Hidden stacks of the network.
     n_outputs_ : int

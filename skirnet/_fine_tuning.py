@@ -164,6 +164,8 @@ def beats_the_median(
     Returns
     -------
     bool
+        True when the network's mean absolute error (over all rows and targets) is the
+        lower of the two.
 
     Examples
     --------

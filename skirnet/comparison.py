@@ -79,7 +79,8 @@ def build_models(
         Label -> estimator, networks depth by depth first, then the baselines.
 
     With ``settings.pretrained`` each network is built once, fine-tuned from that model
-    and labelled e.g. ``"IRNet fine-tuned"``.
+    and labelled e.g. ``"IRNet fine-tuned"``; a network of another kind than that model's
+    is refused (``ValueError``), since it cannot start from it.
 
     Examples
     --------
@@ -88,6 +89,15 @@ def build_models(
     """
     models: dict[str, BaseEstimator] = {}
     if settings.pretrained:  # one network per name, with the pretrained architecture
+        from skirnet.transfer import source_network
+
+        source = source_network(settings.pretrained)
+        others = [n for n in names if n in NETWORKS and n != source]
+        if others:  # now, not after the first network has trained
+            raise ValueError(
+                f"only {NETWORKS[source].label} ({source}) can start from "
+                f"pretrained={settings.pretrained!r}, not {', '.join(others)}"
+            )
         depths = [0]
     elif settings.hidden_layer_sizes:
         depths = [depth_of(parse_architecture(settings.hidden_layer_sizes))]

@@ -335,7 +335,8 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             "architecture_": [list(stack) for stack in self.architecture_],
             "target_mean_": [float(v) for v in self.target_mean_],
             "target_scale_": [float(v) for v in self.target_scale_],
-            "output_kept_": self.output_kept_,
+            # None for an estimator unpickled from before the attribute existed
+            "output_kept_": getattr(self, "output_kept_", None),
         }
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
@@ -362,9 +363,10 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
             Constructor parameters (as ``get_params`` gives them).
         state : dict
             The fitted attributes, as :meth:`fitted_state` gives them. A missing
-            ``seed_stream``, ``feature_names_in_`` or target scale (files written before
-            they were recorded) leaves the stream fresh, the names unset, and the target
-            unscaled; a missing ``architecture_`` falls back to the parameters'.
+            ``seed_stream``, ``feature_names_in_``, target scale or ``output_kept_`` (files
+            written before they were recorded) leaves the stream fresh, the names unset,
+            the target unscaled and ``output_kept_`` None; a missing ``architecture_``
+            falls back to the parameters'.
         module_state : dict of str to Tensor
             The network's weights, ``state_dict`` of a :class:`~skirnet.nn.ResidualMLP`
             of that architecture (any floating dtype; they are copied into float32).
@@ -730,9 +732,11 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
         net = self._build_net(X_train.shape[1], y_train.shape[1], params, device, stacks)
         kept_head = None
         if source is not None:
+            # "auto", or a boolean of any kind (numpy's from a parameter grid too)
+            reset = "auto" if isinstance(self.reset_output, str) else bool(self.reset_output)
             fresh_head = {k: v.clone() for k, v in net.module_.output.state_dict().items()}
-            initialise_from(net.module_, source.module_, self.reset_output is True)
-            kept_head = self.reset_output is not True and source.n_outputs_ == y_train.shape[1]
+            initialise_from(net.module_, source.module_, reset is True)
+            kept_head = reset is not True and source.n_outputs_ == y_train.shape[1]
             if kept_head:
                 # the source's output layer predicts in the source's target units: restate
                 # it in this fit's, so that the fine-tuned net starts from the source's
@@ -742,9 +746,7 @@ class ResidualNetRegressor(RegressorMixin, BaseEstimator):
                     source.target_scale_ / self.target_scale_,
                     (source.target_mean_ - self.target_mean_) / self.target_scale_,
                 )
-                if self.reset_output == "auto" and not beats_the_median(
-                    net.module_, X_train, y_train
-                ):
+                if reset == "auto" and not beats_the_median(net.module_, X_train, y_train):
                     # another property: its predictions, restated, would be a worse start
                     # than a constant (for a target in 1/K, off by orders of magnitude)
                     net.module_.output.load_state_dict(fresh_head)

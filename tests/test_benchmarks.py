@@ -222,12 +222,15 @@ def test_suite_report_counts_what_fine_tuning_did_against_scratch(benchmarks_mod
 
 
 def test_the_suite_runner_can_be_interrupted_when_started_in_the_background(
-    benchmarks_module,
+    benchmarks_module, monkeypatch
 ):
     """'nohup ... &' starts a process with SIGINT ignored; the runner takes it back."""
     import signal
 
     suite = benchmarks_module("suite")
+    # nothing read, nothing changed for the tests after this one
+    monkeypatch.setattr(suite, "training_rows", lambda dataset: 39_663)
+    monkeypatch.setattr(suite.torch, "set_num_threads", lambda n: None)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         assert suite.main(["--plan", "--sets", "mp_e_hull", "--units", "irnet17_s0"]) == 0

@@ -329,7 +329,9 @@ def test_train_fine_tunes_the_shipped_model_on_a_small_formula_table(
     code, stdout, _ = _run(capsys, *base, "--out", str(tmp_path / "tuned"))
     assert code == 0, stdout
     assert "Fine-tuning the shipped model oqmd-formation-enthalpy: the default" in stdout
-    inputs = "Inputs: composition+fractions attributes (the inputs of oqmd-formation-enthalpy,"
+    inputs = (
+        "composition+fractions attributes (the inputs of --pretrained oqmd-formation-enthalpy)"
+    )
     assert inputs in stdout
     spec = json.loads((tmp_path / "tuned" / "pipeline.json").read_text())
     assert spec["featurizer"]["params"]["preset"] == "irnet+fractions"  # the source's inputs

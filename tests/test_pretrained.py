@@ -150,8 +150,8 @@ def test_cli_compare_with_a_pretrained_model_compares_what_can_start_from_it(tmp
     out = tmp_path / "refused"
     assert main([*base, "--models", "irnet,plain,rf", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "only IRNet (--models irnet) can start from --pretrained " + NAME in err
-    assert "not plain" in err and not out.exists()
+    assert f"only IRNet (irnet) can start from pretrained='{NAME}', not plain" in err
+    assert not out.exists()
     # by default, the pretrained model's kind of network and the forest
     out = tmp_path / "default"
     assert main([*base, "--out", str(out)]) == 0

@@ -160,6 +160,9 @@ def test_fine_tuning_onto_another_property_starts_a_new_output_layer(data, tmp_p
     assert np.mean(np.abs(auto.predict(X) - other)) < 1.5 * spread  # a new head, at the median
     assert np.mean(np.abs(kept.predict(X) - other)) > 1e3 * spread
     assert load(save(auto, tmp_path / "tuned")).output_kept_ is False
+    # numpy's booleans (a parameter grid's values) mean what Python's do
+    assert IRNetRegressor(**kw, reset_output=np.True_).fit(X, y).output_kept_ is False
+    assert IRNetRegressor(**kw, reset_output=np.False_).fit(X, other).output_kept_ is True
     assert IRNetRegressor(**SMALL).fit(X, y).output_kept_ is None  # nothing pretrained
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "CLIError",
     "check_networks",
     "check_output_folder",
+    "features_origin",
     "note_replacing",
     "print_header",
     "stored_calibration",
@@ -136,7 +137,7 @@ def note_replacing(path: Path, what: str) -> None:
 
 
 def features_origin(args: argparse.Namespace) -> str:
-    """What chose the feature set, for :func:`print_header`: the user, or the model fine-tuned.
+    """What chose the feature set, for :func:`print_header`: the user or ``--pretrained``.
 
     Parameters
     ----------
@@ -150,12 +151,12 @@ def features_origin(args: argparse.Namespace) -> str:
     Examples
     --------
     >>> features_origin(argparse.Namespace(features=None, pretrained="oqmd-band-gap"))
-    ' (the inputs of oqmd-band-gap, which is fine-tuned)'
+    ' (the inputs of --pretrained oqmd-band-gap)'
     >>> features_origin(argparse.Namespace(features="composition", pretrained=None))
     ' (--features)'
     """
     if args.features is None and getattr(args, "pretrained", None) is not None:
-        return f" (the inputs of {args.pretrained}, which is fine-tuned)"
+        return f" (the inputs of --pretrained {args.pretrained})"
     return " (--features)"
 
 

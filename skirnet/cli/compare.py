@@ -110,28 +110,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _models(models: str | None, pretrained: str | None) -> list[str]:
-    """The models to compare: ``--models``, or the default for a run with or without
-    ``--pretrained`` (only a network of the pretrained model's kind can start from it)."""
+    """The models to compare: ``--models``, else the default; with ``--pretrained`` the
+    default is the pretrained model's kind of network and the forest (a network of
+    another kind cannot start from it: ``build_models`` refuses one named)."""
     from skirnet.estimators import NETWORKS
     from skirnet.transfer import source_network
 
     names = parse_models(models or DEFAULT_MODELS)
-    if pretrained is None:
+    if pretrained is None or models is not None:
         return names
     try:
         source = source_network(pretrained)
     except FileNotFoundError as exc:
         raise CLIError(str(exc)) from None
-    if models is None:
-        return [source, *(n for n in names if n not in NETWORKS)]
-    others = [n for n in names if n in NETWORKS and n != source]
-    if others:
-        raise CLIError(
-            f"only {NETWORKS[source].label} (--models {source}) can start from --pretrained "
-            f"{pretrained}, not {', '.join(others)}: leave them out, or compare them without "
-            "--pretrained"
-        )
-    return names
+    return [source, *(n for n in names if n not in NETWORKS)]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -50,7 +50,10 @@ _NETWORK_CHOICES = f"{_NAMES[0]} (default), {', '.join(_NAMES[1:-1])} or {_NAMES
 NETWORK: Options = {
     "--model": {"default": _NAMES[0], "help": _NETWORK_CHOICES},
     # no default value: a depth the user chose means a network trained from scratch
-    "--depth": {"help": "10, 17 (default), 24 or 48"},
+    "--depth": {
+        "help": "10, 17 (default), 24 or 48; giving one trains from scratch, without the "
+        "default --pretrained"
+    },
 }
 PRETRAINED: Options = {
     "--pretrained": {
