@@ -229,6 +229,7 @@ def test_the_suite_runner_can_be_interrupted_when_started_in_the_background(
 
     suite = benchmarks_module("suite")
     # nothing read, nothing changed for the tests after this one
+    monkeypatch.setattr(suite, "chosen_sets", lambda text: [text])
     monkeypatch.setattr(suite, "training_rows", lambda dataset: 39_663)
     monkeypatch.setattr(suite.torch, "set_num_threads", lambda n: None)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
