@@ -83,6 +83,17 @@ def source_feature_set(pretrained: str | os.PathLike[str]) -> str | None:
     return feature_set_of_preset(featurizer["params"].get("preset", "irnet"))
 
 
+def _existing_source(pretrained: str | os.PathLike[str]) -> Path:
+    """The network folder ``pretrained`` names; a clear error when there is none."""
+    folder = source_folder(pretrained)
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"pretrained={str(pretrained)!r} is neither a shipped model "
+            f"({', '.join(list_models())}) nor a folder written by skirnet.save"
+        )
+    return folder
+
+
 def source_network(pretrained: str | os.PathLike[str]) -> str:
     """The kind of network a pretrained model is: ``"irnet"``, ``"srnet"`` or ``"plain"``.
 
@@ -110,13 +121,7 @@ def source_network(pretrained: str | os.PathLike[str]) -> str:
     >>> source_network("oqmd-formation-enthalpy")
     'irnet'
     """
-    folder = source_folder(pretrained)
-    if not folder.exists():
-        raise FileNotFoundError(
-            f"pretrained={str(pretrained)!r} is neither a shipped model "
-            f"({', '.join(list_models())}) nor a folder written by skirnet.save"
-        )
-    return NETWORK_KINDS[read_network(folder).class_name].name
+    return NETWORK_KINDS[read_network(_existing_source(pretrained)).class_name].name
 
 
 def load_source(pretrained: str | os.PathLike[str]) -> Any:
@@ -146,13 +151,7 @@ def load_source(pretrained: str | os.PathLike[str]) -> Any:
     """
     from skirnet.persistence import load
 
-    folder = source_folder(pretrained)
-    if not folder.exists():
-        raise FileNotFoundError(
-            f"pretrained={str(pretrained)!r} is neither a shipped model "
-            f"({', '.join(list_models())}) nor a folder written by skirnet.save"
-        )
-    return load(folder, device="cpu")
+    return load(_existing_source(pretrained), device="cpu")
 
 
 def make_fine_tuning_pipeline(
